@@ -1,0 +1,274 @@
+"""Derived deal fields for profiling: bands, days to signing, locality, repeat buyers, referrals.
+
+Every function takes the deals table (schema.DEAL_STORE_COLUMNS, or any subset) and
+returns a new frame or Series; nothing is modified in place. ``derive(deals)`` adds all
+derived columns at once; compute it on the *full* history before narrowing the scope
+(``profile.scope`` does this), otherwise "repeat buyer" cannot see earlier deals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .schema import AGE_BANDS, LABELS, D
+
+
+# ---------------------------------------------------------- derived column names (new)
+class X:
+    """Derived column names (defined here, owned by the profile module)."""
+
+    age_band = "age_band"
+    area_band = "area_band"
+    total_price_band = "total_price_band"
+    unit_price_band = "unit_price_band"
+    days_to_sign = "days_to_sign"
+    days_to_sign_band = "days_to_sign_band"
+    project_province = "project_province"
+    locality = "locality"  # 本地 / 外地
+    origin_scope = "origin_scope"  # 本省 / 外省 (by ID origin province)
+    repeat_buyer = "repeat_buyer"  # 复购 / 首购
+    referral = "referral"  # 老带新 / 非老带新
+
+
+DERIVED_LABELS: dict[str, str] = {
+    X.age_band: "年龄段",
+    X.area_band: "面积段",
+    X.total_price_band: "总价段",
+    X.unit_price_band: "单价段",
+    X.days_to_sign: "首访至签约天数",
+    X.days_to_sign_band: "首访至签约周期",
+    X.project_province: "项目所在省份",
+    X.locality: "本地/外地",
+    X.origin_scope: "籍贯省内/省外",
+    X.repeat_buyer: "是否复购",
+    X.referral: "是否老带新",
+}
+
+# ------------------------------------------------------------------ default bands
+#: area bands (㎡): 90 and 144 ㎡ are the usual policy / product thresholds in China
+AREA_EDGES: tuple[float, ...] = (0, 60, 90, 120, 144, 180, np.inf)
+#: total price bands, in 元 (labelled in 万元)
+TOTAL_PRICE_EDGES: tuple[float, ...] = (0, 1e6, 2e6, 3e6, 5e6, 8e6, np.inf)
+#: days from first visit to signing
+DAYS_EDGES: tuple[float, ...] = (-0.5, 7, 30, 90, 180, np.inf)
+DAYS_LABELS: tuple[str, ...] = ("7天内", "8–30天", "31–90天", "91–180天", "180天以上")
+#: numeric fields without fixed edges are cut into this many quantile bands
+QUANTILE_BANDS = 5
+UNDER_18 = "18岁以下"
+
+#: city (without 市) → province, for the locality test; extend as projects open
+CITY_PROVINCE: dict[str, str] = {
+    **{c: c for c in ("北京", "上海", "天津", "重庆")},
+    **{c: "广东" for c in ("广州", "深圳", "佛山", "东莞", "珠海", "中山", "惠州", "江门", "汕头", "湛江", "肇庆")},
+    **{c: "浙江" for c in ("杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "台州", "舟山", "义乌")},
+    **{c: "江苏" for c in ("南京", "苏州", "无锡", "常州", "南通", "扬州", "徐州", "镇江", "泰州", "盐城", "昆山")},
+    **{c: "四川" for c in ("成都", "绵阳", "德阳", "宜宾")},
+    **{c: "湖北" for c in ("武汉", "宜昌", "襄阳")},
+    **{c: "湖南" for c in ("长沙", "株洲", "湘潭")},
+    **{c: "山东" for c in ("济南", "青岛", "烟台", "潍坊", "临沂")},
+    **{c: "福建" for c in ("福州", "厦门", "泉州", "漳州")},
+    **{c: "河南" for c in ("郑州", "洛阳")},
+    **{c: "河北" for c in ("石家庄", "保定", "廊坊", "唐山")},
+    **{c: "陕西" for c in ("西安", "咸阳")},
+    **{c: "安徽" for c in ("合肥", "芜湖")},
+    **{c: "江西" for c in ("南昌", "赣州")},
+    **{c: "辽宁" for c in ("沈阳", "大连")},
+    "长春": "吉林", "哈尔滨": "黑龙江", "太原": "山西", "呼和浩特": "内蒙古",
+    "南宁": "广西", "桂林": "广西", "海口": "海南", "三亚": "海南", "贵阳": "贵州",
+    "昆明": "云南", "兰州": "甘肃", "西宁": "青海", "银川": "宁夏", "乌鲁木齐": "新疆",
+    "拉萨": "西藏", "香港": "香港", "澳门": "澳门",
+}
+_LOCAL_WORDS = ("本市", "本地", "市内", "本区")
+_OTHER_WORDS = tuple(sorted({*CITY_PROVINCE, *CITY_PROVINCE.values(), "外地", "外省", "外市"}))
+_PROVINCE_SUFFIXES = ("省", "市", "自治区", "壮族自治区", "回族自治区", "维吾尔自治区", "特别行政区")
+
+
+def province_of_city(city: pd.Series) -> pd.Series:
+    """Province of each city name ("杭州" or "杭州市" → "浙江"); unknown → <NA>."""
+    c = city.astype("string").str.strip().str.removesuffix("市")
+    return c.map(CITY_PROVINCE).astype("string")
+
+
+def normalise_province(province: pd.Series) -> pd.Series:
+    """"浙江省" / "浙江" / "广西壮族自治区" → "浙江" / "广西"."""
+    p = province.astype("string").str.strip()
+    for suffix in sorted(_PROVINCE_SUFFIXES, key=len, reverse=True):
+        p = p.where(~p.str.endswith(suffix, na=False) | (p.str.len() <= len(suffix)),
+                    p.str.slice(0, -len(suffix)))
+    return p
+
+
+# -------------------------------------------------------------------------- bands
+def age_band(age: pd.Series) -> pd.Series:
+    """Age bands of schema.AGE_BANDS (ordered categorical); under 18 → "18岁以下"."""
+    edges = [-np.inf, 17.5] + [hi + 0.5 for _, hi, _ in AGE_BANDS]
+    labels = [UNDER_18] + [lab for _, _, lab in AGE_BANDS]
+    a = pd.to_numeric(age, errors="coerce").astype("float64")
+    return pd.cut(a, edges, labels=labels, right=True)
+
+
+def _edge_labels(edges, scale: float, unit: str) -> list[str]:
+    out = []
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        lo_s, hi_s = f"{lo / scale:g}", f"{hi / scale:g}"
+        if lo <= 0:
+            out.append(f"{hi_s}{unit}以下")
+        elif np.isinf(hi):
+            out.append(f"{lo_s}{unit}以上")
+        else:
+            out.append(f"{lo_s}–{hi_s}{unit}")
+    return out
+
+
+def cut_edges(values: pd.Series, edges, scale: float = 1.0, unit: str = "") -> pd.Series:
+    """Ordered bands from fixed edges (left-open, right-closed), labelled in ``unit``."""
+    v = pd.to_numeric(values, errors="coerce").astype("float64")
+    return pd.cut(v, list(edges), labels=_edge_labels(list(edges), scale, unit), right=True)
+
+
+def quantile_bands(values: pd.Series, q: int = QUANTILE_BANDS, scale: float = 1.0,
+                   unit: str = "") -> pd.Series:
+    """Ordered bands at the data's quantiles (duplicate edges merged), labelled by range."""
+    v = pd.to_numeric(values, errors="coerce").astype("float64")
+    finite = v.dropna()
+    if finite.empty:
+        return pd.Series(pd.Categorical([None] * len(v)), index=v.index)
+    edges = np.unique(np.quantile(finite.to_numpy(), np.linspace(0, 1, q + 1)))
+    if len(edges) < 2:
+        edges = np.array([edges[0], edges[0]])
+    edges = edges.astype("float64")
+    edges[0], edges[-1] = -np.inf, np.inf
+    labels = []
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        if np.isinf(lo):
+            labels.append(f"{hi / scale:,.0f}{unit}及以下")
+        elif np.isinf(hi):
+            labels.append(f"{lo / scale:,.0f}{unit}以上")
+        else:
+            labels.append(f"{lo / scale:,.0f}–{hi / scale:,.0f}{unit}")
+    if len(labels) != len(set(labels)):  # rounding collided: fall back to ranks
+        labels = [f"第{i + 1}档" for i in range(len(labels))]
+    return pd.cut(v, edges, labels=labels, right=True)
+
+
+# ----------------------------------------------------------------- derived fields
+def days_to_sign(deals: pd.DataFrame) -> pd.Series:
+    """Days from first visit to signing (negative spans are data errors → <NA>)."""
+    days = (pd.to_datetime(deals[D.sign_date]) - pd.to_datetime(deals[D.first_visit_date])).dt.days
+    return days.where(days >= 0).astype("Int64")
+
+
+def _locality_of(city: str, residence: str) -> str | None:
+    """本地 / 外地 / None for one (project city, residence text) pair."""
+    if not residence:
+        return None
+    if (city and city in residence) or any(w in residence for w in _LOCAL_WORDS):
+        return "本地"
+    if any(w in residence for w in _OTHER_WORDS):
+        return "外地"
+    return None
+
+
+def locality(deals: pd.DataFrame) -> pd.Series:
+    """本地 / 外地 per deal.
+
+    Rule: the project city comes from the deals' ``city`` column. If ``residence_area``
+    names the project city (or says 本市/本地), the buyer is 本地; if it names another
+    known city or province (or says 外地/外省), 外地. Otherwise fall back to the ID origin
+    province vs the project's province (same province → 本地). Unknown on both → <NA>.
+    Evaluated once per distinct (city, residence) pair, so it is cheap on large tables.
+    """
+    out = pd.Series(pd.NA, index=deals.index, dtype="string")
+    if D.city not in deals:
+        return out
+    city = deals[D.city].astype("string").str.strip().str.removesuffix("市").fillna("")
+    if D.residence_area in deals:
+        res = deals[D.residence_area].astype("string").str.strip().fillna("")
+        pairs = pd.DataFrame({"c": city, "r": res})
+        codes, uniq = pd.factorize(pd.MultiIndex.from_frame(pairs))
+        verdict = np.array([_locality_of(c, r) for c, r in uniq], dtype=object)
+        out = pd.Series(verdict[codes], index=deals.index).astype("string")
+    if D.origin_province in deals:
+        orig = normalise_province(deals[D.origin_province])
+        proj_prov = province_of_city(city.replace("", pd.NA))
+        known = out.isna() & orig.notna() & proj_prov.notna()
+        out = out.mask(known & (orig == proj_prov), "本地").mask(known & (orig != proj_prov), "外地")
+    return out
+
+
+def origin_scope(deals: pd.DataFrame) -> pd.Series:
+    """本省 / 外省 by ID origin province vs the project's province."""
+    if D.origin_province not in deals or D.city not in deals:
+        return pd.Series(pd.NA, index=deals.index, dtype="string")
+    orig = normalise_province(deals[D.origin_province])
+    proj = province_of_city(deals[D.city])
+    out = pd.Series(pd.NA, index=deals.index, dtype="string")
+    ok = orig.notna() & proj.notna()
+    return out.mask(ok & (orig == proj), "本省").mask(ok & (orig != proj), "外省")
+
+
+def is_repeat_buyer(deals: pd.DataFrame, date_col: str = D.sign_date) -> pd.Series:
+    """True when the same customer_key has a non-cancelled deal on an earlier date.
+
+    Dates are ``date_col`` falling back to subscribe_date; cancelled (退房) deals never
+    count as the earlier purchase. Same-day deals are not repeats of each other.
+    """
+    date = pd.to_datetime(deals[date_col])
+    if D.subscribe_date in deals:
+        date = date.fillna(pd.to_datetime(deals[D.subscribe_date]))
+    valid = date.notna() & deals[D.customer_key].notna()
+    if D.status in deals:
+        valid &= deals[D.status].astype("string").fillna("") != "退房"
+    first = date.where(valid).groupby(deals[D.customer_key]).transform("min")
+    return (date > first).fillna(False).astype(bool)
+
+
+def is_referral(deals: pd.DataFrame) -> pd.Series:
+    """True for 老带新: awareness channel 老带新 or a referrer_key present."""
+    out = pd.Series(False, index=deals.index)
+    if D.awareness_channel in deals:
+        out |= (deals[D.awareness_channel].astype("string") == "老带新").fillna(False)
+    if D.referrer_key in deals:
+        ref = deals[D.referrer_key].astype("string").str.strip()
+        out |= (ref.notna() & (ref != "")).fillna(False)
+    return out.astype(bool)
+
+
+def derive(deals: pd.DataFrame, date_col: str = D.sign_date) -> pd.DataFrame:
+    """The deals with every derived column added (columns missing inputs are skipped)."""
+    out = deals.copy()
+    cols = set(deals.columns)
+    if D.age in cols:
+        out[X.age_band] = age_band(deals[D.age])
+    if D.area_sqm in cols:
+        out[X.area_band] = cut_edges(deals[D.area_sqm], AREA_EDGES, unit="㎡")
+    if D.total_price in cols:
+        out[X.total_price_band] = cut_edges(deals[D.total_price], TOTAL_PRICE_EDGES, 1e4, "万元")
+    if D.unit_price in cols:
+        out[X.unit_price_band] = quantile_bands(deals[D.unit_price], unit="元/㎡")
+    if {D.sign_date, D.first_visit_date} <= cols:
+        days = days_to_sign(deals)
+        out[X.days_to_sign] = days
+        out[X.days_to_sign_band] = pd.cut(days.astype("float64"), list(DAYS_EDGES),
+                                          labels=list(DAYS_LABELS))
+    if D.city in cols:
+        out[X.project_province] = province_of_city(deals[D.city])
+        out[X.locality] = locality(deals)
+        out[X.origin_scope] = origin_scope(deals)
+    if D.customer_key in cols and date_col in cols:
+        out[X.repeat_buyer] = np.where(is_repeat_buyer(deals, date_col), "复购", "首购")
+    if {D.awareness_channel, D.referrer_key} & cols:
+        out[X.referral] = np.where(is_referral(deals), "老带新", "非老带新")
+    return out
+
+
+DERIVED_FROM: dict[str, str] = {
+    X.age_band: D.age, X.area_band: D.area_sqm, X.total_price_band: D.total_price,
+    X.unit_price_band: D.unit_price,
+}
+
+
+def label(column: str) -> str:
+    """Chinese label of a canonical or derived column."""
+    return DERIVED_LABELS.get(column) or LABELS.get(column, column)

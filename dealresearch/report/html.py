@@ -1,0 +1,166 @@
+"""Executed notebook → self-contained Chinese HTML page (inputs hidden, TOC, no network)."""
+
+from __future__ import annotations
+
+import copy
+import html as _html
+import re
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+NBCONVERT_TEMPLATES = TEMPLATES / "nbconvert"
+TEMPLATE_NAME = "dealresearch"
+#: heading levels listed in the table of contents
+TOC_LEVELS = (2, 3)
+
+_HEADING = re.compile(r"<h([1-6])(\s[^>]*)?>(.*?)</h\1\s*>", re.S | re.I)
+_ID_ATTR = re.compile(r"""\bid\s*=\s*(["'])(.*?)\1""", re.S | re.I)
+_TAG = re.compile(r"<[^>]+>")
+_ANCHOR = re.compile(r"<a\b[^>]*class=\"anchor-link\"[^>]*>.*?</a>", re.S)
+#: plain-text results that are object reprs (``<Axes: …>``, ``Text(0.5, 1, '…')``): noise for readers
+_REPR_NOISE = re.compile(r"^\s*(\[?\s*<[\w.]+[ :].*>\s*\]?|\[?Text\(.*\)\]?)\s*$", re.S)
+_PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
+
+
+@cache
+def css() -> str:
+    """The shared stylesheet (reports, index, error pages)."""
+    return (TEMPLATES / "report.css").read_text(encoding="utf-8")
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def subtitle(period_label_zh: str, project: str | None) -> str:
+    return f"{period_label_zh} · {project if project else '全集团'}"
+
+
+def reader_notebook(nb):
+    """Copy of an executed notebook with what readers must not see removed: stderr streams,
+    error outputs, papermill's error-marker cells and bare object reprs."""
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb.cells:
+        if _PAPERMILL_ERROR_TAG in cell.get("metadata", {}).get("tags", []):
+            continue
+        if cell.cell_type == "code":
+            kept = []
+            for out in cell.get("outputs", []):
+                kind = out.get("output_type")
+                if kind == "error" or (kind == "stream" and out.get("name") == "stderr"):
+                    continue
+                if kind == "execute_result":
+                    data = out.get("data", {})
+                    if set(data) == {"text/plain"} and _REPR_NOISE.match(str(data["text/plain"])):
+                        continue
+                kept.append(out)
+            cell.outputs = kept
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def _text(fragment: str) -> str:
+    return _html.unescape(_TAG.sub("", _ANCHOR.sub("", fragment))).replace("¶", "").strip()
+
+
+def add_toc(body: str, levels: tuple[int, ...] = TOC_LEVELS) -> tuple[str, list[tuple[int, str, str]]]:
+    """Give every heading of ``levels`` an id and insert a nested TOC before the first one.
+
+    Returns (html, [(level, id, text), ...])."""
+    used: set[str] = set(m.group(2) for m in _ID_ATTR.finditer(body))
+    entries: list[tuple[int, str, str]] = []
+    counter = 0
+
+    def fix(m: re.Match) -> str:
+        nonlocal counter
+        level, attrs, inner = int(m.group(1)), m.group(2) or "", m.group(3)
+        if level not in levels:
+            return m.group(0)
+        text = _text(inner)
+        if not text:
+            return m.group(0)
+        idm = _ID_ATTR.search(attrs)
+        if idm:
+            hid = _html.unescape(idm.group(2))
+        else:
+            counter += 1
+            hid = f"sec-{counter}"
+            while hid in used:
+                counter += 1
+                hid = f"sec-{counter}"
+            used.add(hid)
+            attrs = f'{attrs} id="{hid}"'
+        entries.append((level, hid, text))
+        return f"<h{level}{attrs}>{inner}</h{level}>"
+
+    body = _HEADING.sub(fix, body)
+    if not entries:
+        return body, entries
+    top = min(lv for lv, _, _ in entries)
+    parts = ['<nav class="dr-toc" aria-label="目录"><div class="dr-toc-title">目录</div><ol>']
+    open_sub = False
+    for i, (level, hid, text) in enumerate(entries):
+        link = f'<a href="#{_html.escape(hid, quote=True)}">{_html.escape(text)}</a>'
+        if level == top:
+            if open_sub:
+                parts.append("</ol>")
+                open_sub = False
+            if i:
+                parts.append("</li>")
+            parts.append(f"<li>{link}")
+        else:
+            if not open_sub:
+                parts.append("<ol>" if i else "<li><ol>")
+                open_sub = True
+            parts.append(f"<li>{link}</li>")
+    parts.append("</ol>" if open_sub else "")
+    parts.append("</li></ol></nav>")
+    toc = "".join(parts)
+    first = re.search(rf"<h{entries[0][0]}\b", body)
+    return body[: first.start()] + toc + body[first.start() :], entries
+
+
+def _ensure_h1(body: str, title: str) -> str:
+    if re.search(r"<h1\b", body, re.I):
+        return body
+    start = body.find('<main class="dr-main">')
+    if start < 0:
+        return body
+    at = start + len('<main class="dr-main">')
+    return f"{body[:at]}\n<h1>{_html.escape(title)}</h1>{body[at:]}"
+
+
+def export_html(nb, *, title: str, period_label_zh: str, project: str | None) -> str:
+    """Self-contained HTML for an executed notebook: inputs and prompts hidden, images as
+    data URIs, a TOC from the h2/h3 headings, no <script> and no external reference."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(NBCONVERT_TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_raw=True,
+        embed_images=True,
+    )
+    resources = {
+        "metadata": {"name": title},
+        "dealresearch": {
+            "title": title,
+            "subtitle": subtitle(period_label_zh, project),
+            "css": css(),
+            "version": _version(),
+            "generated_at": datetime.now().strftime("%Y-%m-%d %H:%M"),
+        },
+    }
+    body, _ = exporter.from_notebook_node(reader_notebook(nb), resources=resources)
+    body = _ensure_h1(body, title)
+    body, _ = add_toc(body)
+    return body

@@ -1,0 +1,283 @@
+"""Execute the report templates with papermill, N at a time, and publish HTML + run logs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from .. import config
+from ..errors import ParameterError, ReportError
+from ..periods import parse_period
+from . import atomic, inputs, manifest, params
+from .catalog import Template, find_templates
+from .errors import Failure, error_page, failure_from_exception, locate_failure
+from .html import export_html, subtitle
+from .index import build_index
+
+LOGS = "logs"
+#: seconds one cell may run before the report is declared failed
+CELL_TIMEOUT = 1800
+#: seconds to wait for a kernel to start (slow laptops, antivirus scans)
+START_TIMEOUT = 120
+
+
+@dataclass
+class ReportResult:
+    """Outcome of one report (one template, group level or one project)."""
+
+    name: str
+    title: str
+    project: str | None
+    order: int
+    status: str  # "ok" | "failed"
+    html: Path
+    log: Path
+    seconds: float
+    started: str
+    finished: str
+    failure: Failure | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def as_dict(self, period_dir: Path) -> dict:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "project": self.project,
+            "order": self.order,
+            "status": self.status,
+            "html": self.html.relative_to(period_dir).as_posix(),
+            "log": self.log.relative_to(period_dir).as_posix(),
+            "seconds": round(self.seconds, 3),
+            "started": self.started,
+            "finished": self.finished,
+            "error": self.failure.as_dict() if self.failure else None,
+        }
+
+
+@dataclass
+class RunSummary:
+    """What a report run produced. ``ok`` is False when any report failed (or none ran)."""
+
+    period: str
+    period_dir: Path
+    index: Path
+    manifest: Path
+    jobs: int
+    seconds: float
+    reports: list[ReportResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.reports) and all(r.ok for r in self.reports)
+
+    @property
+    def failed(self) -> list[ReportResult]:
+        return [r for r in self.reports if not r.ok]
+
+
+@dataclass(frozen=True)
+class _Job:
+    template: Template
+    project: str | None
+    parameters: dict
+
+    @property
+    def stem(self) -> str:
+        base = self.template.name
+        return atomic.safe_name(f"{base}_{self.project}" if self.project else base)
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # Windows, macOS
+        return max(1, os.cpu_count() or 1)
+
+
+def _now() -> str:
+    return datetime.now().isoformat(timespec="seconds")
+
+
+def _plan(templates, projects, base_params) -> list[_Job]:
+    jobs = []
+    for t in templates:
+        if t.runs_group:
+            jobs.append(_Job(t, None, {**base_params, "project": None}))
+        if t.runs_per_project:
+            jobs.extend(_Job(t, p, {**base_params, "project": p}) for p in projects)
+    return jobs
+
+
+def _kernel_arguments() -> list[str]:
+    # ipykernel only picks the inline backend when MPLBACKEND is unset; a scheduler or CI that
+    # exports MPLBACKEND=Agg would otherwise yield reports without charts.
+    backend = os.environ.get("MPLBACKEND", "")
+    return ["--matplotlib=inline"] if backend and "inline" not in backend else []
+
+
+def _execute(job: _Job, staging: Path, period_dir: Path, period, kernel_name: str) -> ReportResult:
+    import nbformat
+    import papermill as pm
+
+    t = job.template
+    started, t0 = _now(), time.perf_counter()
+    log_tmp = staging / f"{job.stem}.ipynb"
+    html_name, log_rel = f"{job.stem}.html", f"{LOGS}/{job.stem}.ipynb"
+    sub = subtitle(period.label_zh, job.project)
+    failure: Failure | None = None
+    try:
+        nb = pm.execute_notebook(
+            str(t.path),
+            str(log_tmp),
+            parameters=job.parameters,
+            kernel_name=kernel_name,
+            language="python",
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            start_timeout=START_TIMEOUT,
+            execution_timeout=CELL_TIMEOUT,
+            extra_arguments=_kernel_arguments(),
+        )
+        page = export_html(nb, title=t.title, period_label_zh=period.label_zh, project=job.project)
+    except Exception as exc:  # any failure becomes this report's error page; the others go on
+        nb = None
+        if log_tmp.is_file():
+            try:
+                nb = nbformat.read(log_tmp, as_version=4)
+            except Exception:  # unreadable partial log: report the exception alone
+                nb = None
+        failure = (locate_failure(nb) if nb is not None else None) or failure_from_exception(exc, nb)
+        page = error_page(
+            title=t.title,
+            subtitle=sub,
+            failure=failure,
+            log_href=log_rel if log_tmp.is_file() else None,
+            generated_at=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        )
+    html_path, log_path = period_dir / html_name, period_dir / log_rel
+    if log_tmp.is_file():
+        atomic.publish(log_tmp, log_path)
+    atomic.write_text(html_path, page)
+    return ReportResult(
+        name=t.name,
+        title=t.title,
+        project=job.project,
+        order=t.order,
+        status="failed" if failure else "ok",
+        html=html_path,
+        log=log_path,
+        seconds=time.perf_counter() - t0,
+        started=started,
+        finished=_now(),
+        failure=failure,
+    )
+
+
+def run_reports(
+    period,
+    *,
+    projects: Iterable[str] | None = None,
+    only: Iterable[str] | None = None,
+    overwrite: bool = False,
+    data_dir=None,
+    notebooks_dir=None,
+    out_dir=None,
+    jobs: int | None = None,
+    kernel_name: str = "python3",
+    extra_params: Mapping[str, object] | None = None,
+) -> RunSummary:
+    """Run every report template for ``period`` and publish ``<out_dir>/<period>/*.html``.
+
+    Group-scope templates run once (project=None); project/both-scope templates run once per
+    project (``projects``, default every project in the deals store; "both" also runs once at
+    group level). Up to ``jobs`` notebooks run at a time (default: CPU count). A failing
+    notebook gets a Chinese error page and does not stop the others. Raises ParameterError
+    before running anything for a bad period/project/template name/parameter, and ReportError
+    when the period already holds any of the pages this run would write and ``overwrite`` is
+    False."""
+    t_run = time.perf_counter()
+    per = parse_period(period)
+    data_dir = config.data_dir(data_dir)
+    nb_dir = Path(notebooks_dir) if notebooks_dir is not None else config.notebooks_dir()
+    out_root = Path(out_dir) if out_dir is not None else config.reports_dir()
+    templates = params.select_templates(find_templates(nb_dir), only)
+    if not templates:
+        raise ReportError(f"在 {nb_dir} 中没有找到报告模板（需含 metadata.dealresearch 的 .ipynb）。")
+    available = inputs.list_projects(data_dir) if inputs.deals_path(data_dir).is_file() else None
+    project_list = (
+        params.check_projects(projects, available) if any(t.runs_per_project for t in templates) else []
+    )
+    if projects is not None and not any(t.runs_per_project for t in templates):
+        params.check_projects(projects, available)
+    base = {"period": per.label, "data_dir": str(data_dir), **dict(extra_params or {})}
+    plan = _plan(templates, project_list, base)
+    if not plan:
+        raise ParameterError("没有需要运行的报告：所选模板均为分项目报告，但数据中没有任何项目。")
+    checked = {}
+    for job in plan:  # every template declares the names; values checked per job
+        checked[(job.template.name, job.project)] = params.validate(job.template, job.parameters)
+    plan = [_Job(j.template, j.project, checked[(j.template.name, j.project)]) for j in plan]
+
+    period_dir = out_root / per.label
+    stems = [j.stem for j in plan]
+    if len(set(stems)) != len(stems):
+        raise ParameterError("多个项目名称在文件名中重名（仅特殊字符不同），请改用可区分的项目名称。")
+    existing = [f"{s}.html" for s in stems if (period_dir / f"{s}.html").exists()]
+    if existing and not overwrite:
+        raise ReportError(
+            f"{per.label_zh}（{per.label}）的报告已发布：{period_dir} 中已有 {'、'.join(existing[:5])}"
+            f"{' 等' if len(existing) > 5 else ''} 共 {len(existing)} 份。为防止覆盖已发布的报告，本次未运行；"
+            "确需重新生成请加 --overwrite（overwrite=True）。"
+        )
+    n_jobs = max(1, min(int(jobs) if jobs else default_jobs(), len(plan)))
+    run_id = uuid.uuid4().hex[:12]
+    staging = period_dir / f".staging-{run_id}"
+    staging.mkdir(parents=True, exist_ok=True)
+    started = _now()
+    try:
+        with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="dr-report") as pool:
+            futures = [pool.submit(_execute, j, staging, period_dir, per, kernel_name) for j in plan]
+            results = [f.result() for f in futures]
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    seconds = time.perf_counter() - t_run
+    run = {
+        "period": per.label,
+        "period_zh": per.label_zh,
+        "run_id": run_id,
+        "started": started,
+        "finished": _now(),
+        "seconds": round(seconds, 3),
+        "jobs": n_jobs,
+        "kernel_name": kernel_name,
+        "parameters": {k: v for k, v in base.items()},
+        "projects": project_list,
+        "notebooks_dir": str(nb_dir),
+        "data_dir": str(data_dir),
+        "inputs": inputs.input_hashes(data_dir),
+        "templates": {t.name: inputs.sha256(t.path) for t in templates},
+        "packages": manifest.package_versions(),
+        "environment": manifest.environment(),
+    }
+    manifest_path = manifest.write(period_dir, run, [r.as_dict(period_dir) for r in results])
+    index = build_index(out_root)
+    return RunSummary(
+        period=per.label,
+        period_dir=period_dir,
+        index=index,
+        manifest=manifest_path,
+        jobs=n_jobs,
+        seconds=seconds,
+        reports=results,
+    )

@@ -1,0 +1,83 @@
+"""Significance tests used by profiles and comparisons (thin, tested wrappers over scipy)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from . import config
+
+
+@dataclass(frozen=True)
+class ChiSquare:
+    """Pearson chi-square test of independence on a contingency table.
+
+    No Yates continuity correction (``correction=False``), so the statistic matches
+    ``scipy.stats.chi2_contingency(t, correction=False)`` for every table shape and is
+    the one Cramér's V is computed from (as ``scipy.stats.contingency.association``).
+    All-zero rows and columns are dropped before testing.
+    """
+
+    chi2: float
+    dof: int
+    p_value: float
+    cramers_v: float
+    n: int
+    min_expected: float
+    small_cells: int  # cells with expected count < config.MIN_EXPECTED
+    small_cell_share: float
+
+    @property
+    def significant(self) -> bool:
+        return bool(self.p_value < config.ALPHA)
+
+    @property
+    def valid(self) -> bool:
+        """Cochran's rule: no expected count < 1 and at most 20 % of cells below MIN_EXPECTED."""
+        return bool(self.min_expected >= 1 and self.small_cell_share <= 0.2)
+
+
+def chi_square(table, min_expected: float = config.MIN_EXPECTED) -> ChiSquare:
+    """Chi-square test + Cramér's V of a 2-D count table (DataFrame or array)."""
+    t = np.asarray(table, dtype="float64")
+    if t.ndim != 2:
+        raise ValueError("contingency table must be 2-D")
+    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
+    n = int(round(t.sum()))
+    r, c = t.shape
+    if r < 2 or c < 2:
+        nan = float("nan")
+        return ChiSquare(nan, 0, nan, nan, n, nan, 0, 0.0)
+    res = sps.chi2_contingency(t, correction=False)
+    expected = res.expected_freq
+    small = int((expected < min_expected).sum())
+    v = float(np.sqrt(res.statistic / (n * (min(r, c) - 1))))
+    return ChiSquare(
+        chi2=float(res.statistic), dof=int(res.dof), p_value=float(res.pvalue), cramers_v=v, n=n,
+        min_expected=float(expected.min()), small_cells=small, small_cell_share=small / expected.size,
+    )
+
+
+def two_proportion_z(x1, n1, x2, n2) -> tuple[np.ndarray, np.ndarray]:
+    """Pooled two-proportion z test, vectorised: returns (z, two-sided p).
+
+    z = (p1 − p2) / sqrt(p̂(1 − p̂)(1/n1 + 1/n2)), p̂ = (x1 + x2)/(n1 + n2); NaN where a
+    group is empty or p̂ is 0 or 1.
+    """
+    x1, n1, x2, n2 = (np.asarray(a, dtype="float64") for a in (x1, n1, x2, n2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p1, p2 = x1 / n1, x2 / n2
+        pooled = (x1 + x2) / (n1 + n2)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+        z = (p1 - p2) / se
+    z = np.where((n1 > 0) & (n2 > 0) & (se > 0), z, np.nan)
+    p = 2 * sps.norm.sf(np.abs(z))
+    return z, p
+
+
+def crosstab_counts(rows: pd.Series, cols: pd.Series) -> pd.DataFrame:
+    """Count table rows × cols (observed categories only, missing dropped)."""
+    return pd.crosstab(rows, cols, dropna=True)
