@@ -34,7 +34,7 @@ $(SAMPLE)/truth.json: | $(STAMP)
 sample: $(SAMPLE)/truth.json ## Generate the sample CRM exports (deterministic, seed 0)
 
 $(STORE): $(SAMPLE)/truth.json
-	$(DR) ingest --all-sample
+	$(DR) ingest --sample
 
 ingest: $(STORE) ## Ingest the sample exports into data/processed
 

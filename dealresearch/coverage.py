@@ -42,6 +42,11 @@ UNKNOWN_PROJECT = "未注明"
 NO_METHOD = "未记录"
 
 
+def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """``values`` (indexed by key) aligned to ``keys`` (``Series.map`` fails on empty mappers)."""
+    return pd.Series(values.reindex(keys.to_numpy()).to_numpy(), index=keys.index, name=values.name)
+
+
 def year_start(year: int) -> pd.Timestamp:
     return pd.Timestamp(int(year), 1, 1)
 
@@ -140,11 +145,12 @@ def _base_from_deals(deals: pd.DataFrame, start, window_start) -> pd.DataFrame:
     return base.rename_axis(C.customer_key).reset_index()
 
 
-def _unique_master(customers: pd.DataFrame) -> pd.DataFrame:
+def _unique_master(customers: pd.DataFrame, check_unique: bool = True) -> pd.DataFrame:
     if C.customer_key not in customers.columns:
         raise MissingColumnsError(f"客户主数据缺少列“{C.customer_key}”（客户编码）。")
-    m = customers[customers[C.customer_key].notna()]
-    dup = m[C.customer_key].duplicated()
+    key = customers[C.customer_key]
+    m = customers[key.notna()] if key.hasnans else customers
+    dup = m[C.customer_key].duplicated() if check_unique else pd.Series(False, index=m.index)
     if dup.any():
         raise DataError(
             f"客户主数据中有 {int(dup.sum())} 个客户编码重复（例如 {m.loc[dup, C.customer_key].iloc[0]}），"
@@ -158,9 +164,9 @@ def _enrich(base: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
     keys = base[C.customer_key]
     for col in (C.key_account, C.do_not_contact):
         if col in m.columns:
-            base[col] = keys.map(m[col].astype("boolean")).fillna(False).astype(bool)
+            base[col] = lookup(keys, m[col].astype("boolean")).astype("boolean").fillna(False).astype(bool)
     if C.phone_masked in m.columns:
-        base[C.phone_masked] = base[C.phone_masked].fillna(keys.map(m[C.phone_masked]))
+        base[C.phone_masked] = base[C.phone_masked].fillna(lookup(keys, m[C.phone_masked]))
     return base
 
 
@@ -188,9 +194,9 @@ def _base_from_master(customers: pd.DataFrame, start, window_start) -> pd.DataFr
 
 
 # ----------------------------------------------------------------------------- ledger
-def check_customers(customers: pd.DataFrame) -> pd.DataFrame:
+def check_customers(customers: pd.DataFrame, check_unique: bool = True) -> pd.DataFrame:
     """Validate the customer frame a plan or coverage is built on; return it with defaults."""
-    m = _unique_master(customers)
+    m = _unique_master(customers, check_unique)
     if len(m) != len(customers):
         raise DataError(f"客户表中有 {len(customers) - len(m)} 行缺少客户编码（customer_key）。")
     out = m.reset_index(drop=True)
@@ -228,17 +234,16 @@ def ledger(customers: pd.DataFrame, surveys: pd.DataFrame | None, year: int, *, 
     reference year, and whether the cycle rule forces a survey in ``year`` (``must``)."""
     if cycle_years < 1:
         raise ParameterError(f"调查周期 cycle_years={cycle_years} 无效：至少为 1 年。")
-    cust = check_customers(customers)
+    cust = check_customers(customers, check_unique=False)  # positions() checks uniqueness
     sv = check_surveys(surveys)
     start = year_start(year)
     end = year_start(year + 1) if asof is None else min(pd.Timestamp(asof) + pd.Timedelta(days=1), year_start(year + 1))
-    keys = cust[C.customer_key]
-    before = sv[sv[S.survey_date] < start]
-    last = before.groupby(S.customer_key)[S.survey_date].max()
-    inyear = sv[(sv[S.survey_date] >= start) & (sv[S.survey_date] < end)][S.customer_key]
+    pos, when = survey_positions(cust[C.customer_key], sv)
     out = cust.copy()
-    out[LAST_SURVEY] = keys.map(last).astype("datetime64[ns]")
-    out[DONE] = keys.isin(inyear).to_numpy()
+    out[LAST_SURVEY] = last_survey(pos, when, len(cust), when < start.to_datetime64())
+    done = np.zeros(len(cust), dtype=bool)
+    done[pos[(pos >= 0) & (when >= start.to_datetime64()) & (when < end.to_datetime64())]] = True
+    out[DONE] = done
     first = (
         pd.to_datetime(out[C.first_deal_date]) if C.first_deal_date in out.columns
         else pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
@@ -250,6 +255,34 @@ def ledger(customers: pd.DataFrame, surveys: pd.DataFrame | None, year: int, *, 
     out[REACHABLE] = ~out[C.do_not_contact].to_numpy()
     out[MUST] = out[REACHABLE] & ~out[DONE] & (year - ref >= cycle_years)
     return out
+
+
+def positions(keys: pd.Series, others: pd.Series) -> np.ndarray:
+    """Position of each of ``others`` in ``keys`` (-1 where absent) with one hashing pass;
+    raises :class:`DataError` when ``keys`` repeat."""
+    n = len(keys)
+    both = pd.concat([pd.Series(keys.array), pd.Series(others.array)], ignore_index=True)
+    codes, _ = pd.factorize(both)
+    own = codes[:n]
+    if n and not (own == np.arange(n)).all():
+        dup = np.flatnonzero(own != np.arange(n))
+        raise DataError(f"客户表中客户编码重复（例如 {keys.iloc[dup[0]]}），每个客户只能出现一行。")
+    pos = codes[n:].copy()
+    pos[pos >= n] = -1
+    return pos
+
+
+def survey_positions(keys: pd.Series, sv: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Row position of each survey's customer in ``keys`` (-1 if not there) and its date."""
+    return positions(keys, sv[S.customer_key]), sv[S.survey_date].to_numpy().astype("datetime64[ns]")
+
+
+def last_survey(pos: np.ndarray, when: np.ndarray, n: int, mask: np.ndarray | None = None) -> np.ndarray:
+    """Latest survey date per customer position among the surveys in ``mask`` (NaT if none)."""
+    last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)  # NaT
+    ok = pos >= 0 if mask is None else mask & (pos >= 0)
+    np.maximum.at(last, pos[ok], when[ok].view(np.int64))
+    return last.view("datetime64[ns]")
 
 
 def earliest_month(last_survey: pd.Series, year: int, min_gap_months: int) -> np.ndarray:
@@ -321,10 +354,11 @@ def coverage(
     asof = pd.Timestamp(asof) if asof is not None else year_start(year + 1) - pd.Timedelta(days=1)
     lg = ledger(customers, surveys, year, cycle_years=cycle_years, asof=asof)
     sv = check_surveys(surveys)
-    sv = sv[(sv[S.survey_date] <= asof + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1))]
+    sv = sv[sv[S.survey_date] < asof.normalize() + pd.Timedelta(days=1)]
     keys = lg[C.customer_key]
     reach = lg[REACHABLE].to_numpy()
-    last_all = keys.map(sv.groupby(S.customer_key)[S.survey_date].max())
+    pos, when = survey_positions(keys, sv)
+    last_all = pd.Series(last_survey(pos, when, len(lg)), index=lg.index)
     last_year = last_all.dt.year.astype("float64")
     win_start = year - cycle_years + 1
     covered = (last_year >= win_start).to_numpy()
@@ -336,8 +370,9 @@ def coverage(
     n = len(lg)
     done = lg[DONE].to_numpy()
 
-    proj = lg.assign(_done=done).groupby(C.project).agg(客户数=("_done", "size"), 已调查=("_done", "sum"))
-    proj["覆盖率"] = proj["已调查"] / proj["客户数"]
+    proj = lg.assign(_done=done, _over=overdue, _never=never).groupby(C.project).agg(
+        客户数=("_done", "size"), 已调查=("_done", "sum"), 逾期=("_over", "sum"), 从未调查=("_never", "sum"))
+    proj.insert(2, "覆盖率", proj["已调查"] / proj["客户数"])
     proj["样本不足"] = proj["客户数"] < min_n
     by_project = proj.rename_axis(C.project).reset_index()
 

@@ -60,9 +60,15 @@ UNDER_18 = "18岁以下"
 #: city (without 市) → province, for the locality test; extend as projects open
 CITY_PROVINCE: dict[str, str] = {
     **{c: c for c in ("北京", "上海", "天津", "重庆")},
-    **{c: "广东" for c in ("广州", "深圳", "佛山", "东莞", "珠海", "中山", "惠州", "江门", "汕头", "湛江", "肇庆")},
+    **{
+        c: "广东"
+        for c in ("广州", "深圳", "佛山", "东莞", "珠海", "中山", "惠州", "江门", "汕头", "湛江", "肇庆")
+    },
     **{c: "浙江" for c in ("杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "台州", "舟山", "义乌")},
-    **{c: "江苏" for c in ("南京", "苏州", "无锡", "常州", "南通", "扬州", "徐州", "镇江", "泰州", "盐城", "昆山")},
+    **{
+        c: "江苏"
+        for c in ("南京", "苏州", "无锡", "常州", "南通", "扬州", "徐州", "镇江", "泰州", "盐城", "昆山")
+    },
     **{c: "四川" for c in ("成都", "绵阳", "德阳", "宜宾")},
     **{c: "湖北" for c in ("武汉", "宜昌", "襄阳")},
     **{c: "湖南" for c in ("长沙", "株洲", "湘潭")},
@@ -74,12 +80,26 @@ CITY_PROVINCE: dict[str, str] = {
     **{c: "安徽" for c in ("合肥", "芜湖")},
     **{c: "江西" for c in ("南昌", "赣州")},
     **{c: "辽宁" for c in ("沈阳", "大连")},
-    "长春": "吉林", "哈尔滨": "黑龙江", "太原": "山西", "呼和浩特": "内蒙古",
-    "南宁": "广西", "桂林": "广西", "海口": "海南", "三亚": "海南", "贵阳": "贵州",
-    "昆明": "云南", "兰州": "甘肃", "西宁": "青海", "银川": "宁夏", "乌鲁木齐": "新疆",
-    "拉萨": "西藏", "香港": "香港", "澳门": "澳门",
+    "长春": "吉林",
+    "哈尔滨": "黑龙江",
+    "太原": "山西",
+    "呼和浩特": "内蒙古",
+    "南宁": "广西",
+    "桂林": "广西",
+    "海口": "海南",
+    "三亚": "海南",
+    "贵阳": "贵州",
+    "昆明": "云南",
+    "兰州": "甘肃",
+    "西宁": "青海",
+    "银川": "宁夏",
+    "乌鲁木齐": "新疆",
+    "拉萨": "西藏",
+    "香港": "香港",
+    "澳门": "澳门",
 }
 _LOCAL_WORDS = ("本市", "本地", "市内", "本区")
+_DISTRICT_SUFFIXES = ("区", "县", "镇", "街道", "乡")
 _OTHER_WORDS = tuple(sorted({*CITY_PROVINCE, *CITY_PROVINCE.values(), "外地", "外省", "外市"}))
 _PROVINCE_SUFFIXES = ("省", "市", "自治区", "壮族自治区", "回族自治区", "维吾尔自治区", "特别行政区")
 
@@ -91,11 +111,12 @@ def province_of_city(city: pd.Series) -> pd.Series:
 
 
 def normalise_province(province: pd.Series) -> pd.Series:
-    """"浙江省" / "浙江" / "广西壮族自治区" → "浙江" / "广西"."""
+    """ "浙江省" / "浙江" / "广西壮族自治区" → "浙江" / "广西"."""
     p = province.astype("string").str.strip()
     for suffix in sorted(_PROVINCE_SUFFIXES, key=len, reverse=True):
-        p = p.where(~p.str.endswith(suffix, na=False) | (p.str.len() <= len(suffix)),
-                    p.str.slice(0, -len(suffix)))
+        p = p.where(
+            ~p.str.endswith(suffix, na=False) | (p.str.len() <= len(suffix)), p.str.slice(0, -len(suffix))
+        )
     return p
 
 
@@ -127,8 +148,9 @@ def cut_edges(values: pd.Series, edges, scale: float = 1.0, unit: str = "") -> p
     return pd.cut(v, list(edges), labels=_edge_labels(list(edges), scale, unit), right=True)
 
 
-def quantile_bands(values: pd.Series, q: int = QUANTILE_BANDS, scale: float = 1.0,
-                   unit: str = "") -> pd.Series:
+def quantile_bands(
+    values: pd.Series, q: int = QUANTILE_BANDS, scale: float = 1.0, unit: str = ""
+) -> pd.Series:
     """Ordered bands at the data's quantiles (duplicate edges merged), labelled by range."""
     v = pd.to_numeric(values, errors="coerce").astype("float64")
     finite = v.dropna()
@@ -167,6 +189,8 @@ def _locality_of(city: str, residence: str) -> str | None:
         return "本地"
     if any(w in residence for w in _OTHER_WORDS):
         return "外地"
+    if residence.endswith(_DISTRICT_SUFFIXES):  # CRM forms record the district of the project city
+        return "本地"
     return None
 
 
@@ -175,8 +199,10 @@ def locality(deals: pd.DataFrame) -> pd.Series:
 
     Rule: the project city comes from the deals' ``city`` column. If ``residence_area``
     names the project city (or says 本市/本地), the buyer is 本地; if it names another
-    known city or province (or says 外地/外省), 外地. Otherwise fall back to the ID origin
-    province vs the project's province (same province → 本地). Unknown on both → <NA>.
+    known city or province (or says 外地/外省), 外地; a bare district / county name
+    ("西湖区", "余杭区") is read as a district of the project city → 本地. Otherwise fall
+    back to the ID origin province vs the project's province (same province → 本地).
+    Unknown on both → <NA>.
     Evaluated once per distinct (city, residence) pair, so it is cheap on large tables.
     """
     out = pd.Series(pd.NA, index=deals.index, dtype="string")
@@ -209,18 +235,16 @@ def origin_scope(deals: pd.DataFrame) -> pd.Series:
 
 
 def is_repeat_buyer(deals: pd.DataFrame, date_col: str = D.sign_date) -> pd.Series:
-    """True when the same customer_key has a non-cancelled deal on an earlier date.
+    """True when the same customer_key has a deal on an earlier date.
 
-    Dates are ``date_col`` falling back to subscribe_date; cancelled (退房) deals never
-    count as the earlier purchase. Same-day deals are not repeats of each other.
+    Dates are ``date_col`` falling back to subscribe_date. Earlier deals count whatever
+    their final status: a deal cancelled (退房) later still shows the customer had bought
+    before (CRM 置业次数 says 二次 for them too). Same-day deals are not repeats of each other.
     """
     date = pd.to_datetime(deals[date_col])
     if D.subscribe_date in deals:
         date = date.fillna(pd.to_datetime(deals[D.subscribe_date]))
-    valid = date.notna() & deals[D.customer_key].notna()
-    if D.status in deals:
-        valid &= deals[D.status].astype("string").fillna("") != "退房"
-    first = date.where(valid).groupby(deals[D.customer_key]).transform("min")
+    first = date.groupby(deals[D.customer_key]).transform("min")
     return (date > first).fillna(False).astype(bool)
 
 
@@ -250,8 +274,7 @@ def derive(deals: pd.DataFrame, date_col: str = D.sign_date) -> pd.DataFrame:
     if {D.sign_date, D.first_visit_date} <= cols:
         days = days_to_sign(deals)
         out[X.days_to_sign] = days
-        out[X.days_to_sign_band] = pd.cut(days.astype("float64"), list(DAYS_EDGES),
-                                          labels=list(DAYS_LABELS))
+        out[X.days_to_sign_band] = pd.cut(days.astype("float64"), list(DAYS_EDGES), labels=list(DAYS_LABELS))
     if D.city in cols:
         out[X.project_province] = province_of_city(deals[D.city])
         out[X.locality] = locality(deals)
@@ -264,7 +287,9 @@ def derive(deals: pd.DataFrame, date_col: str = D.sign_date) -> pd.DataFrame:
 
 
 DERIVED_FROM: dict[str, str] = {
-    X.age_band: D.age, X.area_band: D.area_sqm, X.total_price_band: D.total_price,
+    X.age_band: D.age,
+    X.area_band: D.area_sqm,
+    X.total_price_band: D.total_price,
     X.unit_price_band: D.unit_price,
 }
 

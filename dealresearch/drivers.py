@@ -45,7 +45,6 @@ def rescale(data: pd.DataFrame, scales=None) -> pd.DataFrame:
     return (data.apply(pd.to_numeric, errors="coerce") - lo) / (hi - lo) * 100
 
 
-
 def relative_weights(data: pd.DataFrame, target: str = S.overall, drivers=None) -> pd.DataFrame:
     """Johnson's relative weights of ``drivers`` for ``target``.
 
@@ -61,7 +60,9 @@ def relative_weights(data: pd.DataFrame, target: str = S.overall, drivers=None) 
     df = data[[target, *drivers]].apply(pd.to_numeric, errors="coerce").astype(float).dropna()
     n, k = len(df), len(drivers)
     if n < k + 2:
-        raise DataError(f"完整回答的受访者 {n} 人，不足以估计 {k} 个驱动因素的相对权重（至少需 {k + 2} 人）。")
+        raise DataError(
+            f"完整回答的受访者 {n} 人，不足以估计 {k} 个驱动因素的相对权重（至少需 {k + 2} 人）。"
+        )
     const = [c for c in df.columns if df[c].std() <= 1e-12]
     if const:
         raise DataError(f"“{'、'.join(label(c) for c in const)}”所有答案相同（方差为 0），无法计算相对权重。")
@@ -94,8 +95,12 @@ def ipa(data: pd.DataFrame, target: str = S.overall, drivers=None, *, scales=Non
     items = list(rw.index)
     perf = rescale(data[items], scales)
     out = pd.DataFrame(
-        {"label": rw["label"], "importance": rw["pct"], "performance": perf.mean(),
-         "n": perf.notna().sum().astype(int)}
+        {
+            "label": rw["label"],
+            "importance": rw["pct"],
+            "performance": perf.mean(),
+            "n": perf.notna().sum().astype(int),
+        }
     )
     imp_cut, perf_cut = float(out["importance"].mean()), float(out["performance"].mean())
     hi_imp = out["importance"] >= imp_cut
@@ -104,7 +109,10 @@ def ipa(data: pd.DataFrame, target: str = S.overall, drivers=None, *, scales=Non
         [hi_imp & ~hi_perf, hi_imp & hi_perf, ~hi_imp & ~hi_perf], list(QUADRANTS[:3]), QUADRANTS[3]
     )
     out.attrs.update(
-        importance_cut=imp_cut, performance_cut=perf_cut, n=rw.attrs["n"], r2=rw.attrs["r2"],
+        importance_cut=imp_cut,
+        performance_cut=perf_cut,
+        n=rw.attrs["n"],
+        r2=rw.attrs["r2"],
         definition=(
             f"重要性 = 对“{label(target)}”的相对权重（%），表现 = 题项均值换算为 0–100 分；"
             f"分界线为各题项重要性均值（{imp_cut:.1f}%）与表现均值（{perf_cut:.1f} 分）。"

@@ -39,9 +39,16 @@ class F:
 
 
 LABELS = {
-    F.followup_id: "跟进编号", F.reason: "跟进原因", F.priority: "优先级", F.owner: "责任人",
-    F.due_date: "应完成日期", F.status: "跟进状态", F.closed_date: "关闭日期", F.result: "处理结果",
-    F.overdue: "是否逾期", F.closed_within_sla: "按时关闭",
+    F.followup_id: "跟进编号",
+    F.reason: "跟进原因",
+    F.priority: "优先级",
+    F.owner: "责任人",
+    F.due_date: "应完成日期",
+    F.status: "跟进状态",
+    F.closed_date: "关闭日期",
+    F.result: "处理结果",
+    F.overdue: "是否逾期",
+    F.closed_within_sla: "按时关闭",
 }
 STATUSES = ("待处理", "处理中", "已关闭")
 OPEN, IN_PROGRESS, CLOSED = STATUSES
@@ -71,7 +78,7 @@ def followups(surveys: pd.DataFrame, *, sla_days: int = 7, low_score: float = 2,
     complaint = _flag(s, S.complaint)
     flagged = _flag(s, S.followup_needed)
     reasons["complaint"] = np.where(complaint, "客户投诉", "")
-    reasons["detractor"] = np.where(detractor, "贬损者（推荐意愿 " + rec.astype("Int64").astype(str) + " 分）", "")
+    reasons["detractor"] = np.where(detractor, "贬损者（推荐意愿 " + rec.map("{:g}".format) + " 分）", "")
     reasons["flagged"] = np.where(flagged, "调查员标注需跟进", "")
     items = [c for c in ITEM_SCALES if c != S.recommend and c in s.columns]
     cut = (low_score - 1) / 4 * 100  # position of low_score on a 1–5 scale, in 0–100
@@ -80,11 +87,13 @@ def followups(surveys: pd.DataFrame, *, sla_days: int = 7, low_score: float = 2,
         raw = s[items].apply(pd.to_numeric, errors="coerce")
         low = rescale(raw, None) <= cut + 1e-9
         low_any = low.any(axis=1)
-        long = raw.where(low).stack()
+        long = raw.where(low).stack().dropna()
         if len(long):
-            txt = pd.Series(
-                [label(c) for c in long.index.get_level_values(1)], index=long.index
-            ) + long.map("{:g}".format).astype(str) + "分"
+            txt = (
+                pd.Series([label(c) for c in long.index.get_level_values(1)], index=long.index)
+                + long.map("{:g}".format).astype(str)
+                + "分"
+            )
             joined = txt.groupby(level=0).agg("、".join)
             reasons["low"] = ("低分：" + joined).reindex(s.index).fillna("")
     need = detractor | complaint | flagged | low_any
@@ -104,8 +113,21 @@ def followups(surveys: pd.DataFrame, *, sla_days: int = 7, low_score: float = 2,
     out[F.status] = OPEN
     out[F.closed_date] = pd.NaT
     out[F.result] = ""
-    keep = [F.followup_id, F.customer_key, F.phone_masked, F.project, F.survey_date, F.reason,
-            F.priority, F.comment, F.owner, F.due_date, F.status, F.closed_date, F.result]
+    keep = [
+        F.followup_id,
+        F.customer_key,
+        F.phone_masked,
+        F.project,
+        F.survey_date,
+        F.reason,
+        F.priority,
+        F.comment,
+        F.owner,
+        F.due_date,
+        F.status,
+        F.closed_date,
+        F.result,
+    ]
     out = out[[c for c in keep if c in out.columns]]
     asof = pd.Timestamp(asof) if asof is not None else s[S.survey_date].max()
     out = _derive(out, pd.Timestamp(asof))
@@ -193,10 +215,16 @@ def followup_summary(fu: pd.DataFrame, by: str = S.project) -> pd.DataFrame:
         _base=(fu[F.status] == CLOSED) | (fu[F.due_date] < asof),
         **{f"_{s}": fu[F.status] == s for s in STATUSES},
     ).groupby(by, sort=True)
-    out = pd.DataFrame({
-        "total": g.size(), **{s: g[f"_{s}"].sum() for s in STATUSES},
-        "overdue": g[F.overdue].sum(), "closed_within_sla": g[F.closed_within_sla].sum(),
-        "sla_base": g["_base"].sum(),
-    })
-    out["closed_within_sla_rate"] = out["closed_within_sla"] / out["sla_base"].where(out["sla_base"] > 0) * 100
+    out = pd.DataFrame(
+        {
+            "total": g.size(),
+            **{s: g[f"_{s}"].sum() for s in STATUSES},
+            "overdue": g[F.overdue].sum(),
+            "closed_within_sla": g[F.closed_within_sla].sum(),
+            "sla_base": g["_base"].sum(),
+        }
+    )
+    out["closed_within_sla_rate"] = (
+        out["closed_within_sla"] / out["sla_base"].where(out["sla_base"] > 0) * 100
+    )
     return out

@@ -26,7 +26,13 @@ from .sales import LEVEL_COLUMNS, A, G, actual_in
 from .schema import H, T
 
 OK, BOTH_ZERO, ZERO_BASE, NEGATIVE_BASE, NO_BASE, NO_CURRENT = (
-    "正常", "基期与本期均为零", "基期为零", "基期为负", "无基期数据", "无本期数据")
+    "正常",
+    "基期与本期均为零",
+    "基期为零",
+    "基期为负",
+    "无基期数据",
+    "无本期数据",
+)
 
 
 def growth_rate(current, base, covered=True) -> tuple[pd.Series, pd.Series]:
@@ -34,8 +40,16 @@ def growth_rate(current, base, covered=True) -> tuple[pd.Series, pd.Series]:
 
     ``covered`` (bool or boolean Series) says whether the base period lies within the
     data; False gives 无基期数据 regardless of the base value."""
-    cur = pd.Series(current, dtype="float64") if not isinstance(current, pd.Series) else current.astype("float64")
-    b = pd.Series(base, dtype="float64", index=cur.index) if not isinstance(base, pd.Series) else base.astype("float64")
+    cur = (
+        pd.Series(current, dtype="float64")
+        if not isinstance(current, pd.Series)
+        else current.astype("float64")
+    )
+    b = (
+        pd.Series(base, dtype="float64", index=cur.index)
+        if not isinstance(base, pd.Series)
+        else base.astype("float64")
+    )
     cov = pd.Series(covered, index=cur.index) if not isinstance(covered, pd.Series) else covered
     cov = cov.astype("boolean").fillna(False).astype(bool)
     conditions = [cur.isna(), ~cov | b.isna(), (b == 0) & (cur == 0), b == 0, b < 0]
@@ -51,8 +65,13 @@ def _first_event(ev: pd.DataFrame, level: str) -> pd.Series:
     return ev.groupby(col)[H.event_date].min()
 
 
-def growth(ev: pd.DataFrame, period: str | Period, *, level: str = "集团",
-           metrics: tuple[str, ...] = (A.net_units, A.net_amount)) -> pd.DataFrame:
+def growth(
+    ev: pd.DataFrame,
+    period: str | Period,
+    *,
+    level: str = "集团",
+    metrics: tuple[str, ...] = (A.net_units, A.net_amount),
+) -> pd.DataFrame:
     """环比 (previous period) and 同比 (same period a year earlier) growth of each unit of
     ``level`` for ``metrics`` (columns of :func:`sales.actuals`). For a year period only
     同比 is given (its previous period is the year ago).
@@ -71,20 +90,34 @@ def growth(ev: pd.DataFrame, period: str | Period, *, level: str = "集团",
         c = cur.reindex(units).fillna(0)
         for m in metrics:
             rate, status = growth_rate(c[m], base[m], covered)
-            rows.append(pd.DataFrame({
-                T.unit: units, A.period: p.label, G.metric: m, G.current: c[m].to_numpy(),
-                G.comparison: name, G.base_period: bp.label, G.base: base[m].to_numpy(),
-                G.rate: rate.to_numpy(), G.status: status.to_numpy()}))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        T.unit: units,
+                        A.period: p.label,
+                        G.metric: m,
+                        G.current: c[m].to_numpy(),
+                        G.comparison: name,
+                        G.base_period: bp.label,
+                        G.base: base[m].to_numpy(),
+                        G.rate: rate.to_numpy(),
+                        G.status: status.to_numpy(),
+                    }
+                )
+            )
     out = pd.concat(rows, ignore_index=True)
     return out.sort_values([T.unit, G.metric, G.comparison], kind="stable").reset_index(drop=True)
 
 
-def growth_wide(ev: pd.DataFrame, period: str | Period, *, level: str = "项目",
-                metric: str = A.net_amount) -> pd.DataFrame:
+def growth_wide(
+    ev: pd.DataFrame, period: str | Period, *, level: str = "项目", metric: str = A.net_amount
+) -> pd.DataFrame:
     """One row per unit: current, 环比 and 同比 base, rate and status side by side."""
     g = growth(ev, period, level=level, metrics=(metric,))
     wide = g.pivot(index=T.unit, columns=G.comparison, values=[G.base, G.rate, G.status])
-    wide.columns = [f"{cmp}{ {G.base: '基期值', G.rate: '增长率', G.status: '说明'}[v] }".replace(" ", "")
-                    for v, cmp in wide.columns]
+    wide.columns = [
+        f"{cmp}{ {G.base: '基期值', G.rate: '增长率', G.status: '说明'}[v] }".replace(" ", "")
+        for v, cmp in wide.columns
+    ]
     cur = g.drop_duplicates(T.unit).set_index(T.unit)[G.current].rename("本期")
     return pd.concat([cur, wide], axis=1).reset_index()

@@ -9,11 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .attainment import attainment
 from .config import MIN_N
 from .errors import ParameterError
 from .growth import growth
 from .periods import Period, parse_period
-from .sales import GROUP_UNIT, A, G, R, _aggregate, attainment
+from .sales import GROUP_UNIT, A, G, R, _aggregate
 from .schema import D, H, S, T
 
 #: which target level ranks which column
@@ -29,8 +30,14 @@ def scope_events(ev: pd.DataFrame, project: str | None = None) -> pd.DataFrame:
     return ev[ev[D.project] == project]
 
 
-def rankings(ev: pd.DataFrame, period: str | Period, *, by: str = D.sales_rep,
-             targets: pd.DataFrame | None = None, metric: str = A.net_amount) -> pd.DataFrame:
+def rankings(
+    ev: pd.DataFrame,
+    period: str | Period,
+    *,
+    by: str = D.sales_rep,
+    targets: pd.DataFrame | None = None,
+    metric: str = A.net_amount,
+) -> pd.DataFrame:
     """Ranking of reps / teams / projects in ``period`` by ``metric`` (ties share the
     better rank). Columns: rank, the unit, its main project (reps and teams), signed,
     cancelled, changed and net units / amounts, cancel_rate (退房 ÷ 签约 units),
@@ -58,8 +65,9 @@ def rankings(ev: pd.DataFrame, period: str | Period, *, by: str = D.sales_rep,
     return out.sort_values([R.rank, by], kind="stable").reset_index(drop=True)
 
 
-def cycle_time(deals: pd.DataFrame, period: str | Period | None = None,
-               by: str | None = None, min_n: int = MIN_N) -> pd.DataFrame:
+def cycle_time(
+    deals: pd.DataFrame, period: str | Period | None = None, by: str | None = None, min_n: int = MIN_N
+) -> pd.DataFrame:
     """Days from first visit to signing of signed deals (signing date in ``period``).
 
     Deals without a first-visit date, or whose first visit is after the signing (a data
@@ -73,11 +81,16 @@ def cycle_time(deals: pd.DataFrame, period: str | Period | None = None,
     days = days.where(days >= 0)
     keys = [d[by]] if by else [pd.Series(GROUP_UNIT, index=d.index, name=T.unit)]
     g = days.groupby(keys, observed=True)
-    out = pd.DataFrame({
-        R.n: g.count(), R.mean_days: g.mean(), R.median_days: g.median(),
-        R.p25_days: g.quantile(0.25), R.p75_days: g.quantile(0.75),
-        R.excluded: days.isna().groupby(keys, observed=True).sum(),
-    })
+    out = pd.DataFrame(
+        {
+            R.n: g.count(),
+            R.mean_days: g.mean(),
+            R.median_days: g.median(),
+            R.p25_days: g.quantile(0.25),
+            R.p75_days: g.quantile(0.75),
+            R.excluded: days.isna().groupby(keys, observed=True).sum(),
+        }
+    )
     out[R.small_n] = out[R.n] < min_n
     return out.reset_index()
 
@@ -92,13 +105,18 @@ def satisfaction_by_rep(deals: pd.DataFrame, surveys: pd.DataFrame, *, min_n: in
     if surveys is None or surveys.empty or D.sales_rep not in deals:
         return pd.DataFrame(columns=cols)
     dl = deals[deals[D.customer_key].notna() & deals[D.sales_rep].notna()]
-    dl = dl[[D.customer_key, D.sign_date, D.subscribe_date, D.sales_rep]] if D.subscribe_date in dl else \
-        dl[[D.customer_key, D.sign_date, D.sales_rep]]
+    dl = (
+        dl[[D.customer_key, D.sign_date, D.subscribe_date, D.sales_rep]]
+        if D.subscribe_date in dl
+        else dl[[D.customer_key, D.sign_date, D.sales_rep]]
+    )
     date = dl[D.sign_date].fillna(dl[D.subscribe_date]) if D.subscribe_date in dl else dl[D.sign_date]
     dl = dl.assign(_d=pd.to_datetime(date).astype("datetime64[ns]")).dropna(subset=["_d"]).sort_values("_d")
     sv = surveys[surveys[S.customer_key].notna() & surveys[S.survey_date].notna()]
     sv = sv.assign(_d=pd.to_datetime(sv[S.survey_date]).astype("datetime64[ns]")).sort_values("_d")
-    m = pd.merge_asof(sv, dl[[D.customer_key, "_d", D.sales_rep]], on="_d", by=D.customer_key, direction="backward")
+    m = pd.merge_asof(
+        sv, dl[[D.customer_key, "_d", D.sales_rep]], on="_d", by=D.customer_key, direction="backward"
+    )
     first_rep = dl.drop_duplicates(D.customer_key).set_index(D.customer_key)[D.sales_rep]
     m[D.sales_rep] = m[D.sales_rep].fillna(m[S.customer_key].map(first_rep))
     m = m[m[D.sales_rep].notna()]
@@ -108,8 +126,14 @@ def satisfaction_by_rep(deals: pd.DataFrame, surveys: pd.DataFrame, *, min_n: in
     overall = m[S.overall] if S.overall in m else pd.Series(np.nan, index=m.index)
     m = m.assign(_p=(rec >= 9).where(rec.notna()), _dt=(rec <= 6).where(rec.notna()), _o=overall)
     g = m.groupby(D.sales_rep)
-    out = pd.DataFrame({R.n: g.size(), R.overall_mean: g["_o"].mean(),
-                        R.promoters: g["_p"].mean(), R.detractors: g["_dt"].mean()})
+    out = pd.DataFrame(
+        {
+            R.n: g.size(),
+            R.overall_mean: g["_o"].mean(),
+            R.promoters: g["_p"].mean(),
+            R.detractors: g["_dt"].mean(),
+        }
+    )
     out[R.nps] = (out[R.promoters] - out[R.detractors]) * 100
     out[R.small_n] = out[R.n] < min_n
     return out.reset_index().sort_values([R.nps, D.sales_rep], ascending=[False, True], kind="stable")[cols]
@@ -126,8 +150,9 @@ def _delta(row: pd.Series):
     return row[G.rate] if row[G.status] == "正常" else str(row[G.status])
 
 
-def kpis(ev: pd.DataFrame, targets: pd.DataFrame | None, period: str | Period,
-         *, project: str | None = None) -> list[tuple]:
+def kpis(
+    ev: pd.DataFrame, targets: pd.DataFrame | None, period: str | Period, *, project: str | None = None
+) -> list[tuple]:
     """KPI cards for ``present.kpis``: net amount and units (delta = 同比, caption 环比),
     amount attainment, cancellations. ``ev`` from :func:`sales.events`."""
     p = parse_period(period)
@@ -135,7 +160,10 @@ def kpis(ev: pd.DataFrame, targets: pd.DataFrame | None, period: str | Period,
     sub = scope_events(ev, project)
     g = growth(sub if project is None else ev, p, level=level).query(f"{T.unit} == @unit")
     cards = []
-    for metric, name, fmt in ((A.net_amount, "净签约金额", _money), (A.net_units, "净签约套数", lambda v: f"{v:,.0f} 套")):
+    for metric, name, fmt in (
+        (A.net_amount, "净签约金额", _money),
+        (A.net_units, "净签约套数", lambda v: f"{v:,.0f} 套"),
+    ):
         rows = g[g[G.metric] == metric].set_index(G.comparison)
         if rows.empty:
             cards.append((name, fmt(0), None))
@@ -151,8 +179,14 @@ def kpis(ev: pd.DataFrame, targets: pd.DataFrame | None, period: str | Period,
         att = att[att[T.unit] == unit]
         if len(att) and pd.notna(att[A.amount_attainment].iloc[0]):
             a = att.iloc[0]
-            cards.append(("金额目标达成率", f"{a[A.amount_attainment]:.1f}%", None,
-                          f"目标 {_money(a[T.amount_target])}"))
+            cards.append(
+                (
+                    "金额目标达成率",
+                    f"{a[A.amount_attainment]:.1f}%",
+                    None,
+                    f"目标 {_money(a[T.amount_target])}",
+                )
+            )
         else:
             cards.append(("金额目标达成率", "—", "无目标"))
     sub = sub[p.contains(sub[H.event_date])]
@@ -163,8 +197,14 @@ def kpis(ev: pd.DataFrame, targets: pd.DataFrame | None, period: str | Period,
     return cards
 
 
-def headline(ev: pd.DataFrame, targets: pd.DataFrame | None, period: str | Period,
-             *, asof=None, project: str | None = None) -> str:
+def headline(
+    ev: pd.DataFrame,
+    targets: pd.DataFrame | None,
+    period: str | Period,
+    *,
+    asof=None,
+    project: str | None = None,
+) -> str:
     """A short Chinese paragraph summarising the period (for the 摘要 section)."""
     p = parse_period(period)
     level, unit = ("集团", GROUP_UNIT) if project is None else ("项目", project)

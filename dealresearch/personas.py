@@ -27,10 +27,19 @@ from .derive import age_band, label
 from .errors import DataError, ParameterError
 from .schema import D
 
-NUMERIC_FEATURES: tuple[str, ...] = (D.age, D.area_sqm, D.total_price)
+#: default clustering features: who buys and why. Price and area are left out on purpose:
+#: they follow the project's price level and the product more than the buyer (and value is
+#: scored separately in segments.value_potential); with them, personas split by project.
+NUMERIC_FEATURES: tuple[str, ...] = (D.age,)
 CATEGORICAL_FEATURES: tuple[str, ...] = (
-    D.purchase_purpose, D.unit_type, D.payment_method, D.family_structure, D.income_band,
+    D.purchase_purpose,
+    D.unit_type,
+    D.payment_method,
+    D.family_structure,
+    D.income_band,
 )
+#: numeric columns described (medians) in every persona profile, clustered on or not
+DESCRIBE_NUMERIC: tuple[str, ...] = (D.age, D.area_sqm, D.total_price)
 MISSING = "未填"
 #: short forms used in persona names
 SHORT: dict[str, dict[str, str]] = {
@@ -60,9 +69,16 @@ class Personas:
     first), ties by centroid, so indices and names are stable for a given seed.
     """
 
-    def __init__(self, k: int | str = "auto", seed: int = 0, features: Sequence[str] | None = None,
-                 k_range: tuple[int, int] = (3, 8), sample_size: int = 4000, max_fit: int = 200_000,
-                 n_init: int = 4):
+    def __init__(
+        self,
+        k: int | str = "auto",
+        seed: int = 0,
+        features: Sequence[str] | None = None,
+        k_range: tuple[int, int] = (3, 8),
+        sample_size: int = 6000,
+        max_fit: int = 200_000,
+        n_init: int = 4,
+    ):
         self.k = k
         self.seed = seed
         self.features = features
@@ -78,7 +94,11 @@ class Personas:
         if missing:
             raise ParameterError(f"画像聚类字段不在数据中：{'、'.join(label(c) for c in missing)}。")
         cols = [c for c in wanted if c in data and data[c].notna().any()]
-        num = [c for c in cols if pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])]
+        num = [
+            c
+            for c in cols
+            if pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c])
+        ]
         cat = [c for c in cols if c not in num]
         if not cols:
             raise DataError("数据中没有可用于画像聚类的字段（年龄、面积、总价、购房目的、户型等均为空）。")
@@ -101,11 +121,20 @@ class Personas:
 
         parts = []
         if self.numeric_:
-            parts.append(("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), self.numeric_))
+            parts.append(
+                ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), self.numeric_)
+            )
         if self.categorical_:
-            parts.append(("cat", make_pipeline(
-                OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64),
-                FunctionTransformer(_onehot_weight)), self.categorical_))
+            parts.append(
+                (
+                    "cat",
+                    make_pipeline(
+                        OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64),
+                        FunctionTransformer(_onehot_weight),
+                    ),
+                    self.categorical_,
+                )
+            )
         return ColumnTransformer(parts)
 
     def _kmeans(self, k: int):
@@ -131,7 +160,7 @@ class Personas:
         if self.k == "auto":
             m = min(self.sample_size, len(fit_idx))
             s_idx = np.sort(rng.choice(len(fit_idx), m, replace=False))
-            xs = x_fit[s_idx]
+            xs = x_fit[s_idx].astype(np.float32)  # search only: halves memory traffic
             lo, hi = self.k_range
             scores = {}
             for k in range(lo, min(hi, m - 1) + 1):
@@ -145,9 +174,13 @@ class Personas:
         elif isinstance(self.k, int) and 2 <= self.k < n:
             self.k_ = self.k
         else:
-            raise ParameterError(f"画像数 k 应为 \"auto\" 或 2 到 {n - 1} 之间的整数，收到“{self.k}”。")
+            raise ParameterError(f'画像数 k 应为 "auto" 或 2 到 {n - 1} 之间的整数，收到“{self.k}”。')
         self.kmeans_ = self._kmeans(self.k_).fit(x_fit)
-        raw = self.kmeans_.predict(self.pipeline_.transform(frame)) if n > len(fit_idx) else self.kmeans_.labels_
+        raw = (
+            self.kmeans_.predict(self.pipeline_.transform(frame))
+            if n > len(fit_idx)
+            else self.kmeans_.labels_
+        )
         sizes = np.bincount(raw, minlength=self.k_)
         centers = self.kmeans_.cluster_centers_
         order = sorted(range(self.k_), key=lambda c: (-sizes[c], *np.round(centers[c], 9)))
@@ -188,7 +221,12 @@ class Personas:
                 if share >= MIN_TRAIT_SHARE:
                     lift = share - float(overall.get(top, 0.0))
                     traits[p].append((self.categorical_.index(c), lift, SHORT.get(c, {}).get(top, top)))
-        med = {c: pd.to_numeric(data[c], errors="coerce").groupby(lab).median() for c in self.numeric_}
+        described = list(dict.fromkeys([*DESCRIBE_NUMERIC, *self.numeric_]))
+        med = {
+            c: pd.to_numeric(data[c], errors="coerce").groupby(lab).median()
+            for c in described
+            if c in data and pd.api.types.is_numeric_dtype(data[c])
+        }
         names = []
         for p in range(self.k_):
             best = sorted(traits[p], key=lambda t: -t[1])[:NAME_TRAITS]
@@ -198,14 +236,14 @@ class Personas:
                 parts.insert(0, str(band))
             name = "·".join(parts) or f"画像{p + 1}"
             while name in names:  # fall back on the next trait, then a number
-                extra = [t[2] for t in sorted(traits[p], key=lambda t: -t[1])[len(parts):]]
+                extra = [t[2] for t in sorted(traits[p], key=lambda t: -t[1])[len(parts) :]]
                 name = f"{name}·{extra[0]}" if extra and extra[0] not in name else f"{name}（{p + 1}）"
             names.append(name)
         self.names_ = names
         for p in range(self.k_):
             r = {"persona": p, "name": names[p], "n": int(self.sizes_[p]), "share": self.sizes_[p] / self.n_}
-            for c in self.numeric_:
-                r[f"{c}_median"] = float(med[c].get(p, np.nan))
+            for c, m in med.items():
+                r[f"{c}_median"] = float(m.get(p, np.nan))
             rows.append(r)
         prof = pd.DataFrame(rows).set_index("persona")
         for c in self.categorical_:
@@ -221,11 +259,18 @@ class Personas:
         p = self.profile_.copy()
         if f"{D.total_price}_median" in p:
             p[f"{D.total_price}_median"] = p[f"{D.total_price}_median"] / 1e4
-        names = {"name": "画像", "n": "客户数", "share": "占比", "small_n": f"样本少于{config.MIN_N}",
-                 f"{D.age}_median": "年龄中位数", f"{D.area_sqm}_median": "面积中位数(㎡)",
-                 f"{D.total_price}_median": "总价中位数(万元)"}
+        names = {
+            "name": "画像",
+            "n": "客户数",
+            "share": "占比",
+            "small_n": f"样本少于{config.MIN_N}",
+            f"{D.age}_median": "年龄中位数",
+            f"{D.area_sqm}_median": "面积中位数(㎡)",
+            f"{D.total_price}_median": "总价中位数(万元)",
+        }
         names |= {c: label(c) for c in self.categorical_}
         names |= {f"{c}_median": f"{label(c)}中位数" for c in self.numeric_ if f"{c}_median" not in names}
+        p = p[[c for c in p.columns if c != "small_n"] + ["small_n"]]
         return p.rename(columns=names).reset_index(drop=True)
 
     def cards(self) -> list[dict]:
@@ -240,6 +285,14 @@ class Personas:
             if f"{D.total_price}_median" in r:
                 lines.append(f"总价中位数：{r[f'{D.total_price}_median'] / 1e4:,.0f} 万元")
             lines += [f"{label(c)}：{r[c]}" for c in self.categorical_]
-            out.append({"persona": int(p), "name": r["name"], "n": int(r["n"]), "share": float(r["share"]),
-                        "small_n": bool(r["small_n"]), "traits": lines})
+            out.append(
+                {
+                    "persona": int(p),
+                    "name": r["name"],
+                    "n": int(r["n"]),
+                    "share": float(r["share"]),
+                    "small_n": bool(r["small_n"]),
+                    "traits": lines,
+                }
+            )
         return out

@@ -60,6 +60,18 @@ class PLSResult:
     def small_n(self) -> bool:
         return self.n < PLS_MIN_N
 
+    def raw_weights(self, lv: str) -> pd.Series:
+        """Outer weights of ``lv``'s items in the items' own metric (divided by the item
+        sd when the model standardised them), normalised to sum to 1: the CSI weights
+        that :attr:`index` uses (pass them to ``satisfaction.csi``)."""
+        if lv not in self.settings["blocks"]:
+            raise ParameterError(f"模型中没有潜变量“{lv}”。")
+        items = self.settings["blocks"][lv]
+        w = self.outer_weights[items]
+        if self.settings["scaled"]:
+            w = w / self.settings["item_sd"][items]
+        return w / w.sum()
+
     def paths_table(self) -> pd.DataFrame:
         """One row per structural path: source, target, coefficient (+ bootstrap CI)."""
         rows = [
@@ -81,7 +93,9 @@ def _path_matrix(blocks: Mapping[str, Sequence[str]], paths: Mapping[str, Sequen
     for target, preds in paths.items():
         for p in [preds] if isinstance(preds, str) else preds:
             if target not in blocks or p not in blocks:
-                raise ParameterError(f"路径“{p} → {target}”引用了未定义的潜变量（已定义：{'、'.join(lvs)}）。")
+                raise ParameterError(
+                    f"路径“{p} → {target}”引用了未定义的潜变量（已定义：{'、'.join(lvs)}）。"
+                )
             if p == target:
                 raise ParameterError(f"潜变量“{p}”不能指向自身。")
             pm.loc[target, p] = 1
@@ -169,7 +183,7 @@ def _estimate(X: np.ndarray, block_of: np.ndarray, pm: np.ndarray, modes, scheme
     W[np.arange(p), block_of] = 1.0
     W = W / (Xc @ W).std(axis=0)
     w_old = W.sum(axis=1)
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (returned below)
         Y = _standardise(Xc @ W)
         Z = Y @ _inner_weights(Y, pm, scheme)
         for j in range(J):
@@ -262,13 +276,15 @@ def fit(
     J = len(lvs)
     weights = pd.Series(W[np.arange(len(items)), block_of], index=items, name="weight")
     Xc = Xv - Xv.mean(axis=0)
-    load = np.array(
-        [np.corrcoef(Xc[:, i], Y[:, block_of[i]])[0, 1] for i in range(len(items))]
-    )
+    load = np.array([np.corrcoef(Xc[:, i], Y[:, block_of[i]])[0, 1] for i in range(len(items))])
     loadings = pd.Series(load, index=items, name="loading")
     outer = pd.DataFrame(
-        {"block": [lvs[b] for b in block_of], "weight": weights, "loading": loadings,
-         "communality": loadings**2}
+        {
+            "block": [lvs[b] for b in block_of],
+            "weight": weights,
+            "loading": loadings,
+            "communality": loadings**2,
+        }
     )
     endo = pm.sum(axis=1) > 0
     outer["redundancy"] = outer["communality"] * np.where(endo[block_of], r2[block_of], 0.0)
@@ -277,14 +293,26 @@ def fit(
     total = np.linalg.inv(np.eye(J) - B) - np.eye(J)
     scores = pd.DataFrame(Y, index=X.index, columns=lvs)
     settings = {
-        "scheme": scheme, "scaled": scaled, "missing": missing, "modes": dict(zip(lvs, mode_list)),
-        "tol": tol, "path_matrix": pm_df, "blocks": blocks,
+        "scheme": scheme,
+        "scaled": scaled,
+        "missing": missing,
+        "modes": dict(zip(lvs, mode_list, strict=False)),
+        "tol": tol,
+        "path_matrix": pm_df,
+        "blocks": blocks,
+        "item_sd": X.std(ddof=0),
     }
     boot = None
     if bootstrap:
         boot = bootstrap_paths(
             lambda Xb: _paths_only(Xb, block_of, pm, mode_list, scheme, scaled, tol, max_iter),
-            Xv, B, pm, lvs, n_boot=bootstrap, seed=seed, ci=ci,
+            Xv,
+            B,
+            pm,
+            lvs,
+            n_boot=bootstrap,
+            seed=seed,
+            ci=ci,
         )
     return PLSResult(
         path_coefficients=pd.DataFrame(B, index=lvs, columns=lvs),

@@ -22,7 +22,9 @@ def _standardised_alpha(R: np.ndarray) -> float:
     return float(k / (k - 1) * (1 - k / R.sum())) if k > 1 else float("nan")
 
 
-def block_reliability(X: pd.DataFrame, blocks: Mapping[str, Sequence[str]], outer: pd.DataFrame) -> pd.DataFrame:
+def block_reliability(
+    X: pd.DataFrame, blocks: Mapping[str, Sequence[str]], outer: pd.DataFrame
+) -> pd.DataFrame:
     """Per LV: n_items, alpha (standardised items), rho (Dillon–Goldstein, PCA loadings),
     rho_c (composite reliability, PLS loadings), ave, eig_1st, eig_2nd.
     Single-item blocks: alpha, rho and rho_c are undefined (NaN), ave = 1."""
@@ -31,8 +33,15 @@ def block_reliability(X: pd.DataFrame, blocks: Mapping[str, Sequence[str]], oute
         k = len(cols)
         lam = outer.loc[list(cols), "loading"].to_numpy()
         if k == 1:
-            rows[lv] = {"n_items": 1, "alpha": np.nan, "rho": np.nan, "rho_c": np.nan,
-                        "ave": float(lam[0] ** 2), "eig_1st": 1.0, "eig_2nd": np.nan}
+            rows[lv] = {
+                "n_items": 1,
+                "alpha": np.nan,
+                "rho": np.nan,
+                "rho_c": np.nan,
+                "ave": float(lam[0] ** 2),
+                "eig_1st": 1.0,
+                "eig_2nd": np.nan,
+            }
             continue
         R = np.corrcoef(X[list(cols)].to_numpy(), rowvar=False)
         eigval, eigvec = np.linalg.eigh(R)
@@ -40,9 +49,15 @@ def block_reliability(X: pd.DataFrame, blocks: Mapping[str, Sequence[str]], oute
         pc = np.abs(eigvec[:, 0]) * np.sqrt(eigval[0])  # item–component correlations
         rho = pc.sum() ** 2 / (pc.sum() ** 2 + (k - (pc**2).sum()))
         rho_c = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
-        rows[lv] = {"n_items": k, "alpha": _standardised_alpha(R), "rho": float(rho),
-                    "rho_c": float(rho_c), "ave": float((lam**2).mean()),
-                    "eig_1st": float(eigval[0]), "eig_2nd": float(eigval[1])}
+        rows[lv] = {
+            "n_items": k,
+            "alpha": _standardised_alpha(R),
+            "rho": float(rho),
+            "rho_c": float(rho_c),
+            "ave": float((lam**2).mean()),
+            "eig_1st": float(eigval[0]),
+            "eig_2nd": float(eigval[1]),
+        }
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -105,14 +120,20 @@ def bootstrap_paths(
     D = np.stack(draws)
     a = (1 - ci) / 2
     rows = []
-    for t, p in zip(*np.nonzero(pm)):
+    for t, p in zip(*np.nonzero(pm), strict=False):
         d = D[:, t, p]
         se = float(d.std(ddof=1)) if len(d) > 1 else np.nan
-        rows.append({
-            "source": lvs[p], "target": lvs[t], "estimate": float(estimate[t, p]),
-            "boot_mean": float(d.mean()), "boot_se": se,
-            "t": float(estimate[t, p] / se) if se and se > 0 else np.nan,
-            "ci_low": float(np.quantile(d, a)), "ci_high": float(np.quantile(d, 1 - a)),
-            "n_boot": len(d),
-        })
+        rows.append(
+            {
+                "source": lvs[p],
+                "target": lvs[t],
+                "estimate": float(estimate[t, p]),
+                "boot_mean": float(d.mean()),
+                "boot_se": se,
+                "t": float(estimate[t, p] / se) if se and se > 0 else np.nan,
+                "ci_low": float(np.quantile(d, a)),
+                "ci_high": float(np.quantile(d, 1 - a)),
+                "n_boot": len(d),
+            }
+        )
     return pd.DataFrame(rows)

@@ -26,11 +26,11 @@ import pandas as pd
 from . import config
 from .derive import DERIVED_FROM, DERIVED_LABELS, X, cut_edges, derive, label, quantile_bands
 from .errors import ParameterError
-from .periods import Period, parse_period
+from .periods import Period, parse_period, period_of
 from .schema import DEAL_COLUMNS, VOCABULARIES, D
 from .stats import chi_square, two_proportion_z
 
-__all__ = ["scope", "profile", "compare", "Profile", "Comparison", "derive", "X", "label"]
+__all__ = ["scope", "profile", "compare", "trend", "Profile", "Comparison", "derive", "X", "label"]
 
 MULTI_CHOICE: tuple[str, ...] = (D.key_factors,)
 _VOCAB_OF = {c.name: c.vocab for c in DEAL_COLUMNS if c.vocab}
@@ -46,8 +46,17 @@ def _as_list(v) -> list:
     return list(v)
 
 
-def scope(deals: pd.DataFrame, period=None, project=None, status=None, unit_type=None, *,
-          date_col: str = D.sign_date, add_derived: bool = True, **filters) -> pd.DataFrame:
+def scope(
+    deals: pd.DataFrame,
+    period=None,
+    project=None,
+    status=None,
+    unit_type=None,
+    *,
+    date_col: str = D.sign_date,
+    add_derived: bool = True,
+    **filters,
+) -> pd.DataFrame:
     """The deals of one research scope, with derived fields added first.
 
     ``period``: "2026Q3", "2026", "2026-07", "2026W14" or a list of them (union), tested on
@@ -79,7 +88,9 @@ def scope(deals: pd.DataFrame, period=None, project=None, status=None, unit_type
         present = out[col].astype("string")
         if col == D.project and not present.isin([str(v) for v in values]).any():
             known = "、".join(sorted(present.dropna().unique())[:20])
-            raise ParameterError(f"项目“{'、'.join(map(str, values))}”在成交数据中不存在；现有项目：{known}。")
+            raise ParameterError(
+                f"项目“{'、'.join(map(str, values))}”在成交数据中不存在；现有项目：{known}。"
+            )
         mask &= present.isin([str(v) for v in values]).fillna(False)
         desc.append(f"{label(col)}：{'、'.join(map(str, values))}")
     result = out.loc[mask]
@@ -198,8 +209,14 @@ class Profile:
         return t.set_index("category")["share"]
 
 
-def profile(deals: pd.DataFrame, fields: str | Sequence[str], by: str | None = None, *,
-            bands: dict | None = None, min_n: int = config.MIN_N) -> Profile:
+def profile(
+    deals: pd.DataFrame,
+    fields: str | Sequence[str],
+    by: str | None = None,
+    *,
+    bands: dict | None = None,
+    min_n: int = config.MIN_N,
+) -> Profile:
     """Counts and shares of each field (optionally by a grouping field, with tests).
 
     Chi-square test of independence (Pearson, no continuity correction), Cramér's V, a
@@ -250,21 +267,36 @@ def profile(deals: pd.DataFrame, fields: str | Sequence[str], by: str | None = N
     if len(test_df):
         flagged = test_df[test_df["small_cells"] > 0]
         for f in flagged["field"].unique():
-            warns.append(f"“{label(f)}”交叉表中有期望频数小于 {config.MIN_EXPECTED} 的单元格，卡方检验结果需谨慎解读。")
+            warns.append(
+                f"“{label(f)}”交叉表中有期望频数小于 {config.MIN_EXPECTED} 的单元格，卡方检验结果需谨慎解读。"
+            )
     return Profile(table=table, tests=test_df, by=by, n=n_total, warnings=warns)
 
 
 def _test_row(name: str, counts: pd.DataFrame, choice, min_n: int) -> dict:
     res = chi_square(counts.to_numpy())
     return {
-        "field": name, "field_label": label(name), "choice": choice,
-        "chi2": res.chi2, "dof": res.dof, "p_value": res.p_value, "cramers_v": res.cramers_v,
-        "min_expected": res.min_expected, "small_cells": res.small_cells, "valid": res.valid,
-        "significant": res.significant if res.dof else False, "n": res.n, "small_n": res.n < min_n,
+        "field": name,
+        "field_label": label(name),
+        "choice": choice,
+        "chi2": res.chi2,
+        "dof": res.dof,
+        "p_value": res.p_value,
+        "cramers_v": res.cramers_v,
+        "min_expected": res.min_expected,
+        "small_cells": res.small_cells,
+        "valid": res.valid,
+        "significant": res.significant if res.dof else False,
+        "n": res.n,
+        "small_n": res.n < min_n,
     }
 
 
 # ---------------------------------------------------------------------- compare
+def _p_text(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
 @dataclass
 class Comparison:
     """Result of :func:`compare`: per category shares now vs base with a two-proportion
@@ -278,13 +310,18 @@ class Comparison:
     n_now: int
     n_base: int
     warnings: list[str] = field(default_factory=list)
-    method: str = ("各类别占比变化：双比例 z 检验（合并方差，双侧）；字段整体分布变化：卡方齐性检验"
-                   f"（无连续性校正）；显著性水平 α = {config.ALPHA}。")
+    method: str = (
+        "各类别占比变化：双比例 z 检验（合并方差，双侧）；字段整体分布变化：卡方齐性检验"
+        f"（无连续性校正）；显著性水平 α = {config.ALPHA}。"
+    )
 
     @property
     def base_label(self) -> str:
-        return "上季度" if self.against == "qoq" and self.period.kind == "quarter" else (
-            "上年同期" if self.against == "yoy" else "上期")
+        return (
+            "上季度"
+            if self.against == "qoq" and self.period.kind == "quarter"
+            else ("上年同期" if self.against == "yoy" else "上期")
+        )
 
     def highlights(self, max_items: int = 5, significant_only: bool = True) -> list[str]:
         """The largest shifts as Chinese sentences (significant ones only by default)."""
@@ -295,14 +332,24 @@ class Comparison:
         out = []
         for r in t.itertuples():
             trend = "上升" if r.diff > 0 else "下降"
-            out.append(f"{r.field_label}“{r.category}”占比 {r.share_now:.1%}，较{self.base_label}{trend} "
-                       f"{abs(r.diff) * 100:.1f} 个百分点（p = {r.p_value:.3f}）。")
+            out.append(
+                f"{r.field_label}“{r.category}”占比 {r.share_now:.1%}，较{self.base_label}{trend} "
+                f"{abs(r.diff) * 100:.1f} 个百分点（{_p_text(r.p_value)}）。"
+            )
         return out
 
 
-def compare(deals: pd.DataFrame, period, fields: str | Sequence[str], against: str = "qoq", *,
-            date_col: str = D.sign_date, bands: dict | None = None, min_n: int = config.MIN_N,
-            **filters) -> Comparison:
+def compare(
+    deals: pd.DataFrame,
+    period,
+    fields: str | Sequence[str],
+    against: str = "qoq",
+    *,
+    date_col: str = D.sign_date,
+    bands: dict | None = None,
+    min_n: int = config.MIN_N,
+    **filters,
+) -> Comparison:
     """Shares in ``period`` vs the previous period (``"qoq"``) or a year earlier (``"yoy"``).
 
     Other scope filters (project=, status=, ...) apply to both periods. Per category:
@@ -311,7 +358,7 @@ def compare(deals: pd.DataFrame, period, fields: str | Sequence[str], against: s
     homogeneity across the two periods. Multi-choice fields use respondents as n.
     """
     if against not in ("qoq", "yoy"):
-        raise ParameterError(f"against 只能是 \"qoq\"（环比）或 \"yoy\"（同比），收到“{against}”。")
+        raise ParameterError(f'against 只能是 "qoq"（环比）或 "yoy"（同比），收到“{against}”。')
     p = parse_period(period)
     base = p.previous() if against == "qoq" else p.year_ago()
     full = derive(deals, date_col=date_col)
@@ -321,12 +368,20 @@ def compare(deals: pd.DataFrame, period, fields: str | Sequence[str], against: s
     both["_period"] = np.repeat(["base", "now"], [len(base_d), len(now_d)])
     prof = profile(both, fields, by="_period", bands=bands, min_n=min_n)
     t = prof.table
-    wide = t.pivot_table(index=["field", "field_label", "category"], columns="group",
-                         values=["count", "share", "n"], sort=False, observed=True)
-    out = pd.DataFrame({
-        "field": wide.index.get_level_values(0), "field_label": wide.index.get_level_values(1),
-        "category": wide.index.get_level_values(2),
-    })
+    wide = t.pivot_table(
+        index=["field", "field_label", "category"],
+        columns="group",
+        values=["count", "share", "n"],
+        sort=False,
+        observed=True,
+    )
+    out = pd.DataFrame(
+        {
+            "field": wide.index.get_level_values(0),
+            "field_label": wide.index.get_level_values(1),
+            "category": wide.index.get_level_values(2),
+        }
+    )
     for k in ("count", "share", "n"):
         for g in ("base", "now"):
             col = (k, g)
@@ -344,5 +399,39 @@ def compare(deals: pd.DataFrame, period, fields: str | Sequence[str], against: s
     for name, n in (("本期", len(now_d)), (f"基期（{base.label_zh}）", len(base_d))):
         if n < min_n:
             warns.append(f"{name}样本量 n = {n}，少于 {min_n}，变化仅供参考。")
-    return Comparison(table=out, tests=tests, period=p, base_period=base, against=against,
-                      n_now=len(now_d), n_base=len(base_d), warnings=warns)
+    return Comparison(
+        table=out,
+        tests=tests,
+        period=p,
+        base_period=base,
+        against=against,
+        n_now=len(now_d),
+        n_base=len(base_d),
+        warnings=warns,
+    )
+
+
+# ------------------------------------------------------------------------ trend
+def trend(
+    deals: pd.DataFrame,
+    field: str,
+    kind: str = "quarter",
+    *,
+    date_col: str = D.sign_date,
+    bands: dict | None = None,
+    min_n: int = config.MIN_N,
+) -> Profile:
+    """Shares of one field per period ("quarter" / "month" / "year" of ``date_col``).
+
+    A :class:`Profile` grouped by period: ``table`` gains a ``period`` column (sorted),
+    ``tests`` holds the chi-square test of "same distribution in every period".
+    """
+    d = deals.assign(_period=period_of(deals[date_col], kind))
+    d = d[d["_period"].notna()]
+    res = profile(d, field, by="_period", bands=bands, min_n=min_n)
+    res.table = res.table.rename(columns={"group": "period"}).sort_values(
+        "period", kind="stable", ignore_index=True
+    )
+    res.warnings = [w.replace("“_period”", "“期间”") for w in res.warnings]
+    res.by = None
+    return res

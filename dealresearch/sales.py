@@ -19,8 +19,9 @@ Counting rules (documented once, used everywhere):
 * **Attainment %** = net actual ÷ target × 100; a zero target gives NaN with status
   ``目标为零``, a missing one ``无目标``.
 
-Growth rates live in :mod:`dealresearch.growth`, rankings, cycle time and satisfaction by
-rep in :mod:`dealresearch.performance`.
+Targets, attainment and pacing live in :mod:`dealresearch.attainment` (re-exported here:
+``sales.attainment(...)``), growth rates in :mod:`dealresearch.growth`, rankings, cycle
+time and satisfaction by rep in :mod:`dealresearch.performance`.
 """
 
 from __future__ import annotations
@@ -36,7 +37,12 @@ SIGNED, CANCELLED, CHANGED, SUBSCRIBED = "签约", "退房", "换房", "认购"
 #: contribution of each event to net signings
 NET_SIGN: dict[str, int] = {SIGNED: 1, CANCELLED: -1, CHANGED: 1}
 #: deal column holding the unit of each target level (None: the whole group)
-LEVEL_COLUMNS: dict[str, str | None] = {"集团": None, "项目": D.project, "团队": D.sales_team, "个人": D.sales_rep}
+LEVEL_COLUMNS: dict[str, str | None] = {
+    "集团": None,
+    "项目": D.project,
+    "团队": D.sales_team,
+    "个人": D.sales_rep,
+}
 GROUP_UNIT = "集团"
 
 
@@ -70,16 +76,39 @@ class A:
 
 
 LABELS: dict[str, str] = {
-    A.period: "期间", A.kind: "期间类型", A.signed_units: "签约套数", A.signed_amount: "签约金额(元)",
-    A.cancelled_units: "退房套数", A.cancelled_amount: "退房金额(元)", A.changed_units: "换房套数",
-    A.changed_amount: "换房金额(元)", A.net_units: "净签约套数", A.net_amount: "净签约金额(元)",
-    A.units_actual: "实际套数", A.amount_actual: "实际金额(元)", A.units_attainment: "套数达成率(%)",
-    A.amount_attainment: "金额达成率(%)", A.target_source: "目标来源", A.status: "达成说明",
-    A.elapsed_share: "时间进度", A.reached_share: "目标完成进度", A.gap: "进度差",
-    A.projected: "按进度预计全期金额(元)", A.pacing_status: "进度判断",
-    T.year: "年度", T.quarter: "季度", T.month: "月份", T.week: "周", T.level: "层级", T.unit: "单位",
-    T.units_target: "签约套数目标", T.amount_target: "签约金额目标(元)", T.collection_target: "回款目标(元)",
+    A.period: "期间",
+    A.kind: "期间类型",
+    A.signed_units: "签约套数",
+    A.signed_amount: "签约金额(元)",
+    A.cancelled_units: "退房套数",
+    A.cancelled_amount: "退房金额(元)",
+    A.changed_units: "换房套数",
+    A.changed_amount: "换房金额(元)",
+    A.net_units: "净签约套数",
+    A.net_amount: "净签约金额(元)",
+    A.units_actual: "实际套数",
+    A.amount_actual: "实际金额(元)",
+    A.units_attainment: "套数达成率(%)",
+    A.amount_attainment: "金额达成率(%)",
+    A.target_source: "目标来源",
+    A.status: "达成说明",
+    A.elapsed_share: "时间进度",
+    A.reached_share: "目标完成进度",
+    A.gap: "进度差",
+    A.projected: "按进度预计全期金额(元)",
+    A.pacing_status: "进度判断",
+    T.year: "年度",
+    T.quarter: "季度",
+    T.month: "月份",
+    T.week: "周",
+    T.level: "层级",
+    T.unit: "单位",
+    T.units_target: "签约套数目标",
+    T.amount_target: "签约金额目标(元)",
+    T.collection_target: "回款目标(元)",
 }
+
+
 class G:
     """Columns of the growth table (new, owned here)."""
 
@@ -93,8 +122,14 @@ class G:
 
 
 _GROWTH_LABELS: dict[str, str] = {
-    G.metric: "指标", G.current: "本期", G.comparison: "比较", G.base_period: "基期",
-    G.base: "基期值", G.rate: "增长率", G.status: "说明", T.unit: "单位",
+    G.metric: "指标",
+    G.current: "本期",
+    G.comparison: "比较",
+    G.base_period: "基期",
+    G.base: "基期值",
+    G.rate: "增长率",
+    G.status: "说明",
+    T.unit: "单位",
 }
 
 
@@ -118,16 +153,34 @@ class R:
 
 
 _RANK_LABELS: dict[str, str] = {
-    R.rank: "排名", R.share: "占合计比重", R.cancel_rate: "退房率", R.n: "样本量", R.mean_days: "平均天数",
-    R.median_days: "中位天数", R.p25_days: "25%分位天数", R.p75_days: "75%分位天数",
-    R.excluded: "剔除记录数", R.overall_mean: "总体满意度均值", R.nps: "NPS", R.promoters: "推荐者占比",
-    R.detractors: "贬损者占比", R.small_n: "小样本",
+    R.rank: "排名",
+    R.share: "占合计比重",
+    R.cancel_rate: "退房率",
+    R.n: "样本量",
+    R.mean_days: "平均天数",
+    R.median_days: "中位天数",
+    R.p25_days: "25%分位天数",
+    R.p75_days: "75%分位天数",
+    R.excluded: "剔除记录数",
+    R.overall_mean: "总体满意度均值",
+    R.nps: "NPS",
+    R.promoters: "推荐者占比",
+    R.detractors: "贬损者占比",
+    R.small_n: "小样本",
 }
 
 
 LABELS |= _GROWTH_LABELS | _RANK_LABELS
-METRICS: tuple[str, ...] = (A.signed_units, A.signed_amount, A.cancelled_units, A.cancelled_amount,
-                            A.changed_units, A.changed_amount, A.net_units, A.net_amount)
+METRICS: tuple[str, ...] = (
+    A.signed_units,
+    A.signed_amount,
+    A.cancelled_units,
+    A.cancelled_amount,
+    A.changed_units,
+    A.changed_amount,
+    A.net_units,
+    A.net_amount,
+)
 KINDS: tuple[str, ...] = ("year", "quarter", "month", "week")
 _FINER = {"year": ("quarter", "month", "week"), "quarter": ("month", "week"), "month": ("week",), "week": ()}
 
@@ -140,15 +193,23 @@ def labelled(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------ events
-def events(deals: pd.DataFrame, history: pd.DataFrame | None = None) -> pd.DataFrame:
+def events(
+    deals: pd.DataFrame, history: pd.DataFrame | None = None, net_sign: dict[str, int] | None = None
+) -> pd.DataFrame:
     """One row per counted event: deal_id, status, event_date, project, sales_team,
-    sales_rep, total_price, ``sign`` (+1/−1) and ``amount`` (sign × total_price)."""
+    sales_rep, total_price, ``sign`` (+1/−1) and ``amount`` (sign × total_price).
+
+    ``net_sign`` overrides :data:`NET_SIGN` (e.g. ``{"签约": 1, "退房": -1, "换房": 0}``
+    where a 换房 merely moves a signed customer to another unit)."""
+    net_sign = NET_SIGN if net_sign is None else net_sign
     if D.deal_id not in deals or D.sign_date not in deals:
         raise DataError("成交数据缺少“合同编号”或“签约日期”列，无法统计签约业绩。")
     attrs = [c for c in (D.project, D.sales_team, D.sales_rep, D.total_price) if c in deals]
     base = deals[[D.deal_id, D.sign_date, *attrs]].drop_duplicates(D.deal_id)
     signed = base[base[D.sign_date].notna()]
-    sign_ev = pd.DataFrame({H.deal_id: signed[D.deal_id], H.status: SIGNED, H.event_date: signed[D.sign_date]})
+    sign_ev = pd.DataFrame(
+        {H.deal_id: signed[D.deal_id], H.status: SIGNED, H.event_date: signed[D.sign_date]}
+    )
     parts = [sign_ev]
     if history is not None and len(history):
         h = history[[H.deal_id, H.status, H.event_date]]
@@ -165,7 +226,7 @@ def events(deals: pd.DataFrame, history: pd.DataFrame | None = None) -> pd.DataF
         if c not in ev:
             ev[c] = pd.Series(pd.NA, index=ev.index, dtype="str")
     price = ev[D.total_price] if D.total_price in ev else pd.Series(np.nan, index=ev.index)
-    ev[A.sign] = ev[H.status].map(NET_SIGN).astype("int64")
+    ev[A.sign] = ev[H.status].map(net_sign).astype("int64")
     ev[A.amount] = ev[A.sign] * price.astype("float64").fillna(0.0)
     return ev.sort_values([H.event_date, H.deal_id], kind="stable").reset_index(drop=True)
 
@@ -181,7 +242,11 @@ def period_labels(dates: pd.Series, kind: str) -> pd.Series:
         out = d.dt.strftime("%Y-%m")
     elif kind == "week":
         iso = d.dt.isocalendar()
-        out = iso["year"].astype("Int64").astype("str") + "W" + iso["week"].astype("Int64").astype("str").str.zfill(2)
+        out = (
+            iso["year"].astype("Int64").astype("str")
+            + "W"
+            + iso["week"].astype("Int64").astype("str").str.zfill(2)
+        )
     else:
         raise ParameterError(f"不支持的期间类型“{kind}”：可选 year / quarter / month / week。")
     return out.where(d.notna())
@@ -190,19 +255,27 @@ def period_labels(dates: pd.Series, kind: str) -> pd.Series:
 def _aggregate(ev: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Signed / cancelled / changed / net units and amounts per key combination."""
     if ev.empty:
-        return pd.DataFrame({**{k: ev[k] for k in keys}, **{m: pd.Series(dtype="int64" if m.endswith("units") else "float64")
-                                                            for m in METRICS}})
-    ev = ev.assign(_one=1, _gross=ev[A.amount].abs())
+        return pd.DataFrame(
+            {
+                **{k: ev[k] for k in keys},
+                **{m: pd.Series(dtype="int64" if m.endswith("units") else "float64") for m in METRICS},
+            }
+        )
+    price = ev[D.total_price].astype("float64").fillna(0.0) if D.total_price in ev else ev[A.amount].abs()
+    ev = ev.assign(_one=1, _gross=price)
     g = ev.groupby([*keys, H.status], observed=True, dropna=False)[["_one", "_gross"]].sum()
     wide = g.unstack(H.status, fill_value=0)
     out = pd.DataFrame(index=wide.index)
-    for status, units, amount in ((SIGNED, A.signed_units, A.signed_amount),
-                                  (CANCELLED, A.cancelled_units, A.cancelled_amount),
-                                  (CHANGED, A.changed_units, A.changed_amount)):
+    for status, units, amount in (
+        (SIGNED, A.signed_units, A.signed_amount),
+        (CANCELLED, A.cancelled_units, A.cancelled_amount),
+        (CHANGED, A.changed_units, A.changed_amount),
+    ):
         out[units] = wide["_one"][status].astype("int64") if status in wide["_one"] else 0
         out[amount] = wide["_gross"][status].astype("float64") if status in wide["_gross"] else 0.0
-    out[A.net_units] = out[A.signed_units] - out[A.cancelled_units] + out[A.changed_units]
-    out[A.net_amount] = out[A.signed_amount] - out[A.cancelled_amount] + out[A.changed_amount]
+    net = ev.groupby(keys, observed=True, dropna=False)[[A.sign, A.amount]].sum()
+    out[A.net_units] = net[A.sign].reindex(out.index).astype("int64")  # Σ sign: 签约 − 退房 + 换房
+    out[A.net_amount] = net[A.amount].reindex(out.index).astype("float64")
     return out.reset_index()
 
 
@@ -237,144 +310,30 @@ def _level_column(level: str) -> str | None:
     return LEVEL_COLUMNS[level]
 
 
-# ----------------------------------------------------------------------------- targets
-def target_periods(targets: pd.DataFrame) -> pd.DataFrame:
-    """Targets with their period kind, label, start and end added."""
-    tg = targets.copy()
-    week, month, quarter = (tg[c] if c in tg else pd.Series(pd.NA, index=tg.index) for c in (T.week, T.month, T.quarter))
-    kind = np.select([week.notna(), month.notna(), quarter.notna()], ["week", "month", "quarter"], "year")
-    year = tg[T.year].astype("Int64").astype("str")
-    num = week.fillna(month).fillna(quarter).astype("Int64")
-    lab = np.select(
-        [kind == "week", kind == "month", kind == "quarter"],
-        [year + "W" + num.astype("str").str.zfill(2), year + "-" + num.astype("str").str.zfill(2), year + "Q" + num.astype("str")],
-        year,
-    )
-    tg[A.kind] = kind
-    tg[A.period] = lab
-    periods = {s: parse_period(s) for s in pd.unique(tg[A.period])}
-    tg["_start"] = tg[A.period].map(lambda s: periods[s].start)
-    tg["_end"] = tg[A.period].map(lambda s: periods[s].end)
-    return tg
+def default_asof(ev: pd.DataFrame, period: str | Period | None = None) -> pd.Timestamp:
+    """The statistics cut-off when none is given: the last event date in the data, but
+    not after the end of ``period``."""
+    last = pd.Timestamp(ev[H.event_date].max()) if len(ev) else pd.Timestamp.today().normalize()
+    if period is not None:
+        last = min(last, parse_period(period).end)
+    return last
 
 
-def targets_for(targets: pd.DataFrame, period: str | Period, level: str | None = None) -> pd.DataFrame:
-    """Targets of one period per (level, unit): the period's own target, else the sum of
-    the unit's finer targets lying inside it (``target_source`` says which)."""
-    p = parse_period(period)
-    tg = target_periods(targets)
-    if level is not None:
-        tg = tg[tg[T.level] == level]
-    cols = [c for c in (T.units_target, T.amount_target, T.collection_target) if c in tg]
-    own = tg[(tg[A.kind] == p.kind) & (tg[A.period] == p.label)]
-    own = own.groupby([T.level, T.unit], sort=False)[cols].sum(min_count=1)
-    own[A.target_source] = "本期目标"
-    inside = tg[tg[A.kind].isin(_FINER[p.kind]) & (tg["_start"] >= p.start) & (tg["_start"] <= p.end)]
-    parts = [own]
-    if len(inside):
-        # one granularity per unit: the coarsest finer kind available
-        rank = inside[A.kind].map({k: i for i, k in enumerate(KINDS)})
-        inside = inside[rank == rank.groupby([inside[T.level], inside[T.unit]]).transform("min")]
-        fine = inside.groupby([T.level, T.unit], sort=False).agg(
-            **{c: (c, lambda s: s.sum(min_count=1)) for c in cols}, _n=(A.kind, "size"), _k=(A.kind, "first"))
-        fine = fine[~fine.index.isin(own.index)]
-        names = {"quarter": "季度", "month": "月度", "week": "周"}
-        fine[A.target_source] = "由" + fine["_n"].astype("str") + "个" + fine["_k"].map(names) + "目标汇总"
-        parts.append(fine.drop(columns=["_n", "_k"]))
-    out = pd.concat(parts) if len(parts) > 1 else own
-    return out.reset_index().assign(**{A.period: p.label})
+_ATTAINMENT = (
+    "target_periods",
+    "targets_for",
+    "attainment",
+    "attainment_matrix",
+    "running_periods",
+    "pacing",
+    "monthly_targets",
+)
 
 
-# -------------------------------------------------------------------------- attainment
-def _pct(actual: pd.Series, target: pd.Series) -> pd.Series:
-    t = target.astype("float64")
-    return (actual.astype("float64") / t.where(t > 0)) * 100
+def __getattr__(name: str):
+    # targets / attainment / pacing are re-exported lazily (that module imports this one)
+    if name in _ATTAINMENT:
+        from . import attainment as _att
 
-
-def attainment(ev: pd.DataFrame, targets: pd.DataFrame, period: str | Period,
-               level: str | None = None) -> pd.DataFrame:
-    """Target vs net actual per (level, unit) for one period.
-
-    Columns: level, unit, period, units_target, units_actual, units_attainment (%),
-    amount_target, amount_actual, amount_attainment (%), collection_target (回款 actuals
-    are not in the deal data, so no 回款 attainment), target_source, attainment_status."""
-    p = parse_period(period)
-    tg = targets_for(targets, p, level)
-    frames = []
-    for lvl, part in tg.groupby(T.level, sort=False):
-        act = actual_in(ev, p, lvl).reindex(part[T.unit]).fillna(0)
-        part = part.assign(**{A.units_actual: act[A.net_units].to_numpy(), A.amount_actual: act[A.net_amount].to_numpy()})
-        frames.append(part)
-    cols = [T.level, T.unit, A.period, T.units_target, A.units_actual, A.units_attainment,
-            T.amount_target, A.amount_actual, A.amount_attainment, T.collection_target, A.target_source, A.status]
-    if not frames:
-        return pd.DataFrame(columns=cols)
-    out = pd.concat(frames, ignore_index=True)
-    for c in (T.units_target, T.amount_target, T.collection_target):
-        if c not in out:
-            out[c] = np.nan
-    out[A.units_attainment] = _pct(out[A.units_actual], out[T.units_target])
-    out[A.amount_attainment] = _pct(out[A.amount_actual], out[T.amount_target])
-    main = out[T.amount_target].fillna(out[T.units_target])
-    out[A.status] = np.select([main.isna(), main == 0], ["无目标", "目标为零"], "正常")
-    order = {lv: i for i, lv in enumerate(LEVELS)}
-    out = out.sort_values([T.level, T.unit], key=lambda s: s.map(order) if s.name == T.level else s, kind="stable")
-    return out[cols].reset_index(drop=True)
-
-
-def attainment_matrix(ev: pd.DataFrame, targets: pd.DataFrame, year: int, *, level: str = "项目",
-                      kind: str = "month", metric: str = "amount") -> pd.DataFrame:
-    """Attainment % of each unit (rows) in each month or quarter of ``year`` (columns),
-    for the heat-map; NaN where there is no target."""
-    col = A.amount_attainment if metric == "amount" else A.units_attainment
-    n = {"month": 12, "quarter": 4}[kind]
-    first = parse_period(f"{year}-01" if kind == "month" else f"{year}Q1")
-    cols = {}
-    for i in range(n):
-        p = first.shift(i)
-        att = attainment(ev, targets, p, level)
-        cols[p.label] = att.set_index(T.unit)[col]
-    mat = pd.DataFrame(cols)
-    mat.index.name = T.unit
-    mat.columns.name = A.period
-    return mat
-
-
-# ------------------------------------------------------------------------------ pacing
-def running_periods(asof) -> tuple[Period, Period]:
-    """The month and the quarter containing ``asof``."""
-    t = pd.Timestamp(asof)
-    return parse_period(f"{t.year}-{t.month:02d}"), parse_period(f"{t.year}Q{(t.month - 1) // 3 + 1}")
-
-
-def pacing(ev: pd.DataFrame, targets: pd.DataFrame, asof, *, level: str = "集团",
-           tolerance: float = 0.05) -> pd.DataFrame:
-    """Share of target reached vs share of period elapsed, for the running month and
-    quarter at ``asof`` (inclusive). ``reached_share`` = net amount (else units) ÷
-    target; ``elapsed_share`` = days elapsed ÷ days in the period; ``pacing_gap`` =
-    reached − elapsed; ``projected_amount`` = run-rate forecast for the whole period.
-    Status 超前 / 落后 beyond ``tolerance`` (share points), else 基本同步; no target: 无目标."""
-    asof = pd.Timestamp(asof).normalize()
-    frames = []
-    for p in running_periods(asof):
-        upto = ev[ev[H.event_date] <= asof]
-        att = attainment(upto, targets, p, level)
-        if att.empty:
-            continue
-        days = (p.end - p.start).days + 1
-        elapsed = ((asof - p.start).days + 1) / days
-        use_amount = att[T.amount_target].notna()
-        reached = np.where(use_amount, att[A.amount_attainment], att[A.units_attainment]) / 100
-        att = att.assign(**{A.kind: p.kind, A.elapsed_share: elapsed, A.reached_share: reached,
-                            A.projected: att[A.amount_actual] / elapsed})
-        frames.append(att)
-    if not frames:
-        return pd.DataFrame(columns=[T.level, T.unit, A.period, A.elapsed_share, A.reached_share, A.gap, A.pacing_status])
-    out = pd.concat(frames, ignore_index=True)
-    out[A.gap] = out[A.reached_share] - out[A.elapsed_share]
-    out[A.pacing_status] = np.select(
-        [out[A.reached_share].isna(), out[A.gap] > tolerance, out[A.gap] < -tolerance],
-        ["无目标", "超前", "落后"], "基本同步")
-    keep = [T.level, T.unit, A.period, A.kind, T.amount_target, A.amount_actual, T.units_target, A.units_actual,
-            A.elapsed_share, A.reached_share, A.gap, A.projected, A.pacing_status]
-    return out[keep]
+        return getattr(_att, name)
+    raise AttributeError(f"module 'dealresearch.sales' has no attribute {name!r}")

@@ -18,8 +18,8 @@ import pandas as pd
 from scipy import stats
 
 from .config import MIN_N
+from .drivers import ipa, item_scales, relative_weights, rescale
 from .errors import DataError, ParameterError
-from .drivers import ITEM_SCALES, ipa, item_scales, relative_weights, rescale
 from .schema import DRIVER_ITEMS, S, label
 
 NPS_DEFINITION = "NPS = 推荐者(9–10分)占比 − 贬损者(0–6分)占比；中立者为 7–8 分"
@@ -81,9 +81,16 @@ def nps(scores, ci: float = 0.95) -> NPSResult:
     value = p_p - p_d
     se = float(np.sqrt(max(p_p + p_d - value**2, 0.0) / n))
     return NPSResult(
-        value=value * 100, promoters=p_p * 100, passives=(1 - p_p - p_d) * 100,
-        detractors=p_d * 100, n=n, n_missing=n_all - n, se=se * 100,
-        ci_low=max(value - z * se, -1.0) * 100, ci_high=min(value + z * se, 1.0) * 100, ci=ci,
+        value=value * 100,
+        promoters=p_p * 100,
+        passives=(1 - p_p - p_d) * 100,
+        detractors=p_d * 100,
+        n=n,
+        n_missing=n_all - n,
+        se=se * 100,
+        ci_low=max(value - z * se, -1.0) * 100,
+        ci_high=min(value + z * se, 1.0) * 100,
+        ci=ci,
     )
 
 
@@ -134,7 +141,9 @@ def csat(scores, scale: tuple[int, int] = (1, 5), top: int = 2, ci: float = 0.95
     cut = hi - top + 1
     k = float((x >= cut).sum())
     low, high = _wilson(k, len(x), z)
-    definition = f"CSAT = 评分 {cut:g}–{hi:g} 分（{lo:g}–{hi:g} 分量表前 {top} 档，top-{top}-box）的受访者占比"
+    definition = (
+        f"CSAT = 评分 {cut:g}–{hi:g} 分（{lo:g}–{hi:g} 分量表前 {top} 档，top-{top}-box）的受访者占比"
+    )
     return CSATResult(k / len(x) * 100, len(x), n_all - len(x), low * 100, high * 100, definition, ci)
 
 
@@ -169,7 +178,7 @@ def csi(
 ) -> CSIResult:
     """CSI = Σ wᵢ · (meanᵢ − min)/(max − min) × 100 with weights summing to 1.
 
-    ``weights``: a mapping/Series (e.g. PLS outer weights of unstandardised items) or
+    ``weights``: a mapping/Series (e.g. ``PLSResult.raw_weights(lv)``) or
     None, then derived from Johnson's relative weights of the items on ``target``;
     ``"equal"`` gives equal weights. The SE comes from each respondent's own weighted
     index (weights renormalised over the items they answered)."""
@@ -222,8 +231,9 @@ class AlphaResult:
         return self.n < MIN_N
 
 
-def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, standardized: bool = False,
-                   missing: str = "listwise") -> AlphaResult:
+def cronbach_alpha(
+    items: pd.DataFrame, ci: float = 0.95, standardized: bool = False, missing: str = "listwise"
+) -> AlphaResult:
     """Cronbach's alpha of ``items`` (one column per item): raw-score alpha by default,
     the alpha of standardised items with ``standardized=True`` (what R plspm reports).
 
@@ -248,9 +258,11 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, standardized: bool = F
         raise ParameterError(f"missing 只能是 'listwise' 或 'pairwise'，收到“{missing}”。")
     if n < k or n < 3:
         raise DataError(f"有效受访者 {n} 人，少于题项数 {k}（或少于 3 人）：无法估计 alpha。")
-    const = [c for c, v in zip(X.columns, np.diag(C)) if not v > 1e-12]
+    const = [c for c, v in zip(X.columns, np.diag(C), strict=False) if not v > 1e-12]
     if const:
-        raise DataError(f"题项“{'、'.join(label(c) for c in const)}”所有答案相同（方差为 0），无法计算 alpha。")
+        raise DataError(
+            f"题项“{'、'.join(label(c) for c in const)}”所有答案相同（方差为 0），无法计算 alpha。"
+        )
     if standardized:
         d = np.sqrt(np.diag(C))
         C = C / np.outer(d, d)
@@ -263,8 +275,11 @@ def cronbach_alpha(items: pd.DataFrame, ci: float = 0.95, standardized: bool = F
 
 
 _LAZY = {
-    "followups": "followups", "apply_updates": "followups", "followup_kpis": "followups",
-    "compare": "satisfaction_groups", "trend": "satisfaction_groups",
+    "followups": "followups",
+    "apply_updates": "followups",
+    "followup_kpis": "followups",
+    "compare": "satisfaction_groups",
+    "trend": "satisfaction_groups",
     "attach_deal_attributes": "satisfaction_groups",
 }
 
@@ -277,8 +292,20 @@ def __getattr__(name: str):
         return getattr(importlib.import_module(f"dealresearch.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'dealresearch.satisfaction' has no attribute {name!r}")
 
+
 __all__ = [
-    "AlphaResult", "CSATResult", "CSIResult", "NPSResult", "apply_updates", "attach_deal_attributes",
-    "compare", "cronbach_alpha", "csat", "csi", "followup_kpis", "followups", "ipa", "item_scales",
-    "nps", "nps_category", "relative_weights", "rescale", "trend",
+    "AlphaResult",
+    "CSATResult",
+    "CSIResult",
+    "NPSResult",
+    "cronbach_alpha",
+    "csat",
+    "csi",
+    "ipa",
+    "item_scales",
+    "nps",
+    "nps_category",
+    "relative_weights",
+    "rescale",
+    *_LAZY,
 ]

@@ -13,9 +13,9 @@ import pandas as pd
 from scipy import stats
 
 from .config import ALPHA, MIN_EXPECTED, MIN_N
+from .drivers import ITEM_SCALES
 from .errors import DataError, ParameterError
 from .periods import period_of
-from .drivers import ITEM_SCALES
 from .satisfaction import csat, csi, nps, nps_category
 from .schema import DRIVER_ITEMS, D, S, label
 
@@ -67,12 +67,25 @@ def compare(surveys: pd.DataFrame, by: str, *, metric: str = S.overall, scale=No
     for g, part in df.groupby("group", sort=False):
         if metric == NPS:
             r = nps(part["x"])
-            rows[g] = {"n": r.n, "nps": r.value, "ci_low": r.ci_low, "ci_high": r.ci_high,
-                       "promoters": r.promoters, "passives": r.passives, "detractors": r.detractors}
+            rows[g] = {
+                "n": r.n,
+                "nps": r.value,
+                "ci_low": r.ci_low,
+                "ci_high": r.ci_high,
+                "promoters": r.promoters,
+                "passives": r.passives,
+                "detractors": r.detractors,
+            }
         else:
             c = csat(part["x"], scale=scale or _scale(col))
-            rows[g] = {"n": len(part), "mean": part["x"].mean(), "sd": part["x"].std(),
-                       "csat": c.value, "csat_ci_low": c.ci_low, "csat_ci_high": c.ci_high}
+            rows[g] = {
+                "n": len(part),
+                "mean": part["x"].mean(),
+                "sd": part["x"].std(),
+                "csat": c.value,
+                "csat_ci_low": c.ci_low,
+                "csat_ci_high": c.ci_high,
+            }
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = by
     out["small_n"] = out["n"] < MIN_N
@@ -90,7 +103,7 @@ def _scale(col: str):
 def _test(df: pd.DataFrame, metric: str) -> dict:
     groups = [g["x"].to_numpy() for _, g in df.groupby("group", sort=False) if len(g) >= 2]
     base = {"test": None, "statistic": np.nan, "p_value": np.nan, "significant": False}
-    small = f"样本量少于 {MIN_N} 的组已标注（small_n），其结果仅供参考。"
+    small = f"样本量少于 {MIN_N} 的组已标注为样本不足，其结果仅供参考。"
     if len(groups) < 2:
         return base | {"note": "可比较的组（每组至少 2 份答卷）不足两个，未做显著性检验。" + small}
     if metric == NPS:
@@ -100,16 +113,29 @@ def _test(df: pd.DataFrame, metric: str) -> dict:
             return base | {"note": "推荐者/中立者/贬损者类别不足两类，未做卡方检验。" + small}
         chi2, p, dof, expected = stats.chi2_contingency(table.to_numpy())
         low = float((expected < MIN_EXPECTED).mean())
-        note = (f"卡方检验（组 × 推荐者/中立者/贬损者）：χ²={chi2:.2f}，自由度 {dof}，p={p:.3f}。"
-                + (f"{low:.0%} 的期望频数小于 {MIN_EXPECTED}，检验结果需谨慎解读。" if low > 0.2 else ""))
-        return {"test": "chi-square", "statistic": float(chi2), "p_value": float(p),
-                "significant": bool(p < ALPHA), "dof": int(dof), "low_expected_share": low, "note": note + small}
+        note = f"卡方检验（组 × 推荐者/中立者/贬损者）：χ²={chi2:.2f}，自由度 {dof}，p={p:.3f}。" + (
+            f"{low:.0%} 的期望频数小于 {MIN_EXPECTED}，检验结果需谨慎解读。" if low > 0.2 else ""
+        )
+        return {
+            "test": "chi-square",
+            "statistic": float(chi2),
+            "p_value": float(p),
+            "significant": bool(p < ALPHA),
+            "dof": int(dof),
+            "low_expected_share": low,
+            "note": note + small,
+        }
     if np.ptp(np.concatenate(groups)) == 0:
         return base | {"note": "所有答案相同，无需检验。" + small}
     h, p = stats.kruskal(*groups)
     note = f"Kruskal–Wallis 检验（按秩比较各组评分）：H={h:.2f}，p={p:.3f}。"
-    return {"test": "kruskal-wallis", "statistic": float(h), "p_value": float(p),
-            "significant": bool(p < ALPHA), "note": note + small}
+    return {
+        "test": "kruskal-wallis",
+        "statistic": float(h),
+        "p_value": float(p),
+        "significant": bool(p < ALPHA),
+        "note": note + small,
+    }
 
 
 def trend(surveys: pd.DataFrame, *, freq: str = "quarter", weights=None, items=None) -> pd.DataFrame:
@@ -125,8 +151,12 @@ def trend(surveys: pd.DataFrame, *, freq: str = "quarter", weights=None, items=N
         row = {"n": len(part)}
         if S.overall in part and part[S.overall].notna().any():
             c = csat(part[S.overall], scale=_scale(S.overall))
-            row |= {"overall_mean": part[S.overall].mean(), "csat": c.value,
-                    "csat_ci_low": c.ci_low, "csat_ci_high": c.ci_high}
+            row |= {
+                "overall_mean": part[S.overall].mean(),
+                "csat": c.value,
+                "csat_ci_low": c.ci_low,
+                "csat_ci_high": c.ci_high,
+            }
         if S.recommend in part and part[S.recommend].notna().any():
             r = nps(part[S.recommend])
             row |= {"nps": r.value, "nps_ci_low": r.ci_low, "nps_ci_high": r.ci_high, "nps_n": r.n}
@@ -140,4 +170,3 @@ def trend(surveys: pd.DataFrame, *, freq: str = "quarter", weights=None, items=N
     if not out.empty:
         out["small_n"] = out["n"] < MIN_N
     return out
-

@@ -28,8 +28,17 @@ from .errors import DataError, ParameterError
 from .personas import Personas
 from .schema import D, S
 
-__all__ = ["value_potential", "ValuePotential", "rfm", "rfm_summary", "Personas",
-           "VALUE_CLASSES", "POTENTIAL_CLASSES", "RFM_SEGMENTS", "CLASS_ACTIONS"]
+__all__ = [
+    "value_potential",
+    "ValuePotential",
+    "rfm",
+    "rfm_summary",
+    "Personas",
+    "VALUE_CLASSES",
+    "POTENTIAL_CLASSES",
+    "RFM_SEGMENTS",
+    "CLASS_ACTIONS",
+]
 
 VALUE_CLASSES: tuple[str, ...] = ("高价值", "中价值", "低价值")
 POTENTIAL_CLASSES: tuple[str, ...] = ("高潜力", "中潜力", "低潜力")
@@ -78,12 +87,15 @@ class ValuePotential:
         """One row per non-empty class: customers, share, amount share, suggested action."""
         c = self.customers
         g = c.groupby(["value_class", "potential_class"], observed=True)
-        out = g.agg(客户数=("value", "size"), 成交金额=("amount", "sum"),
-                    平均潜力分=("potential", "mean")).reset_index()
+        out = g.agg(
+            客户数=("value", "size"), 成交金额=("amount", "sum"), 平均潜力分=("potential", "mean")
+        ).reset_index()
         out["客户占比"] = out["客户数"] / max(self.n, 1)
         total = c["amount"].sum()
         out["金额占比"] = out["成交金额"] / total if total else np.nan
-        out["建议"] = [CLASS_ACTIONS[(v, p)] for v, p in zip(out["value_class"], out["potential_class"], strict=True)]
+        out["建议"] = [
+            CLASS_ACTIONS[(v, p)] for v, p in zip(out["value_class"], out["potential_class"], strict=True)
+        ]
         return out.rename(columns={"value_class": "价值等级", "potential_class": "潜力等级"})
 
 
@@ -96,10 +108,16 @@ def _latest(df: pd.DataFrame, key: str, date: str, cols: list[str]) -> pd.DataFr
     return ordered.groupby(key, sort=False)[cols].last()
 
 
-def value_potential(deals: pd.DataFrame, surveys: pd.DataFrame | None = None, *,
-                    value: str = "amount", value_cuts: tuple[float, float] = (0.5, 0.8),
-                    potential_cuts: tuple[int, int] = (2, 4), date_col: str = D.sign_date,
-                    min_n: int = config.MIN_N) -> ValuePotential:
+def value_potential(
+    deals: pd.DataFrame,
+    surveys: pd.DataFrame | None = None,
+    *,
+    value: str = "amount",
+    value_cuts: tuple[float, float] = (0.5, 0.8),
+    potential_cuts: tuple[int, int] = (2, 4),
+    date_col: str = D.sign_date,
+    min_n: int = config.MIN_N,
+) -> ValuePotential:
     """Classify customers into 高/中/低价值 × 高/中/低潜力.
 
     Value score (``value``): "amount" = total deal amount (default), "deals" = number of
@@ -135,11 +153,21 @@ def value_potential(deals: pd.DataFrame, surveys: pd.DataFrame | None = None, *,
     cust = cust.join(latest)
 
     # --- potential points (each part kept for transparency)
-    pc = cust[D.purchase_count].astype("string") if D.purchase_count in cust else pd.Series(pd.NA, index=cust.index)
-    cust["pts_purchases"] = np.where((pc == "多次").fillna(False) | (cust["n_deals"] >= 3), 2,
-                                     np.where((pc == "二次").fillna(False) | (cust["n_deals"] == 2), 1, 0))
-    refs = (deals[D.referrer_key].dropna().astype("string").value_counts()
-            if D.referrer_key in deals else pd.Series(dtype="int64"))
+    pc = (
+        cust[D.purchase_count].astype("string")
+        if D.purchase_count in cust
+        else pd.Series(pd.NA, index=cust.index)
+    )
+    cust["pts_purchases"] = np.where(
+        (pc == "多次").fillna(False) | (cust["n_deals"] >= 3),
+        2,
+        np.where((pc == "二次").fillna(False) | (cust["n_deals"] == 2), 1, 0),
+    )
+    refs = (
+        deals[D.referrer_key].dropna().astype("string").value_counts()
+        if D.referrer_key in deals
+        else pd.Series(dtype="int64")
+    )
     cust["referrals"] = refs.reindex(cust.index, fill_value=0).astype("int64")
     cust["pts_referrals"] = np.minimum(cust["referrals"], 2)
     rec = pd.Series(np.nan, index=cust.index)
@@ -148,29 +176,49 @@ def value_potential(deals: pd.DataFrame, surveys: pd.DataFrame | None = None, *,
         rec = _latest(sv, S.customer_key, S.survey_date, [S.recommend])[S.recommend].reindex(cust.index)
     cust["recommend"] = rec.astype("float64")
     cust["pts_recommend"] = np.select([cust["recommend"] >= 9, cust["recommend"] >= 7], [2, 1], 0)
-    inc = cust[D.income_band].astype("string") if D.income_band in cust else pd.Series(pd.NA, index=cust.index)
-    cust["pts_income"] = np.select([(inc == "100万以上").fillna(False), (inc == "50-100万").fillna(False)], [2, 1], 0)
-    age = pd.to_numeric(cust[D.age], errors="coerce") if D.age in cust else pd.Series(np.nan, index=cust.index)
-    fam = cust[D.family_structure].astype("string") if D.family_structure in cust else pd.Series(pd.NA, index=cust.index)
-    cust["pts_life_stage"] = ((age <= LIFE_STAGE_MAX_AGE) & fam.isin(GROWING_FAMILIES)).fillna(False).astype(int)
+    inc = (
+        cust[D.income_band].astype("string") if D.income_band in cust else pd.Series(pd.NA, index=cust.index)
+    )
+    cust["pts_income"] = np.select(
+        [(inc == "100万以上").fillna(False), (inc == "50-100万").fillna(False)], [2, 1], 0
+    )
+    age = (
+        pd.to_numeric(cust[D.age], errors="coerce") if D.age in cust else pd.Series(np.nan, index=cust.index)
+    )
+    fam = (
+        cust[D.family_structure].astype("string")
+        if D.family_structure in cust
+        else pd.Series(pd.NA, index=cust.index)
+    )
+    cust["pts_life_stage"] = (
+        ((age <= LIFE_STAGE_MAX_AGE) & fam.isin(GROWING_FAMILIES)).fillna(False).astype(int)
+    )
     parts = ["pts_purchases", "pts_referrals", "pts_recommend", "pts_income", "pts_life_stage"]
     cust["potential"] = cust[parts].sum(axis=1).astype("int64")
 
     # --- classes
     lo_q, hi_q = value_cuts
     v_lo, v_hi = (float(x) for x in cust["value"].quantile([lo_q, hi_q]))
-    cust["value_class"] = np.select([cust["value"] >= v_hi, cust["value"] >= v_lo], VALUE_CLASSES[:2], VALUE_CLASSES[2])
+    cust["value_class"] = np.select(
+        [cust["value"] >= v_hi, cust["value"] >= v_lo], VALUE_CLASSES[:2], VALUE_CLASSES[2]
+    )
     p_lo, p_hi = potential_cuts
-    cust["potential_class"] = np.select([cust["potential"] >= p_hi, cust["potential"] >= p_lo],
-                                        POTENTIAL_CLASSES[:2], POTENTIAL_CLASSES[2])
+    cust["potential_class"] = np.select(
+        [cust["potential"] >= p_hi, cust["potential"] >= p_lo], POTENTIAL_CLASSES[:2], POTENTIAL_CLASSES[2]
+    )
     for c, cats in (("value_class", VALUE_CLASSES), ("potential_class", POTENTIAL_CLASSES)):
         cust[c] = pd.Categorical(cust[c], categories=list(cats), ordered=True)
     cust["segment"] = cust["value_class"].astype(str) + "·" + cust["potential_class"].astype(str)
     matrix = pd.crosstab(cust["value_class"], cust["potential_class"], dropna=False).reindex(
-        index=list(VALUE_CLASSES), columns=list(POTENTIAL_CLASSES), fill_value=0)
-    amount = cust.pivot_table(index="value_class", columns="potential_class", values="amount",
-                              aggfunc="sum", observed=False).reindex(
-        index=list(VALUE_CLASSES), columns=list(POTENTIAL_CLASSES)).fillna(0.0)
+        index=list(VALUE_CLASSES), columns=list(POTENTIAL_CLASSES), fill_value=0
+    )
+    amount = (
+        cust.pivot_table(
+            index="value_class", columns="potential_class", values="amount", aggfunc="sum", observed=False
+        )
+        .reindex(index=list(VALUE_CLASSES), columns=list(POTENTIAL_CLASSES))
+        .fillna(0.0)
+    )
     total = amount.to_numpy().sum()
     amount_share = amount / total if total else amount
     matrix.index.name, matrix.columns.name = "价值", "潜力"
@@ -182,8 +230,15 @@ def value_potential(deals: pd.DataFrame, surveys: pd.DataFrame | None = None, *,
     if surveys is None:
         warns.append("未提供满意度调查数据，潜力分不含推荐意愿部分（最高 7 分）。")
     thresholds = {"value_low": v_lo, "value_high": v_hi, "potential_low": p_lo, "potential_high": p_hi}
-    return ValuePotential(customers=cust, matrix=matrix, amount_matrix=amount_share, rules=rules,
-                          thresholds=thresholds, n=n, warnings=warns)
+    return ValuePotential(
+        customers=cust,
+        matrix=matrix,
+        amount_matrix=amount_share,
+        rules=rules,
+        thresholds=thresholds,
+        n=n,
+        warnings=warns,
+    )
 
 
 def _fmt_value(v: float, value: str) -> str:
@@ -195,7 +250,9 @@ def _fmt_value(v: float, value: str) -> str:
 
 
 def _rules(value, val_col, cuts, th, pcuts, with_surveys) -> list[str]:
-    name = {"amount": "累计成交金额", "deals": "成交套数", "area": "累计成交面积"}.get(value, f"累计{val_col}")
+    name = {"amount": "累计成交金额", "deals": "成交套数", "area": "累计成交面积"}.get(
+        value, f"累计{val_col}"
+    )
     lo_q, hi_q = cuts
     lo, hi = th
     p_lo, p_hi = pcuts
@@ -240,8 +297,13 @@ def _score(goodness: pd.Series) -> pd.Series:
     return pd.Series(1 + np.floor(5 * worse / n).astype("int64"), index=goodness.index).clip(1, 5)
 
 
-def rfm(transactions: pd.DataFrame, customer: str = D.customer_key, date: str = D.sign_date,
-        amount: str = D.total_price, asof=None) -> pd.DataFrame:
+def rfm(
+    transactions: pd.DataFrame,
+    customer: str = D.customer_key,
+    date: str = D.sign_date,
+    amount: str = D.total_price,
+    asof=None,
+) -> pd.DataFrame:
     """RFM table indexed by customer.
 
     recency_days = asof − last purchase date (days); frequency = number of distinct
@@ -253,26 +315,34 @@ def rfm(transactions: pd.DataFrame, customer: str = D.customer_key, date: str = 
     for col in (customer, date, amount):
         if col not in transactions:
             raise ParameterError(f"交易数据缺少列“{col}”，无法计算 RFM。")
-    t = pd.DataFrame({
-        "c": transactions[customer], "d": pd.to_datetime(transactions[date]).dt.normalize(),
-        "m": pd.to_numeric(transactions[amount], errors="coerce").fillna(0.0),
-    }).dropna(subset=["c", "d"])
+    t = pd.DataFrame(
+        {
+            "c": transactions[customer],
+            "d": pd.to_datetime(transactions[date]).dt.normalize(),
+            "m": pd.to_numeric(transactions[amount], errors="coerce").fillna(0.0),
+        }
+    ).dropna(subset=["c", "d"])
     asof = t["d"].max() if asof is None else pd.Timestamp(asof).normalize()
     t = t[t["d"] <= asof]
     if t.empty:
         raise DataError("截至评估日没有任何有效交易，无法计算 RFM。")
     g = t.groupby("c", sort=True)
-    out = pd.DataFrame({
-        "recency_days": (asof - g["d"].max()).dt.days.astype("int64"),
-        "frequency": g["d"].nunique().astype("int64"),
-        "monetary": g["m"].sum().astype("float64"),
-    })
+    out = pd.DataFrame(
+        {
+            "recency_days": (asof - g["d"].max()).dt.days.astype("int64"),
+            "frequency": g["d"].nunique().astype("int64"),
+            "monetary": g["m"].sum().astype("float64"),
+        }
+    )
     out.index.name = customer
     out["r_score"] = _score(-out["recency_days"])
     out["f_score"] = _score(out["frequency"])
     out["m_score"] = _score(out["monetary"])
-    code = ((out["r_score"] >= RFM_HIGH).astype(int) * 4 + (out["f_score"] >= RFM_HIGH).astype(int) * 2
-            + (out["m_score"] >= RFM_HIGH).astype(int)).to_numpy()
+    code = (
+        (out["r_score"] >= RFM_HIGH).astype(int) * 4
+        + (out["f_score"] >= RFM_HIGH).astype(int) * 2
+        + (out["m_score"] >= RFM_HIGH).astype(int)
+    ).to_numpy()
     lookup = np.array([RFM_SEGMENTS[(bool(c & 4), bool(c & 2), bool(c & 1))] for c in range(8)], dtype=object)
     out["segment"] = pd.Categorical(lookup[code], categories=list(RFM_SEGMENTS.values()))
     return out
@@ -282,8 +352,12 @@ def rfm_summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per RFM segment: customers, share, mean recency / frequency, total and share of
     monetary (all 8 segments, empty ones shown as 0)."""
     g = table.groupby("segment", observed=False)
-    out = g.agg(客户数=("monetary", "size"), 平均最近购买天数=("recency_days", "mean"),
-                平均购买次数=("frequency", "mean"), 累计金额=("monetary", "sum"))
+    out = g.agg(
+        客户数=("monetary", "size"),
+        平均最近购买天数=("recency_days", "mean"),
+        平均购买次数=("frequency", "mean"),
+        累计金额=("monetary", "sum"),
+    )
     out["客户占比"] = out["客户数"] / max(len(table), 1)
     total = table["monetary"].sum()
     out["金额占比"] = out["累计金额"] / total if total else np.nan

@@ -56,8 +56,14 @@ def chi_square(table, min_expected: float = config.MIN_EXPECTED) -> ChiSquare:
     small = int((expected < min_expected).sum())
     v = float(np.sqrt(res.statistic / (n * (min(r, c) - 1))))
     return ChiSquare(
-        chi2=float(res.statistic), dof=int(res.dof), p_value=float(res.pvalue), cramers_v=v, n=n,
-        min_expected=float(expected.min()), small_cells=small, small_cell_share=small / expected.size,
+        chi2=float(res.statistic),
+        dof=int(res.dof),
+        p_value=float(res.pvalue),
+        cramers_v=v,
+        n=n,
+        min_expected=float(expected.min()),
+        small_cells=small,
+        small_cell_share=small / expected.size,
     )
 
 

@@ -180,6 +180,8 @@ def _read_excel(p: Path, sheet: str | None, index, min_hits: int) -> FileRead:
     for name in [sheet] if sheet is not None else wb.sheet_names:
         rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
         found = locate_header(rows, index, min_hits)
+        if found is None and sheet is not None:
+            found = locate_header(rows, index, 1)
         if found is None:
             if sheet is not None:
                 raise InputFileError(f"{p.name} 工作表“{name}”中找不到表头行（前 {HEAD_ROWS} 行中没有可识别的列名）")
@@ -233,7 +235,8 @@ def _read_csv(p: Path, index, min_hits: int) -> RawTable:
             ) from e
         head = body[: 1 << 16].decode("utf-8", errors="ignore")
     delimiter, rows = _head_rows(head)
-    found = locate_header(rows, index, min_hits)
+    # a CSV holds one table: settle for a weaker header so a missing-column error can explain
+    found = locate_header(rows, index, min_hits) or locate_header(rows, index, 1)
     if found is None:
         raise InputFileError(f"{p.name} 中找不到表头行（前 {HEAD_ROWS} 行中没有可识别的列名）")
     first, last, headers = found

@@ -27,7 +27,7 @@ import pandas as pd
 from ..errors import DataError, InputFileError
 from ..schema import LEVELS, Column, T
 from . import normalise as N
-from .headers import alias_index, header_hits, match_headers
+from .headers import match_headers
 
 TARGET_COLUMNS: tuple[Column, ...] = (
     Column(T.year, "int", "年度", ("年度", "年份", "年", "目标年度", "year"), required=True),
@@ -36,16 +36,44 @@ TARGET_COLUMNS: tuple[Column, ...] = (
     Column(T.week, "int", "周", ("周", "周次", "ISO周", "week")),
     Column(T.level, "text", "层级", ("层级", "目标层级", "级别", "level"), required=True),
     Column(T.unit, "text", "单位名称", ("单位名称", "名称", "对象", "项目/团队/个人", "unit")),
-    Column(T.units_target, "number", "签约套数", ("签约套数", "签约套数目标", "目标套数", "套数", "units_target")),
-    Column(T.amount_target, "money", "签约金额", ("签约金额", "签约金额目标", "目标金额", "金额", "amount_target")),
+    Column(
+        T.units_target, "number", "签约套数", ("签约套数", "签约套数目标", "目标套数", "套数", "units_target")
+    ),
+    Column(
+        T.amount_target,
+        "money",
+        "签约金额",
+        ("签约金额", "签约金额目标", "目标金额", "金额", "amount_target"),
+    ),
     Column(T.collection_target, "money", "回款金额", ("回款金额", "回款", "回款目标", "collection_target")),
 )
-TEMPLATE_HEADERS: tuple[str, ...] = ("年度", "季度", "月份", "周", "层级", "单位名称", "签约套数",
-                                     "签约金额(万元)", "回款金额(万元)")
+TEMPLATE_HEADERS: tuple[str, ...] = (
+    "年度",
+    "季度",
+    "月份",
+    "周",
+    "层级",
+    "单位名称",
+    "签约套数",
+    "签约金额(万元)",
+    "回款金额(万元)",
+)
 LEVEL_ALIASES: dict[str, str] = {
-    **{lv: lv for lv in LEVELS}, "公司": "集团", "区域公司": "集团", "集团公司": "集团", "全集团": "集团",
-    "楼盘": "项目", "项目部": "项目", "小组": "团队", "销售组": "团队", "销售团队": "团队", "组": "团队",
-    "置业顾问": "个人", "销售员": "个人", "业务员": "个人", "员工": "个人",
+    **{lv: lv for lv in LEVELS},
+    "公司": "集团",
+    "区域公司": "集团",
+    "集团公司": "集团",
+    "全集团": "集团",
+    "楼盘": "项目",
+    "项目部": "项目",
+    "小组": "团队",
+    "销售组": "团队",
+    "销售团队": "团队",
+    "组": "团队",
+    "置业顾问": "个人",
+    "销售员": "个人",
+    "业务员": "个人",
+    "员工": "个人",
 }
 OUTPUT_COLUMNS: tuple[str, ...] = tuple(c.name for c in TARGET_COLUMNS)
 _CN = str.maketrans("一二三四", "1234")
@@ -53,53 +81,18 @@ _MAX_LISTED = 30
 
 
 # ------------------------------------------------------------------------ raw table
-def _raw_tables(path: Path) -> list[tuple[str | None, list[list]]]:
-    """Rows of each sheet (xlsx/xls) or of the CSV (encoding detected)."""
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
-        from python_calamine import CalamineWorkbook
-
-        try:
-            wb = CalamineWorkbook.from_path(str(path))
-        except Exception as e:  # calamine raises its own error types
-            raise InputFileError(f"无法读取目标文件 {path.name}：{e}") from e
-        return [(name, wb.get_sheet_by_name(name).to_python()) for name in wb.sheet_names]
-    if suffix in (".csv", ".txt"):
-        raw = path.read_bytes()
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(enc)
-                break
-            except UnicodeDecodeError as e:
-                err = e
-        else:
-            raise InputFileError(f"目标文件 {path.name} 的编码无法识别（第 {err.start} 字节起）：请另存为 UTF-8 或 GBK。")
-        import csv
-        import io
-
-        return [(None, [list(r) for r in csv.reader(io.StringIO(text))])]
-    raise InputFileError(f"目标文件 {path.name} 的格式不支持：请使用 .xlsx 或 .csv。")
+INSTRUCTIONS_SHEET = "填写说明"
 
 
-def _find_table(path: Path) -> tuple[str | None, int, pd.DataFrame]:
-    """The sheet and header row holding the targets, as a frame of raw cells."""
-    index = alias_index(TARGET_COLUMNS)
-    best = None
-    for sheet, rows in _raw_tables(path):
-        for i, row in enumerate(rows[:15]):
-            hits = header_hits(row, index)
-            if hits >= 3 and (best is None or hits > best[0]):
-                best = (hits, sheet, i, rows)
-    if best is None:
+def _find_tables(path: Path):
+    """The target tables of a file (shared readers; the template's instructions sheet,
+    whose examples look like a table, is skipped)."""
+    from .readers import read_tables
+
+    tables = [t for t in read_tables(path, columns=TARGET_COLUMNS) if t.sheet != INSTRUCTIONS_SHEET]
+    if not tables:
         raise InputFileError(f"目标文件 {path.name} 中找不到目标表：需要“年度”“层级”“签约金额”等表头。")
-    _, sheet, i, rows = best
-    width = max(len(r) for r in rows[i:])
-    body = [list(r) + [None] * (width - len(r)) for r in rows[i + 1:]]
-    headers = [("" if h is None else str(h)) for h in list(rows[i]) + [None] * (width - len(rows[i]))]
-    frame = pd.DataFrame(body, columns=range(width), dtype=object)
-    frame.index = np.arange(i + 2, i + 2 + len(frame))  # 1-based spreadsheet row numbers
-    frame.attrs["headers"] = headers
-    return sheet, i, frame
+    return tables
 
 
 # --------------------------------------------------------------------------- parsing
@@ -122,36 +115,34 @@ def read_targets(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> pd.D
     for p in map(Path, paths):
         if not p.is_file():
             raise InputFileError(f"找不到目标文件：{p}")
-        frame, errs = _read_one(p)
-        frames.append(frame)
-        problems += errs
+        for table in _find_tables(p):
+            frame, errs = _read_one(table)
+            frames.append(frame)
+            problems += errs
     if problems:
         more = f"\n……共 {len(problems)} 处问题" if len(problems) > _MAX_LISTED else ""
-        raise DataError("目标文件有无法使用的行，请修正后重新导入：\n" + "\n".join(problems[:_MAX_LISTED]) + more)
+        raise DataError(
+            "目标文件有无法使用的行，请修正后重新导入：\n" + "\n".join(problems[:_MAX_LISTED]) + more
+        )
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(OUTPUT_COLUMNS))
     keys = [T.year, T.quarter, T.month, T.week, T.level, T.unit]
     dup = out.duplicated(keys, keep=False)
     if dup.any():
         d = out[dup]
         listed = "；".join(f"{r[T.year]}年 {r[T.level]}“{r[T.unit]}”" for _, r in d.head(10).iterrows())
-        raise DataError(f"目标重复：同一期间、层级、单位出现 {int(dup.sum())} 行（{listed}）。每个目标只能填写一行。")
+        raise DataError(
+            f"目标重复：同一期间、层级、单位出现 {int(dup.sum())} 行（{listed}）。每个目标只能填写一行。"
+        )
     return out
 
 
-def _read_one(path: Path) -> tuple[pd.DataFrame, list[str]]:
-    sheet, _, raw = _find_table(path)
-    headers = raw.attrs["headers"]
+def _read_one(table) -> tuple[pd.DataFrame, list[str]]:
+    headers, raw = table.headers, table.frame
     m = match_headers(headers, TARGET_COLUMNS)
-    where = path.name + (f" 工作表“{sheet}”" if sheet else "")
-    m.require(TARGET_COLUMNS, file=path.name, sheet=sheet)
-    by_header = {h: j for j, h in enumerate(headers)}
-    cols = {name: raw[by_header[src[0]]] for name, src in m.sources.items()}
-    blank = pd.concat([N.to_text(v.to_numpy()).isna() for v in cols.values()], axis=1).all(axis=1).to_numpy()
-    first = N.to_text(raw[by_header[m.sources[T.year][0]]].to_numpy()).set_axis(raw.index)
-    total = first.str.contains("合计|总计|小计", na=False)
-    keep = ~blank & ~total
-    raw_cols = {k: v[keep] for k, v in cols.items()}
-    idx = raw.index[keep]
+    where = table.file + (f" 工作表“{table.sheet}”" if table.sheet else "")
+    m.require(TARGET_COLUMNS, file=table.file, sheet=table.sheet)
+    raw_cols = {name: raw[src[0]] for name, src in m.sources.items()}
+    idx = raw.index
     errs: list[str] = []
     out = pd.DataFrame(index=idx)
 
@@ -163,9 +154,11 @@ def _read_one(path: Path) -> tuple[pd.DataFrame, list[str]]:
     year, ybad = _period_number(raw_cols.get(T.year, empty), 1900, 2200, r"年$")
     bad(ybad | year.isna(), "年度", raw_cols[T.year], "不是有效年份")
     out[T.year] = year
-    for name, label, hi, strip in ((T.quarter, "季度", 4, r"^(?:\d{4})?\s*(?:Q|q|第)?|季度?$"),
-                                   (T.month, "月份", 12, r"^(?:\d{4}[-/年])?|月$"),
-                                   (T.week, "周", 53, r"^(?:\d{4})?\s*(?:W|w|第)?|周$")):
+    for name, label, hi, strip in (
+        (T.quarter, "季度", 4, r"^(?:\d{4})?\s*(?:Q|q|第)?|季度?$"),
+        (T.month, "月份", 12, r"^(?:\d{4}[-/年])?|月$"),
+        (T.week, "周", 53, r"^(?:\d{4})?\s*(?:W|w|第)?|周$"),
+    ):
         val, b = _period_number(raw_cols.get(name, empty), 1, hi, strip)
         bad(b, label, raw_cols.get(name, empty), f"应为 1–{hi} 的整数")
         out[name] = val
@@ -180,10 +173,19 @@ def _read_one(path: Path) -> tuple[pd.DataFrame, list[str]]:
     out[T.level] = level.astype("str")
     unit = N.to_text(raw_cols.get(T.unit, empty).to_numpy()).set_axis(idx)
     unit = unit.where(~(level == "集团") | unit.notna(), "集团")
-    bad(unit.isna() & level.notna(), "单位名称", raw_cols.get(T.unit, empty), "非集团层级必须填写项目、团队或人员名称")
+    bad(
+        unit.isna() & level.notna(),
+        "单位名称",
+        raw_cols.get(T.unit, empty),
+        "非集团层级必须填写项目、团队或人员名称",
+    )
     out[T.unit] = unit.astype("str")
 
-    for name, label in ((T.units_target, "签约套数"), (T.amount_target, "签约金额"), (T.collection_target, "回款金额")):
+    for name, label in (
+        (T.units_target, "签约套数"),
+        (T.amount_target, "签约金额"),
+        (T.collection_target, "回款金额"),
+    ):
         src = raw_cols.get(name, empty)
         if name == T.units_target:
             val, b = N.number(src.reset_index(drop=True))
@@ -208,8 +210,11 @@ _INSTRUCTIONS: tuple[tuple[str, str], ...] = (
     ("签约套数", "签约套数目标（套）。与签约金额至少填一项。"),
     ("签约金额(万元)", "签约金额目标，单位万元；也可写“1.2亿”“3500万”。"),
     ("回款金额(万元)", "选填，回款目标，单位万元。"),
-    ("说明", "同一期间、层级、单位只填一行。某期没有本期目标时，系统会汇总其中的月度（或周）目标；"
-            "不会把年度目标平均拆分到季度或月份。达成率 = 净签约（签约 − 退房 + 换房）÷ 目标。"),
+    (
+        "说明",
+        "同一期间、层级、单位只填一行。某期没有本期目标时，系统会汇总其中的月度（或周）目标；"
+        "不会把年度目标平均拆分到季度或月份。达成率 = 净签约（签约 − 退房 + 换房）÷ 目标。",
+    ),
 )
 
 
@@ -231,16 +236,43 @@ def write_targets_template(path: str | os.PathLike) -> Path:
     ws.set_column(6, 8, 15)
     ws.freeze_panes(1, 0)
     n = 5000
-    ws.data_validation(1, 0, n, 0, {"validate": "integer", "criteria": "between", "minimum": 1900, "maximum": 2200,
-                                    "error_message": "年度应为四位年份"})
+    ws.data_validation(
+        1,
+        0,
+        n,
+        0,
+        {
+            "validate": "integer",
+            "criteria": "between",
+            "minimum": 1900,
+            "maximum": 2200,
+            "error_message": "年度应为四位年份",
+        },
+    )
     for col, hi, name in ((1, 4, "季度"), (2, 12, "月份"), (3, 53, "周")):
-        ws.data_validation(1, col, n, col, {"validate": "integer", "criteria": "between", "minimum": 1,
-                                            "maximum": hi, "error_message": f"{name}应为 1–{hi} 的整数"})
+        ws.data_validation(
+            1,
+            col,
+            n,
+            col,
+            {
+                "validate": "integer",
+                "criteria": "between",
+                "minimum": 1,
+                "maximum": hi,
+                "error_message": f"{name}应为 1–{hi} 的整数",
+            },
+        )
     ws.data_validation(1, 4, n, 4, {"validate": "list", "source": list(LEVELS)})
     for col in (6, 7, 8):
-        ws.data_validation(1, col, n, col, {"validate": "decimal", "criteria": ">=", "value": 0,
-                                            "error_message": "目标应为非负数字"})
-    info = wb.add_worksheet("填写说明")
+        ws.data_validation(
+            1,
+            col,
+            n,
+            col,
+            {"validate": "decimal", "criteria": ">=", "value": 0, "error_message": "目标应为非负数字"},
+        )
+    info = wb.add_worksheet(INSTRUCTIONS_SHEET)
     info.set_column(0, 0, 16)
     info.set_column(1, 1, 90)
     info.write_row(0, 0, ("列", "填写说明"), head)
@@ -248,10 +280,12 @@ def write_targets_template(path: str | os.PathLike) -> Path:
         info.write_row(i, 0, (k, v))
     ex = len(_INSTRUCTIONS) + 2
     info.write(ex, 0, "示例", head)
-    examples = ((2027, None, None, None, "集团", "集团", 2400, 360000, 300000),
-                (2027, 1, None, None, "项目", "滨江壹号", 300, 45000, None),
-                (2027, 1, 1, None, "团队", "销售一组", 40, 6000, None),
-                (2027, None, 3, None, "个人", "张三", 8, 1200, None))
+    examples = (
+        (2027, None, None, None, "集团", "集团", 2400, 360000, 300000),
+        (2027, 1, None, None, "项目", "滨江壹号", 300, 45000, None),
+        (2027, 1, 1, None, "团队", "销售一组", 40, 6000, None),
+        (2027, None, 3, None, "个人", "张三", 8, 1200, None),
+    )
     info.write_row(ex + 1, 0, TEMPLATE_HEADERS, head)
     for i, row in enumerate(examples, start=ex + 2):
         info.write_row(i, 0, ["" if v is None else v for v in row])
@@ -266,3 +300,23 @@ def targets_template_command(out: str | os.PathLike) -> Path:
     if out.is_dir() or (not out.suffix and not out.exists()):
         out = out / "销售目标模板.xlsx"
     return write_targets_template(out)
+
+
+def ingest_targets(paths, store=None) -> pd.DataFrame:
+    """Read target files and replace the store's ``targets`` table with them (targets
+    are a plan, not a history: the latest import is the plan in force). Returns the
+    targets; the run is recorded in the manifest."""
+    from .store import append_manifest, file_sha256, write_table
+
+    paths = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    targets = read_targets(paths)
+    write_table(targets, "targets", store)
+    append_manifest(
+        {
+            "kind": "targets",
+            "files": [{"file": Path(p).name, "sha256": file_sha256(p)} for p in paths],
+            "rows": len(targets),
+        },
+        store,
+    )
+    return targets

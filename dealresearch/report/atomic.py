@@ -6,16 +6,26 @@ import os
 import re
 import shutil
 import tempfile
+from functools import cache
 from pathlib import Path
 
-# characters Windows, macOS or Linux refuse in a file name, plus controls
-_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]+')
+# characters Windows, macOS or Linux refuse in a file name, controls, and the URL delimiters
+# "#" and "%" that would break a link to the file
+_UNSAFE = re.compile(r'[<>:"/\\|?*#%\x00-\x1f\x7f]+')
 
 
 def safe_name(text: str) -> str:
     """A file-name-safe form of ``text`` (Chinese kept; separators and quotes replaced)."""
     name = _UNSAFE.sub("_", str(text)).strip(" .")
     return name or "_"
+
+
+@cache
+def _file_mode() -> int:
+    """0o666 minus the process umask: published files readable like any other file."""
+    current = os.umask(0o022)
+    os.umask(current)
+    return 0o666 & ~current
 
 
 def write_text(path: Path, text: str) -> Path:
@@ -28,6 +38,7 @@ def write_bytes(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, _file_mode())  # mkstemp creates 0600
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -47,6 +58,7 @@ def publish(src: Path, dest: Path) -> Path:
     except OSError:
         fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
         os.close(fd)
+        os.chmod(tmp, _file_mode())
         shutil.copyfile(src, tmp)
         os.replace(tmp, dest)
         Path(src).unlink(missing_ok=True)

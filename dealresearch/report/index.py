@@ -6,6 +6,7 @@ import html as _html
 import re
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from ..errors import ParameterError
 from ..periods import parse_period
@@ -60,7 +61,7 @@ def collect(out_dir: Path) -> list[dict]:
             tm = _TITLE.search(head)
             rows.append(
                 {
-                    "href": f"{folder.name}/{page.name}",
+                    "href": quote(f"{folder.name}/{page.name}"),
                     "file": page.name,
                     "title": info.get("title") or (_html.unescape(tm.group(1)).split(" · ")[0] if tm else page.stem),
                     "project": info.get("project"),
@@ -70,7 +71,9 @@ def collect(out_dir: Path) -> list[dict]:
                         timespec="seconds"
                     ),
                     "order": info.get("order", 999),
-                    "log": info.get("log") if info.get("log") and (folder / info["log"]).is_file() else None,
+                    "log": quote(f"{folder.name}/{info['log']}")
+                    if info.get("log") and (folder / info["log"]).is_file()
+                    else None,
                 }
             )
         rows.sort(key=lambda r: (r["order"], r["project"] is not None, r["project"] or "", r["file"]))

@@ -8,6 +8,7 @@ and malformed periods, with Chinese messages.
 
 from __future__ import annotations
 
+import ast
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -21,15 +22,29 @@ REQUIRED = ("period", "project", "data_dir")
 _SCALARS = (str, int, float, bool, type(None))
 
 
-def declared_parameters(notebook: Path) -> dict[str, dict]:
-    """Names (→ papermill's inferred info) declared in the notebook's ``parameters`` cell."""
-    from papermill.inspection import inspect_notebook
+def declared_parameters(notebook: Path) -> dict[str, str]:
+    """Names declared in the notebook's ``parameters`` cell → their default's source text.
 
-    declared = inspect_notebook(str(notebook))
+    Parsed with :mod:`ast` (papermill's line-based inspector gives up on comments holding "=")."""
+    import nbformat
+
+    path = Path(notebook)
+    book = nbformat.read(path, as_version=4)
+    cell = next((c for c in book.cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+    if cell is None:
+        raise ParameterError(f"报告模板“{path.name}”没有带 parameters 标签的参数单元格，无法传入参数。")
+    try:
+        tree = ast.parse(cell.source)
+    except SyntaxError as exc:
+        raise ParameterError(f"报告模板“{path.name}”的参数单元格第 {exc.lineno} 行有语法错误：{exc.msg}") from exc
+    declared: dict[str, str] = {}
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        for target in targets:
+            if isinstance(target, ast.Name) and node.value is not None:
+                declared[target.id] = ast.get_source_segment(cell.source, node.value) or ""
     if not declared:
-        raise ParameterError(
-            f"报告模板“{Path(notebook).name}”没有带 parameters 标签的参数单元格，无法传入参数。"
-        )
+        raise ParameterError(f"报告模板“{path.name}”的参数单元格没有声明任何参数。")
     return declared
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import time
@@ -11,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from .. import config
 from ..errors import ParameterError, ReportError
@@ -118,11 +120,44 @@ def _plan(templates, projects, base_params) -> list[_Job]:
     return jobs
 
 
-def _kernel_arguments() -> list[str]:
-    # ipykernel only picks the inline backend when MPLBACKEND is unset; a scheduler or CI that
-    # exports MPLBACKEND=Agg would otherwise yield reports without charts.
-    backend = os.environ.get("MPLBACKEND", "")
-    return ["--matplotlib=inline"] if backend and "inline" not in backend else []
+#: kernels log only critical errors: start-up warnings (local TCP) and shutdown chatter would
+#: repeat once per report in scheduled-run logs; the notebooks' own warnings stay in the run log
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+
+
+def _kernel_manager_class():
+    from jupyter_client.manager import AsyncKernelManager
+
+    class ReportKernelManager(AsyncKernelManager):
+        """Kernel with the inline matplotlib backend even when the scheduler exports
+        MPLBACKEND=Agg (ipykernel only picks inline when MPLBACKEND is unset)."""
+
+        async def _async_pre_start_kernel(self, **kw):
+            env = dict(kw.get("env") or os.environ)
+            if "inline" not in env.get("MPLBACKEND", "inline"):
+                env.pop("MPLBACKEND")
+            kw["env"] = env
+            return await super()._async_pre_start_kernel(**kw)
+
+    return ReportKernelManager
+
+
+class _QuietPapermill(logging.Filter):
+    """Drop papermill's parameter-inspection warnings: its line-based inspector gives up on
+    comments holding "=" and then calls declared parameters unknown; :mod:`.params` has already
+    validated them with a real parser."""
+
+    NOISE = ("Unable to parse line", "Passed unknown parameter")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.NOISE)
+
+
+def _quiet_papermill() -> None:
+    for name in ("papermill", "papermill.translators"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _QuietPapermill) for f in logger.filters):
+            logger.addFilter(_QuietPapermill())
 
 
 def _execute(job: _Job, staging: Path, period_dir: Path, period, kernel_name: str) -> ReportResult:
@@ -147,7 +182,8 @@ def _execute(job: _Job, staging: Path, period_dir: Path, period, kernel_name: st
             request_save_on_cell_execute=False,
             start_timeout=START_TIMEOUT,
             execution_timeout=CELL_TIMEOUT,
-            extra_arguments=_kernel_arguments(),
+            extra_arguments=list(KERNEL_ARGUMENTS),
+            kernel_manager_class=_kernel_manager_class(),
         )
         page = export_html(nb, title=t.title, period_label_zh=period.label_zh, project=job.project)
     except Exception as exc:  # any failure becomes this report's error page; the others go on
@@ -162,7 +198,7 @@ def _execute(job: _Job, staging: Path, period_dir: Path, period, kernel_name: st
             title=t.title,
             subtitle=sub,
             failure=failure,
-            log_href=log_rel if log_tmp.is_file() else None,
+            log_href=quote(log_rel) if log_tmp.is_file() else None,
             generated_at=datetime.now().strftime("%Y-%m-%d %H:%M"),
         )
     html_path, log_path = period_dir / html_name, period_dir / log_rel
@@ -245,6 +281,7 @@ def run_reports(
     staging = period_dir / f".staging-{run_id}"
     staging.mkdir(parents=True, exist_ok=True)
     started = _now()
+    _quiet_papermill()
     try:
         with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="dr-report") as pool:
             futures = [pool.submit(_execute, j, staging, period_dir, per, kernel_name) for j in plan]

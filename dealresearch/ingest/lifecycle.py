@@ -1,0 +1,142 @@
+"""Deal lifecycle: duplicates, status changes, status history, the customer master.
+
+Rules (documented for analysts):
+- One row per ``deal_id``. Among rows of the same deal the *latest status* wins, ranked
+  认购 < 签约 < 换房 < 退房; ties (the same deal exported twice) keep the earliest row
+  (the store before a new file, then file order). Fields missing in the winning row are
+  filled from the deal's other rows.
+- Status history gets one event per (deal, status): 认购 at the subscription date, 签约 at
+  the signing date, 退房/换房 at the change date, which is a 退房日期/换房日期/变更日期
+  column when the export has one, else the date in the file name (20260331, 2026-03-31,
+  2026Q1 → quarter end), else the latest date found in that export. The first time an
+  event is seen wins (re-ingesting never moves it).
+- Net signings by event date = 签约 − 退房 + 换房 events in the period.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..schema import C, D, H
+
+STATUS_RANK = {"认购": 0, "签约": 1, "换房": 2, "退房": 3}
+CHANGE_STATUSES = ("退房", "换房")
+#: extra deal column (ingest-owned): date of a 退房/换房 change when the export has it
+STATUS_DATE = "status_date"
+KEY_ACCOUNT_QUANTILE = 0.9
+
+
+def collapse(frame: pd.DataFrame, key: str = D.deal_id) -> tuple[pd.DataFrame, np.ndarray]:
+    """One row per ``key`` (rules above). Returns ``(rows, merged_away)`` where
+    ``merged_away`` marks input rows absorbed into another row (positional)."""
+    dup = frame[key].duplicated(keep=False).to_numpy()
+    merged_away = np.zeros(len(frame), dtype=bool)
+    if not dup.any():
+        return frame, merged_away
+    multi = frame[dup]
+    rank = multi[D.status].map(STATUS_RANK).fillna(STATUS_RANK["签约"]).to_numpy() if D.status in multi else 0
+    pos = np.flatnonzero(dup)
+    order = pd.DataFrame({"k": multi[key].to_numpy(), "r": rank, "o": -pos})
+    order = order.sort_values(["k", "r", "o"], kind="stable")
+    ranked = multi.iloc[order.index.to_numpy()]
+    winners = ranked.groupby(key, sort=False).last()  # skips missing values: fills gaps
+    winners = winners.reset_index()[frame.columns]
+    winner_pos = pos[order.groupby("k", sort=False).tail(1).index.to_numpy()]
+    merged_away[pos] = True
+    merged_away[winner_pos] = False
+    # winners keep the position of their winning row; output in input order
+    winners.index = frame.index[winner_pos]
+    out = pd.concat([frame[~dup], winners]).sort_index(kind="stable") if frame.index.is_unique else None
+    if out is None:
+        raise ValueError("collapse needs a unique index")
+    for col in frame.columns:
+        if out[col].dtype != frame[col].dtype:
+            out[col] = out[col].astype(frame[col].dtype)
+    return out, merged_away
+
+
+def date_from_name(name: str) -> pd.Timestamp | None:
+    """Export date in a file name: 20260331, 2026-03-31, 2026.03.31, 2026Q1, 2026年1季度."""
+    m = re.search(r"(20\d{2})[-_.]?(\d{2})[-_.]?(\d{2})", name)
+    if m:
+        ts = pd.to_datetime("-".join(m.groups()), errors="coerce")
+        if pd.notna(ts):
+            return ts
+    m = re.search(r"(20\d{2})\s*(?:Q|q|年第?)([1-4])(?:季度)?", name)
+    if m:
+        return pd.Period(f"{m.group(1)}Q{m.group(2)}", "Q").end_time.normalize()
+    return None
+
+
+def events(rows: pd.DataFrame, change_date: pd.Series) -> pd.DataFrame:
+    """Status events of clean deal rows (rules above); ``change_date`` per row."""
+    parts = []
+    for status, date in (("认购", rows.get(D.subscribe_date)), ("签约", rows.get(D.sign_date))):
+        if date is not None:
+            ok = date.notna()
+            parts.append(pd.DataFrame({H.deal_id: rows[D.deal_id][ok], H.status: status, H.event_date: date[ok],
+                                       H.source_file: rows[D.source_file][ok]}))
+    if D.status in rows:
+        chg = rows[D.status].isin(CHANGE_STATUSES).fillna(False).to_numpy(dtype=bool)
+        parts.append(pd.DataFrame({H.deal_id: rows[D.deal_id][chg], H.status: rows[D.status][chg],
+                                   H.event_date: change_date[chg], H.source_file: rows[D.source_file][chg]}))
+    out = pd.concat(parts, ignore_index=True)
+    out[H.status] = out[H.status].astype("str")
+    return out.drop_duplicates([H.deal_id, H.status], keep="first")
+
+
+def merge_history(old: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
+    out = new if old is None else pd.concat([old, new], ignore_index=True)
+    out = out.drop_duplicates([H.deal_id, H.status], keep="first")
+    rank = out[H.status].map(STATUS_RANK)
+    order = np.lexsort((rank.to_numpy(), out[H.deal_id].to_numpy().astype(str), out[H.event_date].to_numpy()))
+    return out.iloc[order].reset_index(drop=True)[[H.deal_id, H.status, H.event_date, H.source_file]]
+
+
+def _lists_by_key(pairs: pd.DataFrame) -> pd.Series:
+    """Sorted (k, p) pairs → Series of lists of p indexed by k (no per-group Python agg)."""
+    keys, values = pairs["k"].to_numpy(), pairs["p"].to_numpy()
+    if len(keys) == 0:
+        return pd.Series(dtype=object)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    counts = np.diff(np.r_[starts, len(keys)])
+    lists = [[v] for v in values[starts].tolist()]
+    for i in np.flatnonzero(counts > 1).tolist():
+        lists[i] = values[starts[i] : starts[i] + counts[i]].tolist()
+    return pd.Series(lists, index=keys[starts], dtype=object)
+
+
+def customers(deals: pd.DataFrame) -> pd.DataFrame:
+    """The customer master (schema.C), one row per customer_key, from all stored deals.
+    Amounts and counts exclude cancelled (退房) deals; ``active`` = has a live deal;
+    ``key_account`` = top 10 % by amount or more than one live deal."""
+    d = deals[deals[D.customer_key].notna()]
+    live = d[D.status].ne("退房").fillna(True).to_numpy(dtype=bool) if D.status in d else np.ones(len(d), bool)
+    date = d[D.sign_date].fillna(d[D.subscribe_date]) if D.subscribe_date in d else d[D.sign_date]
+    amount = d[D.total_price].where(live, 0.0)
+    base = pd.DataFrame({"k": d[D.customer_key].to_numpy(), "p": d[D.project].to_numpy(),
+                         "date": date.to_numpy(), "amt": amount.to_numpy(), "live": live,
+                         "phone": d[D.phone_masked].to_numpy() if D.phone_masked in d else None})
+    g = base.groupby("k", sort=True)
+    out = pd.DataFrame({C.first_deal_date: g["date"].min(), C.last_deal_date: g["date"].max(),
+                        C.n_deals: g["live"].sum().astype("int64"), C.total_amount: g["amt"].sum()})
+    by_project = base.groupby(["k", "p"], sort=True)["amt"].sum().reset_index()
+    by_project = by_project.sort_values(["k", "amt"], ascending=[True, False], kind="stable")
+    main = by_project.drop_duplicates("k").set_index("k")["p"]
+    projects = _lists_by_key(by_project.sort_values(["k", "p"]))
+    phone = base.sort_values("date", kind="stable").groupby("k")["phone"].last()
+    out[C.projects] = projects.reindex(out.index)
+    out[C.project] = main.reindex(out.index).astype("str")
+    out[C.phone_masked] = phone.reindex(out.index).astype("str")
+    out[C.do_not_contact] = False
+    threshold = out[C.total_amount].quantile(KEY_ACCOUNT_QUANTILE) if len(out) else 0.0
+    out[C.key_account] = (out[C.total_amount] >= threshold) & (out[C.total_amount] > 0) | (out[C.n_deals] > 1)
+    out[C.active] = out[C.n_deals] > 0
+    out.index.name = C.customer_key
+    out = out.reset_index()
+    out[C.customer_key] = out[C.customer_key].astype("str")
+    return out[[C.customer_key, C.first_deal_date, C.last_deal_date, C.n_deals, C.total_amount, C.projects,
+                C.project, C.phone_masked, C.do_not_contact, C.key_account, C.active]]

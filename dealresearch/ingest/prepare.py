@@ -1,0 +1,168 @@
+"""One raw table → canonical columns, normalised by kind, with issues recorded.
+
+Shared by deal and survey ingest: header matching, per-kind normalisers, the
+"unparseable → missing + warning" rule for optional fields, and the issue log from which
+rejects and warnings are built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..schema import Column
+from . import normalise as N
+from . import vocab as V
+from .headers import HeaderMatch, match_headers
+from .idcard import id_numbers
+from .readers import RawTable
+
+KIND_DTYPE = {"id": "str", "text": "str", "category": "str", "date": N.DATE_DTYPE, "money": "float64",
+              "area": "float64", "number": "float64", "int": "Int64", "bool": "boolean", "list": object,
+              "phone": "str", "idno": "str", "score": "float64"}
+META = ("source_file", "sheet", "source_row")
+REJECT = "reject"
+WARN = "warning"
+
+
+@dataclass
+class Issues:
+    """Row-level problems of one table: (field, reason, positional mask, severity)."""
+
+    entries: list[tuple[str, str, np.ndarray, str]] = field(default_factory=list)
+
+    def add(self, fld: str, reason: str, mask, severity: str = WARN) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            self.entries.append((fld, reason, mask, severity))
+
+    def reject_mask(self, n: int) -> np.ndarray:
+        out = np.zeros(n, dtype=bool)
+        for _, _, m, sev in self.entries:
+            if sev == REJECT:
+                out |= m
+        return out
+
+
+@dataclass
+class Prepared:
+    raw: RawTable
+    match: HeaderMatch
+    frame: pd.DataFrame  # canonical columns + META, positional index
+    issues: Issues
+    unknown: dict[str, dict[str, int]]
+    extra: dict[str, pd.Series] = field(default_factory=dict)  # e.g. ID validity flags
+
+
+def empty(kind: str, n: int, index) -> pd.Series:
+    dtype = KIND_DTYPE.get(kind, "str")
+    if dtype is object:
+        return pd.Series([None] * n, index=index, dtype=object)
+    return pd.Series(pd.NA if dtype in ("Int64", "boolean") else None, index=index, dtype=dtype)
+
+
+def prepare(raw: RawTable, columns: tuple[Column, ...], aliases=None, scales: dict | None = None) -> Prepared:
+    """Match headers (raising MissingColumnsError), then normalise every known column."""
+    m = match_headers(list(raw.frame.columns), columns, aliases)
+    m.require(columns, file=raw.file, sheet=raw.sheet)
+    n = len(raw.frame)
+    src = raw.frame.reset_index(drop=True)
+    issues, unknown, extra = Issues(), {}, {}
+    out: dict[str, pd.Series] = {}
+    for col in columns:
+        if col.kind == "name":
+            continue  # personal names are never read into the pipeline
+        labels = m.sources.get(col.name)
+        if not labels:
+            out[col.name] = empty(col.kind, n, src.index)
+            continue
+        cell = src[labels[0]]
+        for other in labels[1:]:
+            cell = cell.where(cell.notna(), src[other])
+        scale = m.scales.get(col.name, 1.0)
+        values, bad = _normalise(col, cell, scale, scales, extra, unknown)
+        out[col.name] = values
+        if bad is not None and not col.required:
+            issues.add(col.name, f"{col.label}无法识别，已置空", bad)
+        elif bad is not None:
+            extra[f"{col.name}__invalid"] = bad
+        if col.kind in ("phone", "idno", "date", "money") or col.required:
+            extra[f"{col.name}__raw"] = cell
+    frame = pd.DataFrame(out, index=src.index)
+    blank = frame.isna().all(axis=1).to_numpy()  # e.g. cells holding only spaces
+    if blank.any():
+        raw.non_data["blank"] = raw.non_data.get("blank", 0) + int(blank.sum())
+        keep = ~blank
+        frame = frame[keep].reset_index(drop=True)
+        src = src[keep].reset_index(drop=True)
+        raw.frame = raw.frame[keep]
+        extra = {k: _keep(v, keep) for k, v in extra.items()}
+        issues.entries = [(f, r, m[keep], s) for f, r, m, s in issues.entries if m[keep].any()]
+    frame["source_file"] = raw.file
+    frame["sheet"] = "" if raw.sheet is None else raw.sheet
+    frame["source_row"] = raw.source_rows.astype("int64")
+    return Prepared(raw, m, frame, issues, unknown, extra)
+
+
+def _keep(v, keep: np.ndarray):
+    if isinstance(v, pd.Series):
+        return v[keep].reset_index(drop=True)
+    return np.asarray(v)[keep]
+
+
+def _normalise(col: Column, cell: pd.Series, scale: float, scales, extra, unknown):
+    kind = col.kind
+    if kind in ("id", "text"):
+        return N.text(cell)[0], None
+    if kind == "category":
+        values, unk = V.categorical(cell, col.vocab)
+        if unk.any():
+            unknown[col.name] = V.unknown_counts(values, unk)
+        return values, None
+    if kind == "list":
+        values, tokens = V.multi(cell, col.vocab)
+        counts = V.unknown_token_counts(tokens)
+        if counts:
+            unknown[col.name] = counts
+        return values, None
+    if kind == "date":
+        return N.dates(cell)
+    if kind == "money":
+        return N.money(cell, scale)
+    if kind == "area":
+        return N.area(cell)
+    if kind == "number":
+        return N.number(cell, scale)
+    if kind == "int":
+        return N.integer(cell)
+    if kind == "bool":
+        return N.boolean(cell)
+    if kind == "phone":
+        return N.phones(cell)
+    if kind == "idno":
+        number, valid, wrong, garbage = id_numbers(cell)
+        extra[f"{col.name}__valid"] = valid
+        extra[f"{col.name}__wrong_check"] = wrong
+        return number, garbage
+    if kind == "score":
+        lo, hi = (scales or {}).get(col.name, (1, 5))
+        values, non_numeric = N.number(cell)
+        out_of_range = values.notna() & ((values < lo) | (values > hi))
+        extra[f"{col.name}__non_numeric"] = non_numeric
+        extra[f"{col.name}__out_of_range"] = out_of_range
+        extra[f"{col.name}__blank"] = (values.isna() & ~non_numeric).to_numpy()
+        return values.where(~out_of_range), None
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+def raw_records(raw: RawTable, positions: np.ndarray) -> list[str]:
+    """Raw rows (header → value) as JSON text, for the rejects file."""
+    import json
+
+    sub = raw.frame.iloc[positions]
+    return [
+        json.dumps({k: N._cell_str(v) for k, v in rec.items() if v is not None and v == v}, ensure_ascii=False)
+        for rec in sub.to_dict("records")
+    ]

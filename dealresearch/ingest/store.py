@@ -1,0 +1,145 @@
+"""The processed store: atomic parquet tables, a run manifest, and ``load``.
+
+Layout under the data directory (``config.data_dir(store)``)::
+
+    processed/deals.parquet  status_history.parquet  customers.parquet  surveys.parquet
+              targets.parquet  customer_links.parquet  manifest.json
+    interim/  rejects_<kind>.parquet  warnings_<kind>.parquet   (raw values: never published)
+
+Every write goes to a temporary file in the same folder and is moved into place with
+``os.replace``: a crash mid-write leaves the previous table readable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .. import __version__, config
+from ..errors import DealResearchError, InputFileError
+
+TABLES = ("deals", "surveys", "customers", "status_history", "targets", "customer_links")
+LIST_COLUMNS = ("key_factors", "projects")
+#: nullable dtypes restored on load (parquet drops them when a column has no missing value)
+NULLABLE = {"age": "Int64", "visit_count": "Int64", "is_existing_owner": "boolean",
+            "followup_needed": "boolean", "complaint": "boolean"}
+MANIFEST = "manifest.json"
+
+
+def _path(name: str, store=None, folder: str = "processed") -> Path:
+    base = config.processed_dir(store) if folder == "processed" else config.interim_dir(store)
+    return base / f"{name}.parquet"
+
+
+def _atomic_bytes_write(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _to_arrow(frame: pd.DataFrame) -> pa.Table:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for name in LIST_COLUMNS:
+        if name in table.column_names and not pa.types.is_list(table.schema.field(name).type):
+            i = table.column_names.index(name)
+            table = table.set_column(i, name, table.column(name).cast(pa.list_(pa.string())))
+    return table.replace_schema_metadata(None)
+
+
+def write_table(frame: pd.DataFrame, name: str, store=None, folder: str = "processed") -> Path:
+    """Atomically write ``frame`` as ``<folder>/<name>.parquet`` (no pandas index)."""
+    path = _path(name, store, folder)
+    table = _to_arrow(frame)
+    _atomic_bytes_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+    return path
+
+
+def write_tables(frames: dict[str, pd.DataFrame], store=None, folder: str = "processed") -> None:
+    """Write several tables: all temporary files first, then the renames back to back."""
+    base = config.processed_dir(store) if folder == "processed" else config.interim_dir(store)
+    base.mkdir(parents=True, exist_ok=True)
+    staged = []
+    try:
+        for name, frame in frames.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=base)
+            os.close(fd)
+            staged.append((tmp, base / f"{name}.parquet"))
+            pq.write_table(_to_arrow(frame), tmp, compression="zstd")
+        for tmp, final in staged:
+            os.replace(tmp, final)
+    finally:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def read_table(name: str, store=None, folder: str = "processed") -> pd.DataFrame | None:
+    """A stored table, or None when it does not exist yet (list columns as lists)."""
+    path = _path(name, store, folder)
+    if not path.is_file():
+        return None
+    table = pq.read_table(path)
+    frame = table.to_pandas()
+    for col, dtype in NULLABLE.items():
+        if col in frame.columns and name != "customers":
+            frame[col] = frame[col].astype(dtype)
+    for col in LIST_COLUMNS:
+        if col in frame.columns:
+            frame[col] = pd.Series(table.column(col).to_pylist(), index=frame.index, dtype=object)
+    return frame
+
+
+def load(name: str, store=None) -> pd.DataFrame:
+    """Load a processed table: "deals", "surveys", "customers", "status_history", "targets".
+
+    ``store`` is the data directory (default: the project's data/ or $DEALRESEARCH_HOME/data).
+    """
+    if name not in TABLES:
+        raise DealResearchError(f"未知的数据表“{name}”，可选：{'、'.join(TABLES[:5])}")
+    frame = read_table(name, store)
+    if frame is None:
+        raise InputFileError(
+            f"数据表“{name}”不存在：{_path(name, store)}。请先运行 dealresearch ingest 导入数据"
+            "（或运行 make report 生成并导入示例数据）。"
+        )
+    return frame
+
+
+def file_sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def append_manifest(entry: dict, store=None) -> Path:
+    """Append one run record to processed/manifest.json (atomic rewrite)."""
+    path = config.processed_dir(store) / MANIFEST
+    runs = []
+    if path.is_file():
+        try:
+            runs = json.loads(path.read_text(encoding="utf-8")).get("runs", [])
+        except (json.JSONDecodeError, AttributeError):
+            runs = []
+    runs.append({"version": __version__, **entry})
+    text = json.dumps({"runs": runs}, ensure_ascii=False, indent=1, default=str)
+    _atomic_bytes_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return path
+
+
+def manifest(store=None) -> list[dict]:
+    path = config.processed_dir(store) / MANIFEST
+    return json.loads(path.read_text(encoding="utf-8"))["runs"] if path.is_file() else []

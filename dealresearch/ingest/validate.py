@@ -1,0 +1,95 @@
+"""Validation rules: which rows are rejected, which fields are only flagged.
+
+Rejects (row unusable, kept in interim/ with the reason):
+- deals: no 合同编号; no 项目; 签约日期 unparseable, or missing (unless status 认购 with a
+  认购日期); 成交总价 missing or not a number.
+- surveys: no 调查编号; 调查日期 missing or unparseable.
+Warnings (row kept, field flagged): unit price ≠ total / area beyond 2 %, age outside
+18–100, a date in the future, an ID number with a wrong check digit or not an ID number,
+an invalid phone, a non-positive price, an unparseable optional field (set missing),
+no way to identify the customer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..schema import D, S
+from .prepare import REJECT, WARN, Prepared
+
+UNIT_PRICE_TOLERANCE = 0.02
+AGE_RANGE = (18, 100)
+
+
+def _req(p: Prepared, name: str, missing_reason: str, invalid_reason: str, ok_missing=None) -> None:
+    values = p.frame[name]
+    invalid = np.asarray(p.extra.get(f"{name}__invalid", np.zeros(len(values), bool)), dtype=bool)
+    missing = values.isna().to_numpy() & ~invalid
+    if ok_missing is not None:
+        missing &= ~ok_missing
+    p.issues.add(name, invalid_reason, invalid, REJECT)
+    p.issues.add(name, missing_reason, missing, REJECT)
+
+
+def deal_rules(p: Prepared, today: pd.Timestamp) -> None:
+    f = p.frame
+    _req(p, D.deal_id, "缺少合同编号", "合同编号无法识别")
+    _req(p, D.project, "缺少项目名称", "项目名称无法识别")
+    subscribed = (f[D.status].eq("认购") & f[D.subscribe_date].notna()).fillna(False).to_numpy(dtype=bool)
+    _req(p, D.sign_date, "缺少签约日期", "签约日期无法识别", ok_missing=subscribed)
+    _req(p, D.total_price, "缺少成交总价", "成交总价不是数字")
+    w = p.issues.add
+    w(D.total_price, "成交总价不是正数", (f[D.total_price] <= 0).fillna(False))
+    implied = f[D.total_price] / f[D.area_sqm]
+    off = ((f[D.unit_price] - implied).abs() > UNIT_PRICE_TOLERANCE * implied).fillna(False)
+    w(D.unit_price, "成交单价与总价/面积不符（差异超过2%）", off)
+    w(D.age, "年龄超出18–100岁", (~f[D.age].between(*AGE_RANGE)).fillna(False) & f[D.age].notna())
+    for col, label in ((D.sign_date, "签约日期"), (D.subscribe_date, "认购日期"), (D.first_visit_date, "首次到访日期")):
+        w(col, f"{label}晚于今天", (f[col] > today).fillna(False))
+    _id_phone_warnings(p)
+
+
+def _id_phone_warnings(p: Prepared) -> None:
+    for name, label in ((D.id_number, "证件号码"), (D.referrer_id_number, "推荐人证件号码")):
+        if f"{name}__wrong_check" in p.extra:
+            p.issues.add(name, f"{label}校验位错误", p.extra[f"{name}__wrong_check"])
+            p.issues.add(name, f"{label}格式无效", p.extra[f"{name}__invalid"] if f"{name}__invalid" in p.extra
+                         else np.zeros(len(p.frame), bool))
+
+
+def survey_rules(p: Prepared, today: pd.Timestamp) -> None:
+    _req(p, S.survey_id, "缺少调查编号", "调查编号无法识别")
+    _req(p, S.survey_date, "缺少调查日期", "调查日期无法识别")
+    p.issues.add(S.survey_date, "调查日期晚于今天", (p.frame[S.survey_date] > today).fillna(False))
+    _id_phone_warnings(p)
+
+
+def issue_frames(p: Prepared) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """``(rejects, warnings, rejected_mask)`` of one prepared table."""
+    key = D.deal_id if D.deal_id in p.frame else S.survey_id
+    meta = p.frame[["source_file", "sheet", "source_row"]].assign(record_id=p.frame[key])
+    rej, warn = [], []
+    for fld, reason, mask, sev in p.issues.entries:
+        part = meta[mask].assign(field=fld, reason=reason)
+        if sev == WARN:
+            raw = p.extra.get(f"{fld}__raw")
+            part = part.assign(value=None if raw is None else raw[mask].map(_short, na_action="ignore").astype("str"))
+        (rej if sev == REJECT else warn).append(part)
+    rejected = p.issues.reject_mask(len(p.frame))
+    cols = ["source_file", "sheet", "source_row", "record_id", "field", "reason"]
+    rejects = pd.concat(rej) if rej else pd.DataFrame(columns=cols)
+    if len(rejects):
+        reasons = rejects.groupby(level=0, sort=True)["reason"].agg("；".join)
+        rejects = rejects[~rejects.index.duplicated(keep="first")].sort_index()
+        rejects["all_reasons"] = reasons.reindex(rejects.index).to_numpy()
+    warnings = pd.concat(warn) if warn else pd.DataFrame(columns=[*cols, "value"])
+    # warnings only for kept rows (a rejected row is reported once, as a reject)
+    if len(warnings):
+        warnings = warnings[~rejected[warnings.index.to_numpy()]]
+    return rejects, warnings, rejected
+
+
+def _short(v) -> str:
+    s = str(v)
+    return s if len(s) <= 60 else s[:57] + "..."

@@ -1,0 +1,201 @@
+"""Open every generated report and the index in headless Chromium with the network blocked.
+
+Reports are generated inside the test session: the tiny fixture templates (one deliberately
+broken) and, when the real templates exist in notebooks/, those against the ``sample_store``
+fixture. Asserts: no request leaves file://, no failed request, no console error, every image
+decoded, the Chinese headings visible, no page-wide horizontal scroll at 375 px; saves a
+375 px-wide full-page screenshot per page to tests/e2e/screenshots/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+CHROMIUM = Path(os.environ.get("DEALRESEARCH_CHROMIUM", "/usr/bin/chromium"))
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+HERE = Path(__file__).resolve().parent
+FIXTURES = HERE.parent / "data" / "notebooks"
+SHOTS = HERE / "screenshots"
+PHONE = {"width": 375, "height": 812}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium not installed at {CHROMIUM} (make test installs it)"),
+]
+
+
+def _fixture_store(root: Path) -> Path:
+    data = root / "data"
+    (data / "processed").mkdir(parents=True)
+    frame = pd.DataFrame(
+        {"project": ["滨江壹号", "湖畔花园"], "sign_date": pd.to_datetime(["2026-08-01", "2026-10-02"])}
+    )
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), data / "processed" / "deals.parquet")
+    return data
+
+
+@pytest.fixture(scope="session")
+def suites(tmp_path_factory, request) -> dict[str, Path]:
+    """Report folders generated in this session: {suite name: reports dir}."""
+    from dealresearch import config
+    from dealresearch.report import latest_period, run_reports
+    from dealresearch.report.catalog import find_templates
+
+    out = {}
+    root = tmp_path_factory.mktemp("e2e_fixtures")
+    summary = run_reports(
+        "2026Q3", data_dir=_fixture_store(root), notebooks_dir=FIXTURES, out_dir=root / "reports", jobs=2
+    )
+    assert [r.name for r in summary.failed] == ["fx_broken"], [(r.name, r.failure) for r in summary.failed]
+    out["fixtures"] = root / "reports"
+
+    real = config.notebooks_dir()
+    if real.is_dir() and find_templates(real):
+        # group level only (projects=[]) to keep the file fast; the per-project path runs with the fixtures
+        store = request.getfixturevalue("sample_store")
+        dest = tmp_path_factory.mktemp("e2e_real") / "reports"
+        summary = run_reports(latest_period(store), data_dir=store, notebooks_dir=real, out_dir=dest, projects=[])
+        assert summary.ok, [(r.name, r.project, r.failure) for r in summary.failed]
+        out["templates"] = dest
+    return out
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _open(browser, path: Path):
+    """Load a page offline; returns (page, context, problems list filled by listeners)."""
+    ctx = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="zh-CN", service_workers="block")
+    problems: list[str] = []
+
+    def route(r):
+        if r.request.url.startswith(("file:", "data:", "about:")):
+            r.continue_()
+        else:
+            problems.append(f"network request blocked: {r.request.url}")
+            r.abort()
+
+    ctx.route("**/*", route)
+    page = ctx.new_page()
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} {r.failure}"))
+    page.goto(path.as_uri(), wait_until="load")
+    return page, ctx, problems
+
+
+def _check_common(page, path: Path) -> list[str]:
+    issues = []
+    images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.src.slice(0, 22)])")
+    for complete, width, src in images:
+        if not (complete and width > 0):
+            issues.append(f"image not loaded ({src}…)")
+        if not src.startswith("data:image/"):
+            issues.append(f"image not embedded: {src}")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > PHONE["width"] + 1:
+        issues.append(f"page scrolls sideways at 375 px (scrollWidth {width})")
+    for href in page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"):
+        url = urlparse(href)
+        if url.scheme != "file":
+            issues.append(f"link leaves the file system: {href}")
+        elif not Path(unquote(url.path)).exists():
+            issues.append(f"broken link: {href}")
+    return issues
+
+
+def _visible_heading(page, selector: str, text: str | None = None):
+    loc = page.locator(selector)
+    if text is not None:
+        loc = loc.filter(has_text=text)
+    return loc.count() > 0 and loc.first.is_visible()
+
+
+def _pages(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*/*.html"))
+
+
+def test_every_report_renders_offline_at_phone_width(suites, browser):
+    SHOTS.mkdir(exist_ok=True)
+    checked, images, failures = 0, 0, {}
+    for suite, folder in suites.items():
+        for path in [*_pages(folder), folder / "index.html"]:
+            page, ctx, problems = _open(browser, path)
+            try:
+                issues = problems + _check_common(page, path)
+                failed_page = page.locator('meta[name="dealresearch-status"][content="failed"]').count() > 0
+                if path.name == "index.html":
+                    if not _visible_heading(page, "h1", "报告目录"):
+                        issues.append("index heading 报告目录 not visible")
+                    listed = page.locator("table.dr-index-table tbody tr").count()
+                    if listed != len(_pages(folder)):
+                        issues.append(f"index lists {listed} reports, folder holds {len(_pages(folder))}")
+                elif failed_page:
+                    if not _visible_heading(page, "h2", "本报告生成失败"):
+                        issues.append("error page heading not visible")
+                    if "Traceback" in page.content():
+                        issues.append("error page shows a traceback")
+                else:
+                    h1 = page.locator("h1").first
+                    if not (h1.count() and h1.is_visible() and CJK.search(h1.inner_text())):
+                        issues.append("Chinese title (h1) not visible")
+                    h2 = page.locator("main h2")
+                    if not (h2.count() and h2.first.is_visible() and "摘要" in h2.first.inner_text()):
+                        issues.append("first section 摘要 not visible first")
+                    if not _visible_heading(page, "nav.dr-toc"):
+                        issues.append("table of contents not visible")
+                    images += page.locator("img").count()
+                shot = SHOTS / f"{suite}_{path.parent.name}_{path.stem}.png"
+                page.screenshot(path=str(shot), full_page=True)
+                if not shot.is_file() or shot.stat().st_size == 0:
+                    issues.append("screenshot not written")
+                if issues:
+                    failures[f"{suite}:{path.relative_to(folder)}"] = issues
+                checked += 1
+            finally:
+                ctx.close()
+    assert not failures, failures
+    expected = sum(len(_pages(f)) + 1 for f in suites.values())
+    assert checked == expected and checked >= 6
+    assert images >= 4  # charts were embedded and checked (fixtures alone hold 4)
+
+
+def test_blocked_requests_are_detected(tmp_path, browser):
+    # the guard itself must catch a page that reaches for a CDN
+    page_path = tmp_path / "cdn.html"
+    page_path.write_text(
+        '<html><head><script src="https://cdn.example.com/x.js"></script></head><body>'
+        '<img src="https://cdn.example.com/y.png"></body></html>',
+        encoding="utf-8",
+    )
+    page, ctx, problems = _open(browser, page_path)
+    try:
+        issues = problems + _check_common(page, page_path)
+    finally:
+        ctx.close()
+    assert any("network request blocked: https://cdn.example.com/x.js" in p for p in issues)
+    assert any("image not loaded" in p for p in issues)

@@ -1,0 +1,171 @@
+"""followups + worklists: planted dissatisfied customers, reasons, SLA KPI, returned sheet."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dealresearch import satisfaction as sat
+from dealresearch.errors import DataError, MissingColumnsError
+from dealresearch.followups import F, followup_summary
+from dealresearch.schema import DRIVER_ITEMS, D, S
+from dealresearch.worklists import read_followup_updates, write_followup_sheet
+
+
+@pytest.fixture()
+def surveys():
+    """300 satisfied surveys + planted dissatisfied ones (detractors, complaints, low scores)."""
+    rng = np.random.default_rng(11)
+    n = 300
+    df = pd.DataFrame(
+        rng.integers(3, 6, size=(n, len(DRIVER_ITEMS))).astype(float), columns=list(DRIVER_ITEMS)
+    )
+    df[S.overall] = rng.integers(4, 6, n).astype(float)
+    df[S.recommend] = rng.integers(7, 11, n).astype(float)
+    df[S.survey_id] = [f"SV{i:04d}" for i in range(n)]
+    df[S.customer_key] = [f"K{i:04d}" for i in range(n)]
+    df[S.survey_date] = pd.Timestamp("2026-10-01") + pd.to_timedelta(rng.integers(0, 60, n), unit="D")
+    df[S.project] = rng.choice(["滨江壹号", "云栖苑"], n)
+    df[S.surveyor] = "客服小王"
+    df[S.complaint] = pd.array([False] * n, dtype="boolean")
+    df[S.followup_needed] = pd.array([False] * n, dtype="boolean")
+    df[S.comment] = "<b>很好</b>"
+    df.loc[[3, 40, 77], S.recommend] = [2.0, 6.0, 0.0]  # detractors
+    df.loc[[5, 90], S.complaint] = True  # complaints (recommend still high)
+    df.loc[[12], "delivery"] = 1.0  # a low item score
+    df.loc[[150], S.overall] = 2.0  # low overall
+    df.loc[[200], S.followup_needed] = True  # surveyor flag
+    df.loc[[7], S.recommend] = np.nan  # missing answer is not a detractor
+    df[D.sales_rep] = pd.Series([None] * n, dtype=object)
+    df.loc[[3], D.sales_rep] = "置业顾问张三"
+    return df
+
+
+PLANTED = {3, 40, 77, 5, 90, 12, 150, 200}
+
+
+def test_every_planted_dissatisfied_customer_is_listed_and_no_one_else(surveys):
+    fu = sat.followups(surveys)
+    assert set(fu[F.followup_id]) == {f"SV{i:04d}" for i in PLANTED}
+    by_id = fu.set_index(F.followup_id)
+    assert by_id.loc["SV0003", F.reason] == "贬损者（推荐意愿 2 分）"
+    assert by_id.loc["SV0005", F.reason] == "客户投诉" and by_id.loc["SV0005", F.priority] == "高"
+    assert by_id.loc["SV0012", F.reason] == "低分：交付1分" and by_id.loc["SV0012", F.priority] == "低"
+    assert by_id.loc["SV0150", F.reason] == "低分：总体满意度2分"
+    assert by_id.loc["SV0200", F.reason] == "调查员标注需跟进"
+    assert by_id.loc["SV0003", F.owner] == "置业顾问张三" and by_id.loc["SV0040", F.owner] == "客服小王"
+    assert (fu[F.status] == "待处理").all()
+    assert (fu[F.due_date] - fu[F.survey_date] == pd.Timedelta(days=7)).all()
+    assert fu[F.priority].tolist() == sorted(fu[F.priority].tolist(), key={"高": 0, "中": 1, "低": 2}.get)
+
+
+def test_combined_reasons_and_thresholds(surveys):
+    s = surveys.copy()
+    s.loc[3, S.complaint] = True
+    s.loc[3, "price_fairness"] = 2.0
+    row = sat.followups(s).set_index(F.followup_id).loc["SV0003"]
+    assert row[F.reason] == "客户投诉；贬损者（推荐意愿 2 分）；低分：价格合理性2分"
+    strict = sat.followups(surveys, low_score=3, sla_days=3)
+    assert len(strict) > len(sat.followups(surveys))  # 3-point answers now count as low
+    assert (strict[F.due_date] - strict[F.survey_date] == pd.Timedelta(days=3)).all()
+
+
+def test_overdue_and_kpis(surveys):
+    fu = sat.followups(surveys, asof="2027-01-15")
+    assert fu[F.overdue].all()  # all due before mid-January, none closed
+    k = sat.followup_kpis(fu)
+    assert k["total"] == len(PLANTED) and k["待处理"] == len(PLANTED) and k["closed_within_sla_rate"] == 0
+    assert k["small_n"]
+
+
+def test_returned_sheet_round_trip_updates_status_and_kpi(surveys, tmp_path):
+    fu = sat.followups(surveys, asof="2027-01-15")
+    path = write_followup_sheet(fu, tmp_path / "跟进清单.xlsx")
+    back = pd.read_excel(path, engine="calamine")
+    assert "跟进原因" in back.columns and "跟进状态" in back.columns and len(back) == len(fu)
+    # field staff fill in the sheet: two closed in time, one late, one in progress
+    ids = fu[F.followup_id].tolist()
+    due = fu.set_index(F.followup_id)[F.due_date]
+    back["跟进状态"] = back["跟进状态"].astype(object)
+    back["关闭日期"] = pd.Series([pd.NaT] * len(back), dtype="datetime64[ns]")
+    back["处理结果"] = back["处理结果"].astype(object)
+    for fid, status, days in [
+        (ids[0], "已关闭", -2),
+        (ids[1], "已关闭", 0),
+        (ids[2], "已关闭", 5),
+        (ids[3], "处理中", None),
+    ]:
+        i = back.index[back["跟进编号"] == fid][0]
+        back.loc[i, "跟进状态"] = status
+        if days is not None:
+            back.loc[i, "关闭日期"] = due[fid] + pd.Timedelta(days=days)
+            back.loc[i, "处理结果"] = "已回访致歉"
+    back.to_excel(tmp_path / "returned.xlsx", index=False)
+    updates = read_followup_updates(tmp_path / "returned.xlsx")
+    out = sat.apply_updates(fu, updates)
+    st = out.set_index(F.followup_id)
+    assert st.loc[ids[0], F.status] == "已关闭" and bool(st.loc[ids[0], F.closed_within_sla])
+    assert bool(st.loc[ids[1], F.closed_within_sla]) and not bool(st.loc[ids[2], F.closed_within_sla])
+    assert st.loc[ids[3], F.status] == "处理中" and bool(st.loc[ids[3], F.overdue])
+    assert st.loc[ids[0], F.result] == "已回访致歉"
+    k = sat.followup_kpis(out)
+    assert k["已关闭"] == 3 and k["closed_within_sla"] == 2
+    assert k["closed_within_sla_rate"] == pytest.approx(2 / len(PLANTED) * 100)
+    summ = followup_summary(out)
+    assert summ["total"].sum() == len(PLANTED) and summ["已关闭"].sum() == 3
+
+
+def test_bad_updates_are_refused_with_row_numbers(surveys, tmp_path):
+    fu = sat.followups(surveys)
+    fid = fu[F.followup_id].iloc[0]
+    with pytest.raises(DataError, match="第 3 行.*跟进状态无效"):
+        sat.apply_updates(fu, pd.DataFrame({F.followup_id: [fid, fid], F.status: ["处理中", "搞定了"]}))
+    with pytest.raises(DataError, match="不在跟进清单"):
+        sat.apply_updates(fu, pd.DataFrame({F.followup_id: ["NOPE"], F.status: ["处理中"]}))
+    with pytest.raises(DataError, match="没有填写关闭日期"):
+        sat.apply_updates(fu, pd.DataFrame({F.followup_id: [fid], F.status: ["已关闭"]}))
+    with pytest.raises(DataError, match="早于调查日期"):
+        sat.apply_updates(
+            fu,
+            pd.DataFrame(
+                {F.followup_id: [fid], F.status: ["已关闭"], F.closed_date: [pd.Timestamp("2020-01-01")]}
+            ),
+        )
+    pd.DataFrame({"编号": [1]}).to_excel(tmp_path / "wrong.xlsx", index=False)
+    with pytest.raises(MissingColumnsError):
+        read_followup_updates(tmp_path / "wrong.xlsx")
+
+
+def test_sample_complainers_all_get_a_followup(request):
+    """On the generated sample: every planted complainer is in the follow-up list."""
+    try:
+        store = request.getfixturevalue("sample_store")
+        truth = request.getfixturevalue("sample_truth")
+    except Exception as exc:  # sample generator / ingest not available in this build
+        pytest.skip(f"sample store unavailable: {exc}")
+    import dealresearch as dr
+
+    surveys = dr.load("surveys", store=store)
+    fu = sat.followups(surveys)
+    planted = set(truth["surveys"]["complainer_survey_ids"])
+    assert planted and planted <= set(fu[F.followup_id])
+    listed = fu.set_index(F.followup_id).loc[sorted(planted)]
+    assert (listed[F.priority] == "高").mean() > 0.9  # flagged as complaints in the sheet
+
+
+def test_export_followups_filters_period_and_merges_returned_sheet(surveys, tmp_path):
+    from dealresearch.worklists import export_followups
+
+    fu = export_followups(surveys, tmp_path / "a.xlsx", period="2026-10")
+    assert (fu[F.survey_date].dt.month == 10).all() and (tmp_path / "a.xlsx").is_file()
+    assert set(fu[F.followup_id]) == {
+        f"SV{i:04d}" for i in PLANTED if surveys.loc[i, S.survey_date].month == 10
+    }
+    returned = pd.read_excel(tmp_path / "a.xlsx", engine="calamine")
+    returned["跟进状态"] = "处理中"
+    returned.to_excel(tmp_path / "back.xlsx", index=False)
+    again = export_followups(
+        surveys, tmp_path / "b.xlsx", period="2026-10", updates_path=tmp_path / "back.xlsx"
+    )
+    assert (again[F.status] == "处理中").all()

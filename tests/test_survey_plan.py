@@ -1,0 +1,294 @@
+"""Survey coverage ledger and annual plan: planted truths and property tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dealresearch import survey_plan as sp
+from dealresearch.coverage import customer_base, ledger
+from dealresearch.errors import CapacityError, DataError
+from dealresearch.schema import C, D, S
+from dealresearch.survey_schedule import VALUE_LABELS, allocate, required_count, value_classes, waterfill
+
+T = pd.Timestamp
+
+
+def deal(key, date, project="A", amount=1e6, status="签约", phone="138****0000"):
+    return {D.customer_key: key, D.sign_date: T(date), D.project: project, D.total_price: amount,
+            D.status: status, D.phone_masked: phone}
+
+
+def base_frame(n=1000, seed=0, projects=("A", "B", "C"), join=2020, **extra):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        C.customer_key: [f"c{i:06d}" for i in range(n)],
+        C.project: rng.choice(list(projects), n, p=np.linspace(1, 2, len(projects)) / np.linspace(1, 2, len(projects)).sum()),
+        C.total_amount: rng.lognormal(14, 0.6, n),
+        C.first_deal_date: pd.Timestamp(join, 3, 1),
+        C.key_account: False,
+        C.do_not_contact: False,
+        C.phone_masked: "138****0000",
+    })
+    for k, v in extra.items():
+        df[k] = v
+    return df
+
+
+def surveys_of(keys, dates, method="电话"):
+    return pd.DataFrame({S.customer_key: list(keys), S.survey_date: pd.to_datetime(list(dates)), S.method: method})
+
+
+# ------------------------------------------------------------------ customer base
+def test_customer_base_window_cancellations_projects_and_opt_outs():
+    deals = pd.DataFrame([
+        deal("a", "2024-05-01", "P1", 1e6), deal("a", "2025-02-01", "P2", 3e6),   # main project P2
+        deal("b", "2023-01-10"),                                                  # in window (2023–2025)
+        deal("c", "2022-12-31"),                                                  # before the window
+        deal("d", "2025-06-01", status="退房"),                                   # fully cancelled
+        deal("e", "2025-06-01", status="退房"), deal("e", "2025-07-01"),          # one live deal
+        deal("f", "2026-01-05"),                                                  # joins in 2026: next base
+        deal("g", "2021-01-01"), deal("g", "2025-01-01", phone=None),             # returning customer
+    ])
+    base = customer_base(deals, 2026, opt_outs=["b", "zz"])
+    assert base[C.customer_key].tolist() == ["a", "b", "e", "g"]
+    row = base.set_index(C.customer_key)
+    assert row.loc["a", C.project] == "P2" and row.loc["a", C.total_amount] == 4e6 and row.loc["a", C.n_deals] == 2
+    assert row.loc["e", C.total_amount] == 1e6  # the cancelled deal does not count
+    assert row.loc["g", C.first_deal_date] == T("2021-01-01")  # tenure from the first deal ever
+    assert row[C.do_not_contact].tolist() == [False, True, False, False]  # flagged, not dropped
+    master = pd.DataFrame({C.customer_key: ["a", "g"], C.key_account: [True, False], C.do_not_contact: [False, True]})
+    rich = customer_base(deals, 2026, customers=master).set_index(C.customer_key)
+    assert rich[C.key_account].tolist() == [True, False, False, False]
+    assert rich.loc["g", C.do_not_contact]
+
+
+def test_customer_base_from_master_only():
+    master = pd.DataFrame({
+        C.customer_key: ["x", "y", "z", "w"],
+        C.active: [True, False, True, None],
+        C.last_deal_date: pd.to_datetime(["2025-05-01", "2025-05-01", "2021-01-01", "2024-01-01"]),
+        C.first_deal_date: pd.to_datetime(["2019-01-01", "2019-01-01", "2019-01-01", "2024-01-01"]),
+    })
+    base = customer_base(None, 2026, customers=master, opt_outs=pd.DataFrame({C.customer_key: ["w"]}))
+    assert base[C.customer_key].tolist() == ["w", "x"]
+    assert base[C.do_not_contact].tolist() == [True, False]
+
+
+# ------------------------------------------------------------------------ ledger
+def test_must_rule_follows_the_cycle():
+    cust = pd.DataFrame({
+        C.customer_key: ["s23", "s24", "j23", "j25", "nodate", "opt", "s26"],
+        C.first_deal_date: pd.to_datetime(["2019-01-01", "2019-01-01", "2023-06-01", "2025-06-01", None,
+                                           "2019-01-01", "2019-01-01"]),
+        C.do_not_contact: [False, False, False, False, False, True, False],
+    })
+    sv = surveys_of(["s23", "s24", "s26"], ["2023-12-31", "2024-01-01", "2026-03-01"])
+    lg = ledger(cust, sv, 2026).set_index(C.customer_key)
+    assert lg["must"].to_dict() == {"s23": True, "s24": False, "j23": True, "j25": False, "nodate": True,
+                                    "opt": False, "s26": False}
+    assert lg.loc["s26", "surveyed_in_year"]
+
+
+def test_coverage_counts_and_overdue_match_next_years_must_list():
+    cust = base_frame(200, join=2020)
+    cust.loc[:9, C.do_not_contact] = True
+    cust.loc[:49, C.project] = "A"
+    cust.loc[50:, C.project] = "B"
+    # 40 surveyed in 2025 (30 in A by phone, 10 in B by visit), 60 surveyed in 2024, rest never
+    keys = cust[C.customer_key]
+    sv = pd.concat([
+        surveys_of(keys[10:40], ["2025-04-01"] * 30), surveys_of(keys[50:60], ["2025-05-01"] * 10, "走访"),
+        surveys_of(keys[60:120], ["2024-06-01"] * 60), surveys_of(keys[60:70], ["2021-06-01"] * 10),
+    ])
+    cov = sp.coverage(cust, sv, 2025)
+    assert (cov.n_base, cov.n_opt_out, cov.n_surveyed) == (200, 10, 40)
+    assert cov.share == pytest.approx(0.2)
+    proj = cov.by_project.set_index(C.project)
+    assert proj.loc["A", "已调查"] == 30 and proj.loc["B", "已调查"] == 10
+    meth = cov.by_method.set_index(S.method)
+    assert meth.loc["电话", "客户数"] == 30 and meth.loc["走访", "客户数"] == 10
+    assert cov.n_window_covered == 100 and cov.rolling_share == pytest.approx(100 / 190)
+    assert cov.n_never == 90 and cov.n_window_breach == 90  # joined 2020: a full cycle without a survey
+    assert cov.n_overdue == 90  # the 60 surveyed in 2024 still have 2026
+    nxt = sp.plan(cust, sv, 2026)
+    assert set(nxt.loc[nxt["reason"] == "必访", C.customer_key]) == set(cov.overdue[C.customer_key])
+    assert "客户基数" in cov.summary()["指标"].tolist()
+
+
+# ------------------------------------------------------------------------- plan
+def test_plan_share_margin_strata_and_reproducibility():
+    cust = base_frame(3000, join=2025)  # nobody overdue: pure top-up
+    pl = sp.plan(cust, None, 2026, seed=3)
+    need = required_count(3000, 0, 0.4, 0.85, 0.95)
+    assert len(pl) == need and need > np.ceil(0.4 * 3000 / 0.85)
+    assert (pl["reason"] == "抽样").all()
+    # proportional over project × value class: each stratum within one of its quota
+    full = sp.plan(cust, None, 2026, expected_completion=1.0, seed=3)
+    assert len(full) == 1200
+    vc = pd.Series(np.array(VALUE_LABELS)[value_classes(cust[C.total_amount], (0.1, 0.4))], index=cust[C.customer_key])
+    got = full.groupby([C.project, "value_class"]).size()
+    size = pd.DataFrame({"p": cust.set_index(C.customer_key)[C.project], "v": vc}).groupby(["p", "v"]).size()
+    quota = size * 1200 / 3000
+    assert ((got.reindex(quota.index, fill_value=0) - quota).abs() < 1).all()
+    again = sp.plan(cust, None, 2026, seed=3)
+    other = sp.plan(cust, None, 2026, seed=4)
+    pd.testing.assert_frame_equal(pl, again)
+    assert set(pl[C.customer_key]) != set(other[C.customer_key])
+    assert sp.validate_plan(pl, cust, None, 2026) == []
+
+
+def test_plan_months_levelled_must_first_and_gap_respected():
+    cust = base_frame(1200, join=2020)
+    keys = cust[C.customer_key]
+    sv = pd.concat([surveys_of(keys[:600], ["2024-05-01"] * 600),          # not due
+                    surveys_of(keys[600:700], ["2025-10-15"] * 100)])      # recent: earliest May 2026
+    pl = sp.plan(cust, sv, 2026)
+    assert (pl["reason"] == "必访").sum() == 500  # keys 700.. never surveyed, joined 2020
+    per_month = pl.groupby(["method", "month"]).size().unstack(fill_value=0)
+    assert (per_month.max(axis=1) - per_month.min(axis=1) <= 1).all()
+    recent = pl[pl[C.customer_key].isin(keys[600:700])]
+    assert len(recent) and (recent["month"] >= 5).all()
+    phone = pl[pl["method"] == "电话"]
+    assert phone.loc[phone["reason"] == "必访", "month"].max() > 6  # musts fill the even level from January
+    assert phone.loc[phone["reason"] == "必访", "month"].mean() < phone.loc[phone["reason"] == "抽样", "month"].mean()
+    early = sp.plan(cust, sv, 2026, must_by_month=6)
+    assert early.loc[early["reason"] == "必访", "month"].max() == 6
+    assert early.groupby("month").size().loc[7:].sum() < 100  # uneven by request
+    assert sp.validate_plan(early, cust, sv, 2026) == []
+
+
+def test_method_rules_default_and_configured():
+    cust = base_frame(100, join=2020)
+    cust.loc[0, C.key_account] = True
+    cust.loc[0, C.total_amount] = 1.0  # key account despite the lowest value
+    cust.loc[1:10, C.total_amount] = 1e12  # the top 10 %
+    cust.loc[50:59, C.phone_masked] = None
+    pl = sp.plan(cust, None, 2026).set_index(C.customer_key)  # all 100 must (never surveyed)
+    k = cust[C.customer_key]
+    assert (pl.loc[k[:11], "method"] == "走访").all()
+    assert (pl.loc[k[50:60], "method"] == "书面问卷").all()
+    assert (pl.loc[k[20:50], "method"] == "电话").all()
+    rules = {"by_value": {"高价值": "走访", "中价值": "书面问卷", "一般": "电话"}, "key_account": None}
+    pl2 = sp.plan(cust, None, 2026, method_rules=rules).set_index(C.customer_key)
+    assert pl2.loc[k[0], "method"] == "电话" and (pl2["method"] == "书面问卷").sum() >= 40
+    assert sp.validate_plan(pl2.reset_index(), cust, None, 2026, method_rules=rules) == []
+
+
+def test_capacity_shortfall_is_named_and_sampled_overflow_falls_back():
+    cust = base_frame(1000, join=2020)
+    cust.loc[:99, C.key_account] = True
+    keys = cust[C.customer_key]
+    sv = surveys_of(keys[100:], ["2025-03-01"] * 900)  # only the 100 key accounts are overdue
+    with pytest.raises(CapacityError, match=r"走访.*100 人.*60 人次.*缺少 40 人次"):
+        sp.plan(cust, sv, 2026, capacity={"走访": 5})
+    cap = {"走访": 10, "电话": 20}
+    pl = sp.plan(cust, sv, 2026, capacity=cap, expected_completion=1.0)
+    load = pl.groupby(["method", "month"]).size()
+    assert load["走访"].max() <= 10 and load["电话"].max() <= 20
+    assert (pl.loc[pl["reason"] == "必访", "method"] == "走访").all()
+    # 300 sampled: 20 visit slots left after the 100 musts, 240 phone slots, the rest overflow to 书面问卷
+    assert pl["method"].value_counts().to_dict() == {"电话": 240, "走访": 120, "书面问卷": 40}
+    assert sp.validate_plan(pl, cust, sv, 2026, capacity=cap, expected_completion=1.0) == []
+    with pytest.raises(CapacityError, match="抽样补足"):
+        sp.plan(cust, sv, 2026, capacity={"走访": 10, "电话": 20, "书面问卷": 3}, expected_completion=1.0)
+
+
+def test_not_enough_eligible_customers():
+    cust = base_frame(100, join=2020, **{C.do_not_contact: True})
+    cust.loc[:19, C.do_not_contact] = False
+    with pytest.raises(DataError, match="拒绝调查 80 人"):
+        sp.plan(cust, None, 2026)
+
+
+def test_validate_plan_catches_each_broken_rule():
+    cust = base_frame(500, join=2020)
+    cust.loc[0, C.do_not_contact] = True
+    keys = cust[C.customer_key]
+    sv = pd.concat([surveys_of(keys[:400], ["2025-02-01"] * 400), surveys_of(keys[400:410], ["2025-11-20"] * 10)])
+    sv = sv[sv[S.customer_key] != keys[400]]
+    pl = sp.plan(cust, sv, 2026, capacity={"电话": 30, "走访": 5})
+    assert sp.validate_plan(pl, cust, sv, 2026, capacity={"电话": 30, "走访": 5}) == []
+    must = pl[pl["reason"] == "必访"]
+    msgs = sp.validate_plan(pl.drop(must.index[:3]), cust, sv, 2026)
+    assert any("3 个必访客户" in m for m in msgs)
+    bad = pd.concat([pl, pl.iloc[[0]]]).reset_index(drop=True)
+    assert any("重复" in m for m in sp.validate_plan(bad, cust, sv, 2026))
+    opt = pd.concat([pl, pd.DataFrame({C.customer_key: [keys[0]], "method": ["电话"], "month": [3], "reason": ["抽样"]})])
+    assert any("拒绝调查" in m for m in sp.validate_plan(opt, cust, sv, 2026))
+    recent = pl[pl[C.customer_key].isin(keys[401:410])]
+    if recent.empty:  # none sampled: add one in March
+        early = pd.concat([pl, pd.DataFrame({C.customer_key: [keys[401]], "method": ["电话"], "month": [3], "reason": ["抽样"]})])
+    else:
+        early = pl.assign(month=np.where(pl[C.customer_key].isin(keys[401:410]), 3, pl["month"]))
+    assert any("不足 6 个月" in m for m in sp.validate_plan(early, cust, sv, 2026))
+    assert any("超过容量" in m for m in sp.validate_plan(pl.assign(month=1), cust, sv, 2026, capacity={"电话": 30}))
+    small = pl[pl["reason"] == "必访"]
+    assert any("低于 40%" in m for m in sp.validate_plan(small, cust, sv, 2026))
+    assert any("余量" in m for m in sp.validate_plan(pl.iloc[:201], cust, sv, 2026))
+    assert sp.validate_plan(pl.drop(columns="month"), cust, sv, 2026) == ["计划缺少列：month。"]
+
+
+# ------------------------------------------------------------------- helpers
+def test_required_count_margin():
+    assert required_count(1000, 0, 0.4, 1.0, 0.95) == 400
+    assert required_count(1000, 0, 0.4, 0.85, 0.5) == 471  # ceil(400 / 0.85)
+    n = required_count(1000, 0, 0.4, 0.85, 0.95)
+    p = 0.85
+    assert n * p - 1.6449 * np.sqrt(n * p * (1 - p)) >= 400 > (n - 1) * p - 1.6449 * np.sqrt((n - 1) * p * (1 - p))
+    assert required_count(1000, 150, 0.4, 1.0, 0.95) == 250 and required_count(1000, 500, 0.4, 0.85, 0.95) == 0
+
+
+def test_allocate_and_waterfill():
+    a = allocate(10, np.array([1.0, 1.0, 2.0]), np.array([100, 1, 100]))
+    assert a.tolist() == [3, 1, 6]
+    assert allocate(7, np.array([1.0, 1.0, 1.0]), np.array([5, 5, 5])).sum() == 7
+    load = np.array([5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3])
+    add, over = waterfill(load, np.full(12, 4), 0, 30)
+    assert over == 0 and add.sum() == 30 and (load + add).max() == 5 and add[0] == 0
+    add, over = waterfill(np.zeros(12, int), np.full(12, 2), 10, 9)
+    assert add.tolist() == [0] * 10 + [2, 2] and over == 5
+
+
+# --------------------------------------------------------------- properties
+@st.composite
+def histories(draw):
+    n = draw(st.integers(0, 250))
+    seed = draw(st.integers(0, 10_000))
+    rng = np.random.default_rng(seed)
+    cust = pd.DataFrame({
+        C.customer_key: [f"k{i}" for i in range(n)],
+        C.project: rng.choice(["A", "B", "C", "D"][: draw(st.integers(1, 4))], n),
+        C.total_amount: np.where(rng.random(n) < 0.1, np.nan, rng.lognormal(13, 1, n)),
+        C.first_deal_date: pd.to_datetime("2015-01-01") + pd.to_timedelta(rng.integers(0, 4380, n), "D"),
+        C.key_account: rng.random(n) < draw(st.floats(0, 0.3)),
+        C.do_not_contact: rng.random(n) < draw(st.floats(0, 0.3)),
+        C.phone_masked: np.where(rng.random(n) < 0.8, "138****0000", None),
+    })
+    cust.loc[rng.random(n) < 0.1, C.first_deal_date] = pd.NaT
+    m = int(rng.integers(0, 3 * n + 1))
+    sv = surveys_of(rng.choice(cust[C.customer_key], m) if n else [],
+                    pd.to_datetime("2016-01-01") + pd.to_timedelta(rng.integers(0, 4100, m), "D"))
+    params = dict(
+        min_share=draw(st.floats(0.05, 0.9)), cycle_years=draw(st.integers(1, 4)), seed=draw(st.integers(0, 99)),
+        min_gap_months=draw(st.integers(0, 12)), expected_completion=draw(st.floats(0.6, 1.0)),
+        capacity=draw(st.one_of(st.none(), st.integers(0, 30), st.fixed_dictionaries(
+            {"走访": st.integers(0, 10), "电话": st.lists(st.integers(0, 40), min_size=12, max_size=12)}))),
+    )
+    return cust, sv, params
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories())
+def test_every_plan_passes_validation(h):
+    cust, sv, params = h
+    try:
+        pl = sp.plan(cust, sv, 2027, **params)
+    except (CapacityError, DataError):
+        return  # infeasible inputs fail loudly, never with a non-compliant plan
+    params.pop("seed")
+    assert sp.validate_plan(pl, cust, sv, 2027, **params) == []
+    assert pl[C.customer_key].is_unique and pl["month"].between(1, 12).all()
