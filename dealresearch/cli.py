@@ -78,6 +78,18 @@ def cmd_survey_plan(args) -> int:
     return 0
 
 
+def cmd_followups(args) -> int:
+    from .ingest import load
+    from .worklists import export_followups
+
+    out = Path(args.out) if args.out else config.reports_dir() / "followups" / f"回访跟进清单_{args.period or '全部'}.xlsx"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fu = export_followups(load("surveys", store=args.store), out, period=args.period, project=args.project,
+                          sla_days=args.sla_days, updates_path=args.updates)
+    print(f"回访跟进清单已写入：{out}（共 {len(fu):,} 条）")
+    return 0
+
+
 def cmd_targets_template(args) -> int:
     from .ingest.targets import targets_template_command
 
@@ -120,6 +132,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--cycle-years", type=int, default=3)
     s.add_argument("--seed", type=int, default=0)
     s.set_defaults(func=cmd_survey_plan)
+
+    s = sub.add_parser("followups", help="生成不满意客户回访跟进清单（Excel），可合并已回收的处理结果")
+    s.add_argument("--period", help="调查期间，如 2026Q4；默认全部")
+    s.add_argument("--project", help="只看某个项目")
+    s.add_argument("--updates", help="已回收的跟进结果 Excel（更新处理状态）")
+    s.add_argument("--sla-days", type=int, default=7, help="跟进时限（天），默认 7")
+    s.add_argument("--out", help="输出 Excel 路径")
+    s.set_defaults(func=cmd_followups)
 
     s = sub.add_parser("targets-template", help="生成空白的销售目标 Excel 模板")
     s.add_argument("--out", default="销售目标模板.xlsx")

@@ -8,10 +8,13 @@ derived columns at once; compute it on the *full* history before narrowing the s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
-from .schema import AGE_BANDS, LABELS, D
+from .errors import ParameterError
+from .schema import AGE_BANDS, DEAL_COLUMNS, LABELS, VOCABULARIES, D
 
 
 # ---------------------------------------------------------- derived column names (new)
@@ -297,3 +300,48 @@ DERIVED_FROM: dict[str, str] = {
 def label(column: str) -> str:
     """Chinese label of a canonical or derived column."""
     return DERIVED_LABELS.get(column) or LABELS.get(column, column)
+
+
+# ------------------------------------------------------------- fields as categories
+MULTI_CHOICE: tuple[str, ...] = (D.key_factors,)
+_VOCAB_OF = {c.name: c.vocab for c in DEAL_COLUMNS if c.vocab}
+_BAND_OF = {v: k for k, v in DERIVED_FROM.items()}  # age → age_band ...
+
+
+def is_multi_choice(s: pd.Series, name: str) -> bool:
+    if name in MULTI_CHOICE:
+        return True
+    first = s.dropna().head(20)
+    return bool(len(first)) and first.map(lambda v: isinstance(v, (list, tuple, np.ndarray))).all()
+
+
+def category_order(name: str, observed: Sequence) -> list:
+    vocab = _VOCAB_OF.get(name)
+    if vocab:
+        canon = list(VOCABULARIES[vocab])
+        return [c for c in canon if c in set(observed)] + [c for c in observed if c not in canon]
+    return list(observed)
+
+
+def field_categories(deals: pd.DataFrame, name: str, bands=None) -> pd.Series:
+    """The field as categories: derived on the fly, numeric fields banded."""
+    if name in deals:
+        s = deals[name]
+    elif name in DERIVED_LABELS:
+        d = derive(deals)
+        if name not in d:
+            raise ParameterError(f"缺少计算“{label(name)}”所需的字段，无法分析。")
+        s = d[name]
+    else:
+        raise ParameterError(f"字段“{label(name)}”（{name}）不在成交数据中。")
+    spec = (bands or {}).get(name)
+    numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+    if spec is not None and numeric:
+        return quantile_bands(s, q=spec) if isinstance(spec, int) else cut_edges(s, spec)
+    if name in _BAND_OF and numeric:
+        return derive(deals[[name]])[_BAND_OF[name]]
+    if pd.api.types.is_bool_dtype(s):
+        return s.map({True: "是", False: "否"}).astype("string")
+    if numeric:
+        return quantile_bands(s)
+    return s

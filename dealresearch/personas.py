@@ -74,10 +74,10 @@ class Personas:
         k: int | str = "auto",
         seed: int = 0,
         features: Sequence[str] | None = None,
-        k_range: tuple[int, int] = (3, 8),
+        k_range: tuple[int, int] = (2, 8),
         sample_size: int = 6000,
         max_fit: int = 200_000,
-        n_init: int = 4,
+        n_init: int = 8,
     ):
         self.k = k
         self.seed = seed
@@ -254,6 +254,19 @@ class Personas:
         prof["small_n"] = prof["n"] < config.MIN_N
         self.profile_ = prof
 
+    def method_text(self) -> str:
+        """How the personas were built, in Chinese (for the report's method note)."""
+        feats = "、".join(label(c) for c in [*self.numeric_, *self.categorical_])
+        how = (
+            f"画像数 k = {self.k_} 由轮廓系数在 {self.k_range[0]}–{self.k_range[1]} 中选出"
+            if len(self.silhouette_)
+            else f"画像数 k = {self.k_}（指定）"
+        )
+        return (
+            f"基于{feats}，对 {self.n_:,} 位客户做 K-means 聚类（数值标准化、类别独热编码，随机种子 {self.seed}）；"
+            f"{how}。画像名称取该类最突出的特征（占比 ≥ {MIN_TRAIT_SHARE:.0%} 且高于整体最多的类别）。"
+        )
+
     def profile_table(self) -> pd.DataFrame:
         """The profile with Chinese column names, for reports."""
         p = self.profile_.copy()
@@ -271,6 +284,7 @@ class Personas:
         names |= {c: label(c) for c in self.categorical_}
         names |= {f"{c}_median": f"{label(c)}中位数" for c in self.numeric_ if f"{c}_median" not in names}
         p = p[[c for c in p.columns if c != "small_n"] + ["small_n"]]
+        p["small_n"] = p["small_n"].map({True: "是", False: "否"})
         return p.rename(columns=names).reset_index(drop=True)
 
     def cards(self) -> list[dict]:

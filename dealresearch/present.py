@@ -187,6 +187,17 @@ def table(df: pd.DataFrame, caption: str | None = None,
     return _show(table_html(df, caption, formats, index, max_rows))
 
 
+#: evidence keys (strategy.Recommendation) shown in Chinese
+EVIDENCE_LABELS = {"figure": "指标", "value": "数值", "base": "对照值", "n": "样本量", "n_base": "对照样本量",
+                   "period": "期间", "test": "检验", "p_value": "p 值", "reason": "原因"}
+
+
+def _evidence_value(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4f}" if abs(v) < 1 else f"{v:,.2f}"
+    return str(v)
+
+
 def _evidence_text(evidence) -> str:
     if evidence is None:
         return ""
@@ -194,7 +205,8 @@ def _evidence_text(evidence) -> str:
     parts = []
     for ev in items:
         if isinstance(ev, Mapping):
-            parts.append("；".join(f"{k}：{v}" for k, v in ev.items() if v is not None and v != ""))
+            parts.append("；".join(f"{EVIDENCE_LABELS.get(k, k)}：{_evidence_value(v)}"
+                                  for k, v in ev.items() if v is not None and v != ""))
         else:
             parts.append(str(ev))
     return " | ".join(parts)

@@ -24,16 +24,14 @@ import numpy as np
 import pandas as pd
 
 from . import config
-from .derive import DERIVED_FROM, DERIVED_LABELS, X, cut_edges, derive, label, quantile_bands
+from .derive import DERIVED_FROM, DERIVED_LABELS, X, derive, field_categories, label
 from .errors import ParameterError
 from .periods import Period, parse_period, period_of
-from .schema import DEAL_COLUMNS, VOCABULARIES, D
-from .stats import chi_square, two_proportion_z
+from .schema import D
+from .stats import chi_square, count_table, two_proportion_z
 
 __all__ = ["scope", "profile", "compare", "trend", "Profile", "Comparison", "derive", "X", "label"]
 
-MULTI_CHOICE: tuple[str, ...] = (D.key_factors,)
-_VOCAB_OF = {c.name: c.vocab for c in DEAL_COLUMNS if c.vocab}
 _BAND_OF = {v: k for k, v in DERIVED_FROM.items()}  # age → age_band ...
 
 
@@ -54,6 +52,7 @@ def scope(
     unit_type=None,
     *,
     date_col: str = D.sign_date,
+    until=None,
     add_derived: bool = True,
     **filters,
 ) -> pd.DataFrame:
@@ -61,7 +60,8 @@ def scope(
 
     ``period``: "2026Q3", "2026", "2026-07", "2026W14" or a list of them (union), tested on
     ``date_col`` (signing date by default). ``project`` / ``status`` / ``unit_type`` and any
-    ``column=value`` filter accept one value or a list. Derived fields (repeat buyer,
+    ``column=value`` filter accept one value or a list. ``until`` (a period or a date)
+    keeps deals dated up to its end: the cumulative customer base. Derived fields (repeat buyer,
     bands...) are computed on the full table before filtering, so earlier deals count.
     ``result.attrs["scope"]`` holds a Chinese description of the scope.
     """
@@ -78,6 +78,16 @@ def scope(
             pm |= p.contains(dates)
         mask &= pm
         desc.append("、".join(p.label_zh for p in periods))
+    if until is not None:
+        try:
+            end = parse_period(until).end
+        except ParameterError:
+            try:
+                end = pd.Timestamp(until)
+            except (ValueError, TypeError) as exc:
+                raise ParameterError(f"无法识别的截止期间或日期“{until}”。") from exc
+        mask &= (pd.to_datetime(out[date_col]) < end.normalize() + pd.Timedelta(days=1)).fillna(False)
+        desc.append(f"截至{end:%Y-%m-%d}")
     conditions = {D.project: project, D.status: status, D.unit_type: unit_type, **filters}
     for col, value in conditions.items():
         values = _as_list(value)
@@ -96,75 +106,6 @@ def scope(
     result = out.loc[mask]
     result.attrs["scope"] = " · ".join(desc) if desc else "全部成交"
     return result
-
-
-# ---------------------------------------------------------------------- helpers
-def _is_multi(s: pd.Series, name: str) -> bool:
-    if name in MULTI_CHOICE:
-        return True
-    first = s.dropna().head(20)
-    return bool(len(first)) and first.map(lambda v: isinstance(v, (list, tuple, np.ndarray))).all()
-
-
-def _category_order(name: str, observed: Sequence) -> list:
-    vocab = _VOCAB_OF.get(name)
-    if vocab:
-        canon = list(VOCABULARIES[vocab])
-        return [c for c in canon if c in set(observed)] + [c for c in observed if c not in canon]
-    return list(observed)
-
-
-def _values(deals: pd.DataFrame, name: str, bands=None) -> pd.Series:
-    """The field as categories: derived on the fly, numeric fields banded."""
-    if name in deals:
-        s = deals[name]
-    elif name in DERIVED_LABELS:
-        d = derive(deals)
-        if name not in d:
-            raise ParameterError(f"缺少计算“{label(name)}”所需的字段，无法分析。")
-        s = d[name]
-    else:
-        raise ParameterError(f"字段“{label(name)}”（{name}）不在成交数据中。")
-    spec = (bands or {}).get(name)
-    numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
-    if spec is not None and numeric:
-        return quantile_bands(s, q=spec) if isinstance(spec, int) else cut_edges(s, spec)
-    if name in _BAND_OF and numeric:
-        return derive(deals[[name]])[_BAND_OF[name]]
-    if pd.api.types.is_bool_dtype(s):
-        return s.map({True: "是", False: "否"}).astype("string")
-    if numeric:
-        return quantile_bands(s)
-    return s
-
-
-def _counts(values: pd.Series, name: str, groups: pd.Series | None):
-    """(counts table categories × groups, respondents per group, missing per group, multi?)."""
-    multi = _is_multi(values, name)
-    g = groups if groups is not None else pd.Series("全部", index=values.index)
-    values, g = values.reset_index(drop=True), g.reset_index(drop=True).astype("string")
-    if multi:
-        answered = (values.str.len().fillna(0) > 0).astype(bool)
-        ex = values[answered].explode()
-        ex = ex[ex.notna()].astype("string")
-        pairs = pd.DataFrame({"i": ex.index.to_numpy(), "category": ex.to_numpy()})
-        pairs = pairs[pairs["category"].str.strip() != ""].drop_duplicates()  # a choice counts once
-        pairs["group"] = g.to_numpy()[pairs["i"].to_numpy()]
-        counts = pd.crosstab(pairs["category"], pairs["group"])
-        valid = answered & g.notna()
-    else:
-        valid = values.notna() & g.notna()
-        if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
-            valid &= values.astype("string").str.strip().fillna("") != ""
-        counts = pd.crosstab(values[valid], g[valid])
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            counts = counts.reindex([c for c in values.cat.categories if c in counts.index])
-    n = g[valid].value_counts().reindex(counts.columns, fill_value=0)
-    missing = g[~valid & g.notna()].value_counts().reindex(counts.columns, fill_value=0)
-    if not isinstance(values.dtype, pd.CategoricalDtype):
-        order = _category_order(name, counts.sum(axis=1).sort_values(ascending=False).index.tolist())
-        counts = counts.reindex(order)
-    return counts, n, missing, multi
 
 
 # ---------------------------------------------------------------------- profile
@@ -203,6 +144,30 @@ class Profile:
         w.columns = [str(c) for c in w.columns]
         return w.reset_index()
 
+    def tests_table(self) -> pd.DataFrame:
+        """``tests`` with Chinese column names and a 结论 column, for reports."""
+        if self.tests.empty:
+            return pd.DataFrame()
+        t = self.tests
+        out = pd.DataFrame(
+            {
+                "字段": t["field_label"],
+                "选项": t["choice"].fillna("—"),
+                "卡方值": t["chi2"],
+                "自由度": t["dof"],
+                "p值": t["p_value"],
+                "Cramér's V": t["cramers_v"],
+                f"期望频数<{config.MIN_EXPECTED}的单元格": t["small_cells"],
+                "样本量": t["n"],
+            }
+        )
+        out["结论"] = np.select(
+            [t["small_n"], ~t["valid"], t["significant"]],
+            [f"样本少于{config.MIN_N}，仅供参考", "期望频数不足，慎用", f"差异显著（α = {config.ALPHA}）"],
+            "差异不显著",
+        )
+        return out
+
     def shares(self, name: str) -> pd.Series:
         """Shares by category of one field (ungrouped profiles)."""
         t = self.table[self.table["field"] == name]
@@ -229,7 +194,7 @@ def profile(
     needs = {f for f in [*fields, by] if f and f not in deals and f in DERIVED_LABELS}
     if needs:
         deals = derive(deals)
-    groups = _values(deals, by, bands).astype("string") if by else None
+    groups = field_categories(deals, by, bands).astype("string") if by else None
     rows, tests, warns = [], [], []
     n_total = len(deals)
     if n_total < min_n:
@@ -241,8 +206,8 @@ def profile(
             parts = "、".join(f"{k}（n = {v}）" for k, v in small.items())
             warns.append(f"按“{label(by)}”分组时，{parts} 的样本量少于 {min_n}，其占比仅供参考。")
     for name in fields:
-        vals = _values(deals, name, bands)
-        counts, n, missing, multi = _counts(vals, name, groups)
+        vals = field_categories(deals, name, bands)
+        counts, n, missing, multi = count_table(vals, name, groups)
         long = counts.rename_axis(index="category", columns="group").stack().rename("count").reset_index()
         long["n"] = long["group"].map(n).astype("int64")
         long["n_missing"] = long["group"].map(missing).astype("int64")
@@ -322,6 +287,21 @@ class Comparison:
             if self.against == "qoq" and self.period.kind == "quarter"
             else ("上年同期" if self.against == "yoy" else "上期")
         )
+
+    def display(self, name: str | None = None) -> pd.DataFrame:
+        """Per category shares base vs now with Chinese column names, for reports."""
+        t = self.table if name is None else self.table[self.table["field"] == name]
+        return pd.DataFrame(
+            {
+                "字段": t["field_label"],
+                "类别": t["category"],
+                f"{self.base_period.label_zh}占比": t["share_base"],
+                f"{self.period.label_zh}占比": t["share_now"],
+                "变化(百分点)": t["diff"] * 100,
+                "p值": t["p_value"],
+                "显著": np.where(t["significant"], "是", "否"),
+            }
+        ).reset_index(drop=True)
 
     def highlights(self, max_items: int = 5, significant_only: bool = True) -> list[str]:
         """The largest shifts as Chinese sentences (significant ones only by default)."""
@@ -424,14 +404,15 @@ def trend(
     """Shares of one field per period ("quarter" / "month" / "year" of ``date_col``).
 
     A :class:`Profile` grouped by period: ``table`` gains a ``period`` column (sorted),
-    ``tests`` holds the chi-square test of "same distribution in every period".
+    ``wide(field)`` has one column per period, ``tests`` holds the chi-square test of
+    "same distribution in every period".
     """
     d = deals.assign(_period=period_of(deals[date_col], kind))
     d = d[d["_period"].notna()]
     res = profile(d, field, by="_period", bands=bands, min_n=min_n)
-    res.table = res.table.rename(columns={"group": "period"}).sort_values(
+    res.table = res.table.assign(period=res.table["group"]).sort_values(
         "period", kind="stable", ignore_index=True
     )
     res.warnings = [w.replace("“_period”", "“期间”") for w in res.warnings]
-    res.by = None
+    res.by = "period"
     return res

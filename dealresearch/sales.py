@@ -186,10 +186,14 @@ _FINER = {"year": ("quarter", "month", "week"), "quarter": ("month", "week"), "m
 
 
 def labelled(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy with Chinese column names, for display (unknown names unchanged)."""
+    """A copy for display: Chinese column names (unknown names unchanged), flags as 是/否."""
     from .schema import label
 
-    return df.rename(columns=lambda c: LABELS.get(c, label(c)))
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == bool or str(out[c].dtype) == "boolean":
+            out[c] = out[c].map({True: "是", False: "否"})
+    return out.rename(columns=lambda c: LABELS.get(c, label(c)))
 
 
 # ------------------------------------------------------------------------------ events

@@ -29,6 +29,9 @@ from .personas import Personas
 from .schema import D, S
 
 __all__ = [
+    "customer_rows",
+    "kpis",
+    "headline",
     "value_potential",
     "ValuePotential",
     "rfm",
@@ -46,6 +49,8 @@ POTENTIAL_CLASSES: tuple[str, ...] = ("高潜力", "中潜力", "低潜力")
 GROWING_FAMILIES: tuple[str, ...] = ("单身", "二人世界", "三口之家", "二孩家庭")
 LIFE_STAGE_MAX_AGE = 45
 CANCELLED = "退房"
+#: deal statuses that make a customer (everything but 退房)
+ACTIVE_STATUSES: tuple[str, ...] = ("认购", "签约", "换房")
 
 #: suggested handling per class (value, potential) — shown beside the matrix
 CLASS_ACTIONS: dict[tuple[str, str], str] = {
@@ -283,6 +288,12 @@ RFM_SEGMENTS: dict[tuple[bool, bool, bool], str] = {
     (False, False, False): "一般挽留客户",
 }
 RFM_HIGH = 3  # a score ≥ 3 counts as "high" for the segment names
+RFM_METHOD = (
+    "R（最近购买）= 评估日 − 最近一次购买日期（天）；F（购买频次）= 不同购买日期的个数；"
+    "M（购买金额）= 累计成交金额。各指标按客户五等分打 1–5 分"
+    "（得分 = 1 + ⌊5 × 表现更差的客户数 / 客户总数⌋，取值相同的客户得分相同）；"
+    f"得分 ≥ {RFM_HIGH} 记为“高”，据 R/F/M 高低组合划分 8 类客户。"
+)
 
 
 def _score(goodness: pd.Series) -> pd.Series:
@@ -362,3 +373,65 @@ def rfm_summary(table: pd.DataFrame) -> pd.DataFrame:
     total = table["monetary"].sum()
     out["金额占比"] = out["累计金额"] / total if total else np.nan
     return out.rename_axis("客户分群").reset_index()
+
+
+# ------------------------------------------------------------------ report helpers
+def customer_rows(deals: pd.DataFrame, date_col: str = D.sign_date) -> pd.DataFrame:
+    """One row per customer: their latest non-cancelled deal (the input for Personas)."""
+    d = deals
+    if D.status in d:
+        d = d[(d[D.status].astype("string") != CANCELLED).fillna(True)]
+    d = d[d[D.customer_key].notna()].sort_values([D.customer_key, date_col], kind="stable")
+    return d.drop_duplicates(D.customer_key, keep="last")
+
+
+def kpis(vp: ValuePotential, personas: Personas | None = None) -> list[tuple]:
+    """KPI cards for present.kpis: customers, 高价值 and 高潜力 shares, personas."""
+    c = vp.customers
+    total = c["amount"].sum()
+    hv = c["value_class"] == VALUE_CLASSES[0]
+    hp = c["potential_class"] == POTENTIAL_CLASSES[0]
+    cards = [
+        ("客户数", f"{vp.n:,}", None),
+        (
+            "高价值客户",
+            f"{hv.mean():.1%}",
+            None,
+            f"{int(hv.sum()):,} 人，贡献金额 {c.loc[hv, 'amount'].sum() / total:.1%}"
+            if total
+            else f"{int(hv.sum()):,} 人",
+        ),
+        ("高潜力客户", f"{hp.mean():.1%}", None, f"{int(hp.sum()):,} 人"),
+    ]
+    if personas is not None:
+        sil = personas.silhouette_.get(personas.k_) if len(personas.silhouette_) else None
+        cards.append(
+            ("客户画像", f"{personas.k_} 类", None, f"轮廓系数 {sil:.2f}" if sil is not None else None)
+        )
+    return cards
+
+
+def headline(
+    vp: ValuePotential, personas: Personas | None = None, rfm_table: pd.DataFrame | None = None
+) -> list[str]:
+    """Summary sentences (Chinese) for the 摘要 section."""
+    c = vp.customers
+    total = c["amount"].sum()
+    core = (c["value_class"] == VALUE_CLASSES[0]) & (c["potential_class"] == POTENTIAL_CLASSES[0])
+    lines = [
+        f"共 {vp.n:,} 位成交客户；高价值客户 {int((c['value_class'] == VALUE_CLASSES[0]).sum()):,} 人"
+        f"（前 20%），高价值且高潜力的核心客户 {int(core.sum()):,} 人"
+        + (f"，贡献成交金额的 {c.loc[core, 'amount'].sum() / total:.1%}。" if total else "。"),
+    ]
+    grow = (c["value_class"] != VALUE_CLASSES[0]) & (c["potential_class"] == POTENTIAL_CLASSES[0])
+    if grow.any():
+        lines.append(f"另有 {int(grow.sum()):,} 位中低价值但高潜力的客户，是老带新与改善置业的重点培育对象。")
+    if personas is not None:
+        top = personas.profile_.iloc[0]
+        lines.append(f"客户可分为 {personas.k_} 类画像，最大的一类为“{top['name']}”，占 {top['share']:.1%}。")
+    if rfm_table is not None and len(rfm_table):
+        repeat = (rfm_table["frequency"] > 1).mean()
+        lines.append(
+            f"有多次购买记录的客户占 {repeat:.1%}；购房客户多为一次性购买，RFM 分群以最近购买时间与金额为主要依据。"
+        )
+    return lines

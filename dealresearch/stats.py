@@ -9,6 +9,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from . import config
+from .derive import category_order, is_multi_choice
 
 
 @dataclass(frozen=True)
@@ -87,3 +88,32 @@ def two_proportion_z(x1, n1, x2, n2) -> tuple[np.ndarray, np.ndarray]:
 def crosstab_counts(rows: pd.Series, cols: pd.Series) -> pd.DataFrame:
     """Count table rows × cols (observed categories only, missing dropped)."""
     return pd.crosstab(rows, cols, dropna=True)
+
+
+def count_table(values: pd.Series, name: str, groups: pd.Series | None):
+    """(counts table categories × groups, respondents per group, missing per group, multi?)."""
+    multi = is_multi_choice(values, name)
+    g = groups if groups is not None else pd.Series("全部", index=values.index)
+    values, g = values.reset_index(drop=True), g.reset_index(drop=True).astype("string")
+    if multi:
+        answered = (values.str.len().fillna(0) > 0).astype(bool)
+        ex = values[answered].explode()
+        ex = ex[ex.notna()].astype("string")
+        pairs = pd.DataFrame({"i": ex.index.to_numpy(), "category": ex.to_numpy()})
+        pairs = pairs[pairs["category"].str.strip() != ""].drop_duplicates()  # a choice counts once
+        pairs["group"] = g.to_numpy()[pairs["i"].to_numpy()]
+        counts = pd.crosstab(pairs["category"], pairs["group"])
+        valid = answered & g.notna()
+    else:
+        valid = values.notna() & g.notna()
+        if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+            valid &= values.astype("string").str.strip().fillna("") != ""
+        counts = pd.crosstab(values[valid], g[valid])
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            counts = counts.reindex([c for c in values.cat.categories if c in counts.index])
+    n = g[valid].value_counts().reindex(counts.columns, fill_value=0)
+    missing = g[~valid & g.notna()].value_counts().reindex(counts.columns, fill_value=0)
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        order = category_order(name, counts.sum(axis=1).sort_values(ascending=False).index.tolist())
+        counts = counts.reindex(order)
+    return counts, n, missing, multi

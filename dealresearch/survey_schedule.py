@@ -51,12 +51,16 @@ class MethodRules:
             out = replace(cls(), **dict(rules))
         hi, mid = out.value_shares
         if not (0 <= hi <= 1 and 0 <= mid <= 1 and hi + mid <= 1):
-            raise ParameterError(f"价值分级比例 value_shares={out.value_shares} 无效：两个比例之和须在 0–1 之间。")
+            raise ParameterError(
+                f"价值分级比例 value_shares={out.value_shares} 无效：两个比例之和须在 0–1 之间。"
+            )
         known = set(vocabulary("survey_method"))
         used = {*out.by_value.values(), out.key_account, out.no_phone, *out.fallback} - {None}
         bad = used - known
         if bad:
-            raise ParameterError(f"未知的调查方式：{'、'.join(sorted(bad))}；可选：{'、'.join(sorted(known))}。")
+            raise ParameterError(
+                f"未知的调查方式：{'、'.join(sorted(bad))}；可选：{'、'.join(sorted(known))}。"
+            )
         return out
 
     def methods(self) -> list[str]:
@@ -70,10 +74,10 @@ VALUE_LABELS: tuple[str, str, str] = (HIGH, MID, LOW)
 
 def value_classes(amount: pd.Series, shares: tuple[float, float]) -> np.ndarray:
     """Value class code per customer (index into ``VALUE_LABELS``: 0 高价值, 1 中价值, 2 一般)
-    by rank of ``amount`` (descending; ties share the better class; missing → 一般)."""
+    by rank of ``amount`` (descending; ties share the better class; missing or ≤ 0 → 一般)."""
     a = pd.to_numeric(amount, errors="coerce").to_numpy(dtype=float)
     n = len(a)
-    valid = ~np.isnan(a)
+    valid = ~np.isnan(a) & (a > 0)  # no amount on file: 一般 (never a tie of everyone at the top)
     asc = np.sort(a[valid])
     rank = np.full(n, np.inf)
     rank[valid] = len(asc) - np.searchsorted(asc, a[valid], side="right") + 1  # 1 = largest; ties: min rank
@@ -109,7 +113,9 @@ def normalise_capacity(capacity, methods: Sequence[str]) -> dict[str, np.ndarray
     elif isinstance(capacity, Mapping):
         items = dict(capacity)
     else:
-        raise ParameterError("容量 capacity 应为整数（每种方式每月人次）或 {调查方式: 每月人次或 12 个月的人次}。")
+        raise ParameterError(
+            "容量 capacity 应为整数（每种方式每月人次）或 {调查方式: 每月人次或 12 个月的人次}。"
+        )
     for m, v in items.items():
         arr = np.full(MONTHS, int(v), dtype=np.int64) if np.ndim(v) == 0 else np.asarray(v, dtype=np.int64)
         if arr.shape != (MONTHS,) or (arr < 0).any():
@@ -118,8 +124,9 @@ def normalise_capacity(capacity, methods: Sequence[str]) -> dict[str, np.ndarray
     return out
 
 
-def required_count(n_base: int, n_done: int, min_share: float, expected_completion: float,
-                   assurance: float) -> int:
+def required_count(
+    n_base: int, n_done: int, min_share: float, expected_completion: float, assurance: float
+) -> int:
     """Surveys to plan so that, if each is completed independently with probability
     ``expected_completion``, at least ``ceil(min_share * n_base)`` customers are surveyed
     in the year with probability ``assurance`` (normal approximation), counting the

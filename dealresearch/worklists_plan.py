@@ -18,12 +18,21 @@ import pandas as pd
 from . import config
 from . import survey_plan as sp
 from .coverage import LAST_SURVEY, VALUE_CLASS
-from .errors import DataError, InputFileError, MissingColumnsError
+from .errors import DataError, DealResearchError, InputFileError, MissingColumnsError
 from .schema import C, D, S, label
 
-PLAN_LABELS = {C.customer_key: label(C.customer_key), S.method: "调查方式", sp.MONTH: "计划月份",
-               sp.REASON: "计划原因", C.project: "项目", VALUE_CLASS: "价值分级", C.key_account: "重点客户",
-               LAST_SURVEY: "上次调查日期", D.customer_name: "客户姓名", D.phone: "联系电话"}
+PLAN_LABELS = {
+    C.customer_key: label(C.customer_key),
+    S.method: "调查方式",
+    sp.MONTH: "计划月份",
+    sp.REASON: "计划原因",
+    C.project: "项目",
+    VALUE_CLASS: "价值分级",
+    C.key_account: "重点客户",
+    LAST_SURVEY: "上次调查日期",
+    D.customer_name: "客户姓名",
+    D.phone: "联系电话",
+}
 FIELD_COLUMNS = ("实际调查日期", "调查人", "是否完成", "未完成原因/备注")
 NAME_COL, PHONE_COL, WHEN_COL = D.customer_name, D.phone, "_when"
 
@@ -40,13 +49,18 @@ def raw_contacts(store=None, keys=None) -> pd.DataFrame:
     from .ingest.store import read_table
 
     root = config.raw_dir(store)
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in EXCEL_SUFFIXES + CSV_SUFFIXES
-                   and not p.name.startswith(("~$", ".")))
+    files = sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in EXCEL_SUFFIXES + CSV_SUFFIXES
+        and not p.name.startswith(("~$", "."))
+    )
     parts = []
     for path in files:
         try:
             tables = read_file(path, None, DEAL_SPEC + SURVEY_SPEC).tables
-        except (InputFileError, DataError):
+        except DealResearchError:  # not a table we can read: not a contact source
             continue
         for raw in tables:
             for spec, when in ((DEAL_SPEC, (D.sign_date, D.subscribe_date)), (SURVEY_SPEC, (S.survey_date,))):
@@ -56,16 +70,28 @@ def raw_contacts(store=None, keys=None) -> pd.DataFrame:
                     continue
                 f = p.frame
                 name_src = p.match.sources.get(D.customer_name)
-                names = (raw.frame[name_src[0]].reset_index(drop=True).astype("str").str.strip()
-                         if name_src else pd.Series(pd.NA, index=f.index, dtype="str"))
+                names = (
+                    raw.frame[name_src[0]].reset_index(drop=True).astype("str").str.strip()
+                    if name_src
+                    else pd.Series(pd.NA, index=f.index, dtype="str")
+                )
                 date = f[when[0]]
                 for extra in when[1:]:
                     date = date.fillna(f[extra])
-                parts.append(pd.DataFrame({
-                    D.id_number: f[D.id_number], D.phone: f[D.phone], D.customer_code: f[D.customer_code],
-                    ID_VALID: np.asarray(p.extra.get("id_number__valid", np.zeros(len(f), bool)), dtype=bool),
-                    NAME_COL: names.to_numpy(), WHEN_COL: date.to_numpy(),
-                }))
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            D.id_number: f[D.id_number],
+                            D.phone: f[D.phone],
+                            D.customer_code: f[D.customer_code],
+                            ID_VALID: np.asarray(
+                                p.extra.get("id_number__valid", np.zeros(len(f), bool)), dtype=bool
+                            ),
+                            NAME_COL: names.to_numpy(),
+                            WHEN_COL: date.to_numpy(),
+                        }
+                    )
+                )
                 break
     if not parts:
         raise InputFileError(f"在 {root} 中没有找到含客户联系方式的原始导出文件，无法附上联系方式。")
@@ -79,22 +105,34 @@ def raw_contacts(store=None, keys=None) -> pd.DataFrame:
     frame = frame[frame[C.customer_key].notna()]
     if keys is not None:
         frame = frame[frame[C.customer_key].isin(pd.Index(keys))]
-    frame = frame.assign(_has_phone=frame[PHONE_COL].notna()).sort_values(["_has_phone", WHEN_COL], na_position="first")
+    frame = frame.assign(_has_phone=frame[PHONE_COL].notna()).sort_values(
+        ["_has_phone", WHEN_COL], na_position="first"
+    )
     out = frame.drop_duplicates(C.customer_key, keep="last")[[C.customer_key, NAME_COL, PHONE_COL]]
     return out.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- workbook
 def _pct(df: pd.DataFrame, col: str) -> pd.DataFrame:
-    return df.assign(**{col: [f"{v:.1%}" if pd.notna(v) else "—" for v in df[col]]}) if col in df.columns else df
+    return (
+        df.assign(**{col: [f"{v:.1%}" if pd.notna(v) else "—" for v in df[col]]}) if col in df.columns else df
+    )
 
 
 def _sheet_name(method: str, month: int) -> str:
     return f"{method}-{month:02d}月"
 
 
-def write_plan_workbook(plan: pd.DataFrame, path, *, year: int, overview: pd.DataFrame, problems: list[str],
-                        coverage: sp.CoverageResult | None = None, contacts: pd.DataFrame | None = None) -> Path:
+def write_plan_workbook(
+    plan: pd.DataFrame,
+    path,
+    *,
+    year: int,
+    overview: pd.DataFrame,
+    problems: list[str],
+    coverage: sp.CoverageResult | None = None,
+    contacts: pd.DataFrame | None = None,
+) -> Path:
     """Write the field workbook: a 汇总 sheet (headline numbers, monthly workload,
     rule check, approval lines) and one sheet per method and month. Atomic."""
     path = Path(path)
@@ -117,12 +155,18 @@ def write_plan_workbook(plan: pd.DataFrame, path, *, year: int, overview: pd.Dat
             ws = book.add_worksheet("汇总")
             xw.sheets["汇总"] = ws
             ws.write(0, 0, f"{year}年度顾客调查工作计划", bold)
-            ws.write(1, 0, f"编制日期：{pd.Timestamp.today():%Y-%m-%d}；客户基数为 {year} 年 1 月 1 日在册客户"
-                           f"（近 3 年有未全部退房的成交）；必访 = 不调查将超过调查周期的客户。")
+            ws.write(
+                1,
+                0,
+                f"编制日期：{pd.Timestamp.today():%Y-%m-%d}；客户基数为 {year} 年 1 月 1 日在册客户"
+                f"（近 3 年有未全部退房的成交）；必访 = 不调查将超过调查周期的客户。",
+            )
             row = 3
             if coverage is not None:
                 ws.write(row, 0, f"{coverage.year}年覆盖情况（截至 {coverage.asof:%Y-%m-%d}）", sub)
-                _pct(coverage.summary(), "占比").to_excel(xw, sheet_name="汇总", startrow=row + 1, index=False)
+                _pct(coverage.summary(), "占比").to_excel(
+                    xw, sheet_name="汇总", startrow=row + 1, index=False
+                )
                 row += len(coverage.summary()) + 3
             ws.write(row, 0, f"{year}年计划概要", sub)
             _pct(overview, "占客户基数").to_excel(xw, sheet_name="汇总", startrow=row + 1, index=False)
@@ -140,8 +184,20 @@ def write_plan_workbook(plan: pd.DataFrame, path, *, year: int, overview: pd.Dat
                 ws.write(row + i, 0, f"{who}__________    日期：__________")
             ws.set_column(0, 0, 34)
             ws.set_column(1, 8, 12)
-            cols = [c for c in (C.customer_key, C.project, sp.REASON, VALUE_CLASS, C.key_account, LAST_SURVEY,
-                                NAME_COL, PHONE_COL) if c in lists.columns]
+            cols = [
+                c
+                for c in (
+                    C.customer_key,
+                    C.project,
+                    sp.REASON,
+                    VALUE_CLASS,
+                    C.key_account,
+                    LAST_SURVEY,
+                    NAME_COL,
+                    PHONE_COL,
+                )
+                if c in lists.columns
+            ]
             for (method, month), grp in lists.groupby([S.method, sp.MONTH], sort=True):
                 sheet = _sheet_name(method, int(month))
                 out = grp[cols].rename(columns=PLAN_LABELS)
@@ -150,7 +206,12 @@ def write_plan_workbook(plan: pd.DataFrame, path, *, year: int, overview: pd.Dat
                     out[fc] = ""
                 out.to_excel(xw, sheet_name=sheet, index=False, startrow=1)
                 sh = xw.sheets[sheet]
-                sh.write(0, 0, f"{year}年{int(month)}月 {method}名单（{len(out)} 人；必访客户未完成的顺延至下月，不得放弃）", sub)
+                sh.write(
+                    0,
+                    0,
+                    f"{year}年{int(month)}月 {method}名单（{len(out)} 人；必访客户未完成的顺延至下月，不得放弃）",
+                    sub,
+                )
                 sh.freeze_panes(2, 2)
                 sh.autofilter(1, 0, len(out) + 1, len(out.columns) - 1)
                 sh.set_column(0, 0, 6)
@@ -164,8 +225,16 @@ def write_plan_workbook(plan: pd.DataFrame, path, *, year: int, overview: pd.Dat
 
 
 # -------------------------------------------------------------------------------- CLI
-def survey_plan_command(year: int, store=None, out=None, include_contacts: bool = False, min_share: float = 0.4,
-                        cycle_years: int = 3, seed: int = 0, capacity=None) -> Path:
+def survey_plan_command(
+    year: int,
+    store=None,
+    out=None,
+    include_contacts: bool = False,
+    min_share: float = 0.4,
+    cycle_years: int = 3,
+    seed: int = 0,
+    capacity=None,
+) -> Path:
     """Build, check and write next year's plan from the processed store; print a Chinese
     summary; return the workbook path (``out``: a file or a folder; default
     reports/plans/)."""
@@ -181,18 +250,30 @@ def survey_plan_command(year: int, store=None, out=None, include_contacts: bool 
     kw = {"min_share": min_share, "cycle_years": cycle_years, "capacity": capacity}
     pl = sp.plan(base, surveys, year, seed=seed, **kw)
     problems = sp.validate_plan(pl, base, surveys, year, **kw)
-    cov = sp.coverage(sp.customer_base(deals, year - 1, customers=master), surveys, year - 1, cycle_years=cycle_years)
+    cov = sp.coverage(
+        sp.customer_base(deals, year - 1, customers=master), surveys, year - 1, cycle_years=cycle_years
+    )
     contacts = raw_contacts(store, keys=pl[C.customer_key]) if include_contacts else None
     target = Path(out) if out is not None else config.reports_dir() / "plans"
     if target.suffix.lower() != ".xlsx":
         target = target / f"{year}年度顾客调查计划{'（含联系方式）' if include_contacts else ''}.xlsx"
-    path = write_plan_workbook(pl, target, year=year, overview=sp.plan_overview(pl, base), problems=problems,
-                               coverage=cov, contacts=contacts)
+    path = write_plan_workbook(
+        pl,
+        target,
+        year=year,
+        overview=sp.plan_overview(pl, base),
+        problems=problems,
+        coverage=cov,
+        contacts=contacts,
+    )
     n_must = int((pl[sp.REASON] == sp.MUST_SURVEY).sum())
-    print(f"{year}年度顾客调查计划：客户基数 {len(base):,} 人，计划调查 {len(pl):,} 人"
-          f"（必访 {n_must:,}，抽样 {len(pl) - n_must:,}），占 {len(pl) / len(base):.1%}。")
+    print(
+        f"{year}年度顾客调查计划：客户基数 {len(base):,} 人，计划调查 {len(pl):,} 人"
+        f"（必访 {n_must:,}，抽样 {len(pl) - n_must:,}），占 {len(pl) / len(base):.1%}。"
+    )
     print("规则检查：通过。" if not problems else "规则检查发现问题：" + "；".join(problems))
     if contacts is not None:
-        print(f"已附联系方式 {int(contacts[PHONE_COL].notna().sum()):,} 人（来自原始导出文件），请妥善保管，勿外传。")
-    print(f"已写入：{path}")
+        print(
+            f"已附联系方式 {int(contacts[PHONE_COL].notna().sum()):,} 人（来自原始导出文件），请妥善保管，勿外传。"
+        )
     return path

@@ -24,9 +24,17 @@ def test_hostile_file_reconciles(name, tmp_path):
     res = fn([HOSTILE / name], store=tmp_path)
     s = res.summary
     assert {k: s[k] for k in COUNTS} == {k: exp[k] for k in COUNTS}
-    assert s["rows_read"] == s["rows_clean"] + s["rows_rejected"] + s["duplicates_merged"] + s["non_data_rows"]
+    assert (
+        s["rows_read"] == s["rows_clean"] + s["rows_rejected"] + s["duplicates_merged"] + s["non_data_rows"]
+    )
     assert len(res.data) == exp["rows_clean"] and len(res.rejects) == exp["rows_rejected"]
-    for key in ("rejects_by_reason", "warnings_by_reason", "invalid_scores", "exact_duplicates", "status_updates"):
+    for key in (
+        "rejects_by_reason",
+        "warnings_by_reason",
+        "invalid_scores",
+        "exact_duplicates",
+        "status_updates",
+    ):
         if key in exp:
             assert s[key] == exp[key], key
     if "total_price_sum" in exp:
@@ -39,7 +47,12 @@ def test_hostile_file_reconciles(name, tmp_path):
         assert res.data.set_index("deal_id").loc[deal, "status"] == status
     history = dr.load("status_history", store=tmp_path) if exp.get("events") else None
     for deal, events in exp.get("events", {}).items():
-        got = history[history["deal_id"] == deal].set_index("status")["event_date"].dt.strftime("%Y-%m-%d").to_dict()
+        got = (
+            history[history["deal_id"] == deal]
+            .set_index("status")["event_date"]
+            .dt.strftime("%Y-%m-%d")
+            .to_dict()
+        )
         assert got == events
 
 

@@ -18,7 +18,9 @@ from dealresearch.ingest import vocab as V
 FAST = settings(max_examples=25, deadline=None)
 FW = str.maketrans("0123456789.,", "０１２３４５６７８９．，")
 dates_st = st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2099, 12, 31))
-garbage_st = st.text(alphabet="abcxyz好待定面议无/-:.#？ ", min_size=1, max_size=12).filter(lambda s: s.strip())
+garbage_st = st.text(alphabet="abcxyz好待定面议无/-:.#？ ", min_size=1, max_size=12).filter(
+    lambda s: s.strip()
+)
 
 
 def _one(fn, value, *args):
@@ -31,9 +33,17 @@ def _one(fn, value, *args):
 def test_dates_every_spelling_round_trips(d):
     ts = pd.Timestamp(d)
     serial = (ts - pd.Timestamp("1899-12-30")).days
-    spellings = [f"{d.year}/{d.month}/{d.day}", d.isoformat(), f"{d.year}.{d.month}.{d.day}",
-                 f"{d.year}年{d.month}月{d.day}日", d.strftime("%Y%m%d"), f"{d.isoformat()} 13:45:10",
-                 f"{d.year}年{d.month}月{d.day}日".translate(FW), dt.datetime(d.year, d.month, d.day, 9, 30), float(serial)]
+    spellings = [
+        f"{d.year}/{d.month}/{d.day}",
+        d.isoformat(),
+        f"{d.year}.{d.month}.{d.day}",
+        f"{d.year}年{d.month}月{d.day}日",
+        d.strftime("%Y%m%d"),
+        f"{d.isoformat()} 13:45:10",
+        f"{d.year}年{d.month}月{d.day}日".translate(FW),
+        dt.datetime(d.year, d.month, d.day, 9, 30),
+        float(serial),
+    ]
     values, bad = N.dates(pd.Series(spellings, dtype=object))
     assert (values == ts).all() and not bad.any()
 
@@ -55,8 +65,16 @@ def test_dates_impossible_calendar_days_are_invalid():
 def test_money_spellings_round_trip(cents_free):
     yuan = float(cents_free)
     wan = yuan / 1e4
-    spellings = [f"{yuan:.0f}", f"{yuan:,.0f}", f"¥{yuan:,.0f}", f"{yuan:.0f}元", f"￥{yuan:,.0f}".translate(FW),
-                 f"{wan}万", f"{wan}万元", f"¥{wan}万"]
+    spellings = [
+        f"{yuan:.0f}",
+        f"{yuan:,.0f}",
+        f"¥{yuan:,.0f}",
+        f"{yuan:.0f}元",
+        f"￥{yuan:,.0f}".translate(FW),
+        f"{wan}万",
+        f"{wan}万元",
+        f"¥{wan}万",
+    ]
     values, bad = N.money(pd.Series(spellings))
     assert np.allclose(values, yuan, rtol=1e-12) and not bad.any()
     assert _one(N.money, f"{wan}", 1e4)[0] == pytest.approx(yuan)  # header 成交总价(万元)
@@ -83,15 +101,23 @@ mobile_st = st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)
 @FAST
 @given(mobile_st)
 def test_phone_spellings_round_trip_and_mask(m):
-    spellings = [m, f"+86 {m[:3]}-{m[3:7]}-{m[7:]}", f"{m[:3]} {m[3:7]} {m[7:]}", f"0086{m}", m.translate(FW),
-                 f"86{m}"]
+    spellings = [
+        m,
+        f"+86 {m[:3]}-{m[3:7]}-{m[7:]}",
+        f"{m[:3]} {m[3:7]} {m[7:]}",
+        f"0086{m}",
+        m.translate(FW),
+        f"86{m}",
+    ]
     values, bad = N.phones(pd.Series(spellings))
     assert (values == m).all() and not bad.any()
     assert N.mask_phone(values).iloc[0] == f"{m[:3]}****{m[-4:]}"
 
 
 def test_phone_landlines_and_garbage():
-    values, bad = N.phones(pd.Series(["010-12345678", "(0571) 8888 6666", "12345", "138001380001", "电话", None]))
+    values, bad = N.phones(
+        pd.Series(["010-12345678", "(0571) 8888 6666", "12345", "138001380001", "电话", None])
+    )
     assert values.tolist()[:2] == ["01012345678", "057188886666"]
     assert values.iloc[2:].isna().all() and bad.tolist() == [False, False, True, True, True, False]
 
@@ -101,7 +127,9 @@ def test_phone_landlines_and_garbage():
 def test_id_check_digit_round_trip_15_to_18_and_derivation(prov, birth, seq):
     body = f"{prov}0101{birth:%Y%m%d}{seq:03d}"
     full = body + idcard.check_digit(pd.Series([body])).iloc[0]
-    number, valid, wrong, garbage = idcard.id_numbers(pd.Series([full, full.lower(), f" {full[:6]} {full[6:]}"]))
+    number, valid, wrong, garbage = idcard.id_numbers(
+        pd.Series([full, full.lower(), f" {full[:6]} {full[6:]}"])
+    )
     assert (number == full).all() and valid.all() and not (wrong.any() or garbage.any())
     sign = pd.Series([pd.Timestamp("2026-03-05")])
     got = idcard.derive(number.iloc[:1], valid.iloc[:1], sign).iloc[0]
@@ -138,15 +166,19 @@ def test_integers_and_booleans():
 
 
 def test_vocabulary_maps_synonyms_and_keeps_unknown_verbatim():
-    values, unknown = V.categorical(pd.Series(["按揭", "商贷", " 商业 贷款 ", "全款", "以房抵款", None]), "payment_method")
+    values, unknown = V.categorical(
+        pd.Series(["按揭", "商贷", " 商业 贷款 ", "全款", "以房抵款", None]), "payment_method"
+    )
     assert values.tolist()[:4] == ["商业按揭", "商业按揭", "商业按揭", "一次性"]
     assert values.iloc[4] == "以房抵款" and unknown.tolist() == [False] * 4 + [True, False]
     assert V.unknown_counts(values, unknown) == {"以房抵款": 1}
 
 
 @FAST
-@given(st.lists(st.sampled_from(["地段", "价格", "户型", "配套", "学区"]), min_size=1, max_size=4, unique=True),
-       st.sampled_from(list("、，,;；/")))
+@given(
+    st.lists(st.sampled_from(["地段", "价格", "户型", "配套", "学区"]), min_size=1, max_size=4, unique=True),
+    st.sampled_from(list("、，,;；/")),
+)
 def test_key_factors_split_on_every_separator(tokens, sep):
     lists, unknown = V.multi(pd.Series([sep.join(tokens), None]), "key_factors")
     assert lists.iloc[0] == tokens and pd.isna(lists.iloc[1]) and unknown.iloc[0] == []

@@ -19,11 +19,21 @@ def ingested(sample_ingest, sample_truth):
 def test_deal_reconciliation_matches_truth(ingested):
     _, res, _, truth = ingested
     s, exp = res.summary, truth["expected"]
-    for key in ("rows_read", "rows_clean", "rows_rejected", "duplicates_merged", "non_data_rows",
-                "status_updates", "exact_duplicates"):
+    for key in (
+        "rows_read",
+        "rows_clean",
+        "rows_rejected",
+        "duplicates_merged",
+        "non_data_rows",
+        "status_updates",
+        "exact_duplicates",
+    ):
         assert s[key] == exp[key], key
     for rec in s["files"]:
-        assert rec["rows_read"] == rec["rows_clean"] + rec["rows_rejected"] + rec["duplicates_merged"] + rec["non_data_rows"]
+        assert (
+            rec["rows_read"]
+            == rec["rows_clean"] + rec["rows_rejected"] + rec["duplicates_merged"] + rec["non_data_rows"]
+        )
 
 
 def test_each_planted_defect_is_recovered(ingested):

@@ -24,8 +24,18 @@ def _id(n: int) -> str:
 
 
 def deals_csv(path, rows: list[dict], sep=","):
-    cols = ["合同编号", "项目名称", "交易状态", "签约日期", "成交总价", "客户姓名", "联系电话", "证件号码", "客户编号",
-            "推荐人电话"]
+    cols = [
+        "合同编号",
+        "项目名称",
+        "交易状态",
+        "签约日期",
+        "成交总价",
+        "客户姓名",
+        "联系电话",
+        "证件号码",
+        "客户编号",
+        "推荐人电话",
+    ]
     frame = pd.DataFrame([{c: r.get(c, "") for c in cols} for r in rows])
     frame.to_csv(path, index=False, sep=sep)
     return path
@@ -33,9 +43,18 @@ def deals_csv(path, rows: list[dict], sep=","):
 
 def deal(i, project="滨江壹号", date="2026-01-15", status="签约", person=None, **kw):
     p = i if person is None else person
-    return {"合同编号": f"HT{i:04d}", "项目名称": project, "交易状态": status, "签约日期": date,
-            "成交总价": 1_000_000 + i, "客户姓名": NAMES[p % 4], "联系电话": f"139{p:08d}", "证件号码": _id(p),
-            "客户编号": f"KH{p:05d}", **kw}
+    return {
+        "合同编号": f"HT{i:04d}",
+        "项目名称": project,
+        "交易状态": status,
+        "签约日期": date,
+        "成交总价": 1_000_000 + i,
+        "客户姓名": NAMES[p % 4],
+        "联系电话": f"139{p:08d}",
+        "证件号码": _id(p),
+        "客户编号": f"KH{p:05d}",
+        **kw,
+    }
 
 
 @pytest.fixture
@@ -65,8 +84,10 @@ def test_reingesting_the_same_file_leaves_the_store_identical(tmp_path, q1):
 def test_next_quarter_merges_and_status_change_updates(tmp_path, q1):
     store = tmp_path / "data"
     dr.ingest_deals([q1], store=store)
-    q2 = deals_csv(tmp_path / "q2_20260630.csv",
-                   [deal(i, date="2026-04-10") for i in range(21, 31)] + [deal(3, status="退房")])
+    q2 = deals_csv(
+        tmp_path / "q2_20260630.csv",
+        [deal(i, date="2026-04-10") for i in range(21, 31)] + [deal(3, status="退房")],
+    )
     res = dr.ingest_deals([q2], store=store)
     assert res.summary["rows_clean"] == 11 and res.summary["store"]["deals_after"] == 30
     deals = dr.load("deals", store=store).set_index("deal_id")
@@ -105,12 +126,22 @@ def test_an_interrupted_write_leaves_the_old_store_readable(tmp_path, q1, monkey
 
 def test_processed_store_holds_no_personal_data(tmp_path, q1):
     store = tmp_path / "data"
-    q2 = deals_csv(tmp_path / "q2.csv", [deal(40 + i, referrer="x", **{"推荐人电话": f"139{i:08d}"}) for i in range(5)])
+    q2 = deals_csv(
+        tmp_path / "q2.csv", [deal(40 + i, referrer="x", **{"推荐人电话": f"139{i:08d}"}) for i in range(5)]
+    )
     dr.ingest_deals([q1, q2], store=store)
     sv = tmp_path / "sv.csv"
-    pd.DataFrame({"调查编号": ["S1", "S2"], "调查日期": ["2026-03-01"] * 2, "客户编号": ["KH00001", ""],
-                  "联系电话": ["", "13900000002"], "客户姓名": ["王建国", "李秀英"], "总体满意度": [5, 2],
-                  "意见和建议": ["请打 139-0000-0002 联系我", "身份证 " + _id(2)]}).to_csv(sv, index=False)
+    pd.DataFrame(
+        {
+            "调查编号": ["S1", "S2"],
+            "调查日期": ["2026-03-01"] * 2,
+            "客户编号": ["KH00001", ""],
+            "联系电话": ["", "13900000002"],
+            "客户姓名": ["王建国", "李秀英"],
+            "总体满意度": [5, 2],
+            "意见和建议": ["请打 139-0000-0002 联系我", "身份证 " + _id(2)],
+        }
+    ).to_csv(sv, index=False)
     dr.ingest_surveys([sv], store=store)
     planted = [_id(i) for i in range(50)] + [f"139{i:08d}" for i in range(50)] + NAMES
     for path in (store / "processed").iterdir():
@@ -126,8 +157,13 @@ def test_processed_store_holds_no_personal_data(tmp_path, q1):
 def test_keys_are_stable_across_projects_and_link_surveys(tmp_path):
     store = tmp_path / "data"
     a = deals_csv(tmp_path / "a.csv", [deal(1, person=7), deal(2, person=8)])
-    b = deals_csv(tmp_path / "b.csv", [deal(3, project="云栖府", person=7), deal(4, project="云栖府", person=9,
-                                                                             **{"推荐人电话": "13900000008"})])
+    b = deals_csv(
+        tmp_path / "b.csv",
+        [
+            deal(3, project="云栖府", person=7),
+            deal(4, project="云栖府", person=9, **{"推荐人电话": "13900000008"}),
+        ],
+    )
     dr.ingest_deals([a, b], store=store)
     deals = dr.load("deals", store=store).set_index("deal_id")
     assert deals.loc["HT0001", "customer_key"] == deals.loc["HT0003", "customer_key"]
@@ -136,9 +172,16 @@ def test_keys_are_stable_across_projects_and_link_surveys(tmp_path):
     assert cust.loc[deals.loc["HT0001", "customer_key"], "projects"] == ["云栖府", "滨江壹号"]
     assert cust.loc[deals.loc["HT0001", "customer_key"], "n_deals"] == 2
     sv = tmp_path / "sv.csv"
-    pd.DataFrame({"调查编号": ["S1", "S2", "S3", "S4"], "调查日期": ["2026-03-01"] * 4,
-                  "客户编号": ["KH00007", "", "", "KH99999"], "手机号码": ["", "13900000008", "", ""],
-                  "证件号码": ["", "", _id(9), ""], "推荐意愿": [9, 10, 3, 7]}).to_csv(sv, index=False)
+    pd.DataFrame(
+        {
+            "调查编号": ["S1", "S2", "S3", "S4"],
+            "调查日期": ["2026-03-01"] * 4,
+            "客户编号": ["KH00007", "", "", "KH99999"],
+            "手机号码": ["", "13900000008", "", ""],
+            "证件号码": ["", "", _id(9), ""],
+            "推荐意愿": [9, 10, 3, 7],
+        }
+    ).to_csv(sv, index=False)
     res = dr.ingest_surveys([sv], store=store)
     keys = res.data.set_index("survey_id")["customer_key"]
     assert keys["S1"] == deals.loc["HT0001", "customer_key"]  # by CRM code
@@ -164,15 +207,20 @@ def test_load_missing_table_says_to_ingest_first(tmp_path):
 
 def test_user_aliases_by_argument_and_toml(tmp_path):
     path = tmp_path / "x.csv"
-    pd.DataFrame({"单号": ["A1"], "项目名称": ["p"], "网签日": ["2026-01-02"], "房款(万元)": ["100"]}).to_csv(path, index=False)
+    pd.DataFrame({"单号": ["A1"], "项目名称": ["p"], "网签日": ["2026-01-02"], "房款(万元)": ["100"]}).to_csv(
+        path, index=False
+    )
     with pytest.raises(MissingColumnsError) as info:
         dr.ingest_deals([path], store=tmp_path)
     assert "合同编号" in str(info.value) and "单号" in str(info.value)
-    res = dr.ingest_deals([path], store=tmp_path, aliases={"deal_id": ["单号"], "sign_date": "网签日",
-                                                            "total_price": ["房款"]})
+    res = dr.ingest_deals(
+        [path], store=tmp_path, aliases={"deal_id": ["单号"], "sign_date": "网签日", "total_price": ["房款"]}
+    )
     assert res.data["total_price"].tolist() == [1_000_000.0]
     toml = tmp_path / "aliases.toml"
-    toml.write_text('[aliases]\ndeal_id = ["单号"]\nsign_date = "网签日"\ntotal_price = ["房款"]\n', encoding="utf-8")
+    toml.write_text(
+        '[aliases]\ndeal_id = ["单号"]\nsign_date = "网签日"\ntotal_price = ["房款"]\n', encoding="utf-8"
+    )
     res = dr.ingest_deals([path], store=tmp_path / "s2", aliases=toml)
     assert res.data["sign_date"].tolist() == [pd.Timestamp("2026-01-02")]
 
@@ -187,3 +235,47 @@ def test_ingest_command_exit_codes_and_tables(tmp_path, q1, capsys):
     assert "签约日期无法识别" in out and "读取 2 行 = 有效 1 + 拒绝 1" in out
     rejects = pd.read_parquet(tmp_path / "b" / "interim" / "rejects_deals.parquet")
     assert json.loads(rejects["raw"].iloc[0])["签约日期"] == "待定"
+
+
+def test_workbook_with_a_survey_sheet_keeps_deals_and_names_the_skip(tmp_path):
+    path = tmp_path / "mixed.xlsx"
+    with pd.ExcelWriter(path, engine="xlsxwriter") as xw:
+        pd.DataFrame([deal(1), deal(2)]).to_excel(xw, sheet_name="成交", index=False)
+        pd.DataFrame(
+            {
+                "调查编号": ["S1"],
+                "调查日期": ["2026-01-01"],
+                "客户姓名": ["王建国"],
+                "联系电话": ["13900000001"],
+                "证件号码": [_id(1)],
+                "总体满意度": [5],
+            }
+        ).to_excel(xw, sheet_name="回访", index=False)
+    res = dr.ingest_deals([path], store=tmp_path / "s")
+    assert res.summary["rows_clean"] == 2
+    assert [x["sheet"] for x in res.summary["skipped"]] == ["回访"] and "合同编号" in res.summary["skipped"][
+        0
+    ]["reason"]
+    with pytest.raises(MissingColumnsError):
+        dr.ingest_deals([path], store=tmp_path / "s", sheet="回访")
+
+
+def test_csv_streamed_in_chunks_gives_the_same_result(tmp_path, monkeypatch):
+    from dealresearch.ingest import pipeline, readers
+
+    rows = [deal(i, date=f"2026-01-{1 + i % 28:02d}") for i in range(1, 61)] + [deal(5)]  # one duplicate
+    path = deals_csv(tmp_path / "big.csv", rows)
+    whole = dr.ingest_deals([path], store=tmp_path / "a")
+    monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 1024)
+    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 7)
+    chunked = dr.ingest_deals([path], store=tmp_path / "b")
+    pd.testing.assert_frame_equal(chunked.data, whole.data)
+    assert chunked.summary["files"] == whole.summary["files"] and chunked.summary["duplicates_merged"] == 1
+    # a ragged row late in the file: rows already streamed are kept, the rest re-parsed
+    text = path.read_text(encoding="utf-8").splitlines()
+    text.insert(50, text[50] + ",extra")
+    (tmp_path / "ragged.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    ragged = dr.ingest_deals([tmp_path / "ragged.csv"], store=tmp_path / "c")
+    assert ragged.summary["rows_read"] == 62 and ragged.summary["rows_clean"] == 60
+    # row 51 is the inserted copy of deal 50 (now row 52, merged into it); row 63 repeats deal 5
+    assert sorted(ragged.data["source_row"]) == [r for r in range(2, 64) if r not in (52, 63)]

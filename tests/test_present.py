@@ -24,10 +24,11 @@ def test_small_n_threshold():
 def test_recommendation_cards_show_evidence():
     class R:
         category, title, text = "销售策略", "加大<网络>投放", "网络渠道占比上升"
-        evidence = [{"指标": "网络占比", "数值": "29.2%", "n": 780}]
+        evidence = [{"figure": "网络占比(%)", "value": 29.2, "n": 780, "p_value": 0.00061}]
 
     out = P.recommendations([R()])
-    assert "&lt;网络&gt;" in out and "n：780" in out and "依据" in out
+    assert "&lt;网络&gt;" in out and "样本量：780" in out and "依据" in out
+    assert "指标：网络占比(%)" in out and "p 值：0.0006" in out
 
 
 def test_errors_share_one_base():

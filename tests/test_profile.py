@@ -203,12 +203,24 @@ def test_compare_recovers_planted_channel_shift():
 
 # ----------------------------------------------------------------------- derived
 def test_repeat_buyer_needs_an_earlier_deal_of_the_same_customer():
-    d = pd.DataFrame({
-        D.customer_key: ["A", "A", "B", "B", "C", "C", "D", None],
-        D.status: ["签约", "签约", "退房", "签约", "签约", "签约", "签约", "签约"],
-        D.sign_date: pd.to_datetime(["2025-01-01", "2026-01-01", "2025-01-01", "2026-01-01",
-                                     "2026-02-01", "2026-02-01", "2026-03-01", "2026-04-01"]),
-    })
+    d = pd.DataFrame(
+        {
+            D.customer_key: ["A", "A", "B", "B", "C", "C", "D", None],
+            D.status: ["签约", "签约", "退房", "签约", "签约", "签约", "签约", "签约"],
+            D.sign_date: pd.to_datetime(
+                [
+                    "2025-01-01",
+                    "2026-01-01",
+                    "2025-01-01",
+                    "2026-01-01",
+                    "2026-02-01",
+                    "2026-02-01",
+                    "2026-03-01",
+                    "2026-04-01",
+                ]
+            ),
+        }
+    )
     # B's earlier deal was cancelled later: B had still bought before; same-day C is no repeat
     assert is_repeat_buyer(d).tolist() == [False, True, False, True, False, False, False, False]
 
@@ -276,3 +288,57 @@ def test_sample_store_channel_shift_recovered(sample_store, sample_truth):
     tr = pf.trend(deals, D.awareness_channel)
     by_q = tr.table[tr.table["category"] == "网络"].set_index("period")["share"]
     assert by_q.to_dict() == pytest.approx(shares, abs=0.005)
+
+
+def test_scope_until_and_profile_plots():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from dealresearch.plots import profile as pplots
+
+    d = _deals(300)
+    upto = pf.scope(d, until="2026Q2")
+    assert len(upto) == (d[D.sign_date] <= "2026-06-30").sum() and "截至2026-06-30" in upto.attrs["scope"]
+    with pytest.raises(ParameterError):
+        pf.scope(d, until="not a date")
+    res = pf.profile(d, D.unit_type)
+    ax = pplots.shares(res, field=D.unit_type)
+    assert sorted(b.get_width() for b in ax.patches) == pytest.approx(sorted(res.shares(D.unit_type) * 100))
+    grouped = pf.profile(d, D.unit_type, by=D.project)
+    ax = pplots.shares(grouped, field=D.unit_type)
+    assert len(ax.patches) == 4
+    cmp = pf.compare(d, "2026Q3", D.unit_type)
+    ax = pplots.shift(cmp, field=D.unit_type)
+    assert sorted(b.get_width() for b in ax.patches) == pytest.approx(sorted(cmp.table["diff"] * 100))
+    matplotlib.pyplot.close("all")
+
+
+def test_trend_shares_per_quarter():
+    d = pd.DataFrame(
+        {
+            D.sign_date: pd.to_datetime(
+                ["2026-01-05", "2026-02-05", "2026-04-05", "2026-05-05", "2026-06-05"]
+            ),
+            D.unit_type: ["二房", "三房", "三房", "三房", "二房"],
+        }
+    )
+    tr = pf.trend(d, D.unit_type)
+    w = tr.wide(D.unit_type).set_index("户型")
+    assert w.loc["三房", "2026Q1"] == pytest.approx(0.5) and w.loc["三房", "2026Q2"] == pytest.approx(2 / 3)
+    assert list(tr.table["period"].unique()) == ["2026Q1", "2026Q2"]
+
+
+def test_display_tables_in_chinese():
+    rng = np.random.default_rng(9)
+    n = 400
+    d = pd.DataFrame(
+        {
+            D.project: rng.choice(["甲", "乙"], n),
+            D.unit_type: rng.choice(["二房", "三房"], n),
+            D.sign_date: pd.Timestamp("2026-04-01") + pd.to_timedelta(rng.integers(0, 183, n), unit="D"),
+        }
+    )
+    t = pf.profile(d, D.unit_type, by=D.project).tests_table()
+    assert list(t["字段"]) == ["户型"] and t["结论"].iloc[0] in ("差异显著（α = 0.05）", "差异不显著")
+    c = pf.compare(d, "2026Q3", D.unit_type).display()
+    assert "2026年第2季度占比" in c and c["变化(百分点)"].abs().max() < 100

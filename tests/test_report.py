@@ -21,7 +21,15 @@ from hypothesis import strategies as st
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from dealresearch.errors import ParameterError, ReportError
-from dealresearch.report import atomic, build_index, latest_period, manifest, params, report_command, run_reports
+from dealresearch.report import (
+    atomic,
+    build_index,
+    latest_period,
+    manifest,
+    params,
+    report_command,
+    run_reports,
+)
 from dealresearch.report.catalog import find_templates, read_template
 from dealresearch.report.errors import START_SECTION, locate_failure
 from dealresearch.report.html import add_toc, reader_notebook
@@ -97,6 +105,32 @@ def test_run_reports_rejects_bad_period_and_unknown_names_before_running(tmp_pat
     assert not (tmp_path / "reports").exists()
 
 
+def test_plan_scopes_and_project_selection(tmp_path):
+    from dealresearch.report.run import _plan
+
+    found = find_templates(FIXTURES)
+    every = [(j.template.name, j.project) for j in _plan(found, ["A", "B"], {})]
+    assert every == [
+        ("fx_summary", None),
+        ("fx_project", None),
+        ("fx_project", "A"),
+        ("fx_project", "B"),
+        ("fx_broken", None),
+    ]
+    only_b = [(j.template.name, j.project) for j in _plan(found, ["B"], {}, group=False)]
+    assert only_b == [("fx_project", "B")]
+    data = _store(tmp_path, ["A"], ["2026-08-01"])
+    with pytest.raises(ParameterError, match="集团级报告"):
+        run_reports(
+            "2026Q3",
+            projects=["A"],
+            only=["fx_summary"],
+            data_dir=data,
+            notebooks_dir=FIXTURES,
+            out_dir=tmp_path / "r",
+        )
+
+
 def test_select_templates_by_name_or_title():
     found = find_templates(FIXTURES)
     assert [t.name for t in params.select_templates(found, ["测试故障报告", "fx_summary.ipynb"])] == [
@@ -138,14 +172,21 @@ def test_add_toc_ids_nesting_and_placement():
         'href="#a">¶</a></h3><h2 id="sec-1">渠道 &amp; 来源</h2><h4>不入目录</h4><h2>摘要</h2></main>'
     )
     out, entries = add_toc(body)
-    assert [(lv, text) for lv, _, text in entries] == [(2, "摘要"), (3, "细分"), (2, "渠道 & 来源"), (2, "摘要")]
+    assert [(lv, text) for lv, _, text in entries] == [
+        (2, "摘要"),
+        (3, "细分"),
+        (2, "渠道 & 来源"),
+        (2, "摘要"),
+    ]
     ids = [hid for _, hid, _ in entries]
     assert len(set(ids)) == 4 and ids[1] == "a" and ids[2] == "sec-1"
     for hid in ids:
         assert out.count(f'id="{hid}"') == 1
     assert out.index('<nav class="dr-toc"') > out.index("<h1>") and out.index("<nav") < out.index("<h2")
     nav = out[out.index("<nav") : out.index("</nav>")]
-    assert re.sub(r"<a [^>]*>.*?</a>", "A", nav).endswith("<ol><li>A<ol><li>A</li></ol></li><li>A</li><li>A</li></ol>")
+    assert re.sub(r"<a [^>]*>.*?</a>", "A", nav).endswith(
+        "<ol><li>A<ol><li>A</li></ol></li><li>A</li><li>A</li></ol>"
+    )
 
 
 def test_reader_notebook_drops_stderr_errors_and_reprs_but_keeps_results():
@@ -158,7 +199,9 @@ def test_reader_notebook_drops_stderr_errors_and_reprs_but_keeps_results():
         new_output("error", ename="ValueError", evalue="bad", traceback=["tb"]),
     ]
     out = reader_notebook(new_notebook(cells=[cell]))
-    kinds = [(o.output_type, o.get("name") or o.get("data", {}).get("text/plain")) for o in out.cells[0].outputs]
+    kinds = [
+        (o.output_type, o.get("name") or o.get("data", {}).get("text/plain")) for o in out.cells[0].outputs
+    ]
     assert kinds == [("stream", "stdout"), ("execute_result", "42")]
     assert len(cell.outputs) == 5  # the run log keeps everything
 
@@ -168,7 +211,10 @@ def _failed_nb(*cells):
 
 
 def _err(cell, *before, evalue="\x1b[31m金额列为空\x1b[0m"):
-    cell.outputs = [*before, new_output("error", ename="DataError", evalue=evalue, traceback=["Traceback..."])]
+    cell.outputs = [
+        *before,
+        new_output("error", ename="DataError", evalue=evalue, traceback=["Traceback..."]),
+    ]
     return cell
 
 
@@ -184,9 +230,9 @@ def test_locate_failure_uses_nearest_preceding_heading():
     own = _err(new_code_cell("boom"), new_output("display_data", data={"text/html": "<h3>成交结构</h3>"}))
     assert locate_failure(_failed_nb(new_markdown_cell("## 摘要"), own)).section == "成交结构"
     # markdown heading
-    assert locate_failure(_failed_nb(new_markdown_cell("## 销售 **业绩**"), _err(new_code_cell("b")))).section == (
-        "销售 **业绩**"
-    )
+    assert locate_failure(
+        _failed_nb(new_markdown_cell("## 销售 **业绩**"), _err(new_code_cell("b")))
+    ).section == ("销售 **业绩**")
     assert locate_failure(_failed_nb(_err(new_code_cell("b")))).section == START_SECTION
     assert locate_failure(_failed_nb(new_code_cell("fine"))) is None
 
@@ -195,13 +241,19 @@ def test_locate_failure_uses_nearest_preceding_heading():
 
 
 def test_index_lists_exactly_the_files_present(tmp_path):
-    for period, names in {"2026Q3": ["a.html", "b_滨江.html"], "2026Q2": ["a.html"], "2026-07": ["m.html"]}.items():
+    for period, names in {
+        "2026Q3": ["a.html", "b_滨江.html"],
+        "2026Q2": ["a.html"],
+        "2026-07": ["m.html"],
+    }.items():
         for n in names:
             atomic.write_text(tmp_path / period / n, f"<html><head><title>{n} · x</title></head></html>")
     (tmp_path / "notaperiod").mkdir()
     (tmp_path / "notaperiod" / "z.html").write_text("<title>z</title>")
     atomic.write_text(tmp_path / "2026Q3" / "logs" / "a.ipynb", "{}")
-    failed = '<html><head><meta name="dealresearch-status" content="failed"><title>坏 · x</title></head></html>'
+    failed = (
+        '<html><head><meta name="dealresearch-status" content="failed"><title>坏 · x</title></head></html>'
+    )
     atomic.write_text(tmp_path / "2026Q2" / "bad.html", failed)
     (tmp_path / "2026Q3" / "b_滨江.html").unlink()
 
@@ -221,11 +273,33 @@ def test_index_lists_exactly_the_files_present(tmp_path):
 
 def test_manifest_merges_partial_runs(tmp_path):
     manifest.write(tmp_path, {"run_id": "1", "seconds": 1}, [{"html": "a.html", "status": "ok", "name": "a"}])
-    manifest.write(tmp_path, {"run_id": "2", "seconds": 2}, [{"html": "b.html", "status": "failed", "name": "b"}])
-    manifest.write(tmp_path, {"run_id": "3", "seconds": 3}, [{"html": "a.html", "status": "failed", "name": "a"}])
+    manifest.write(
+        tmp_path, {"run_id": "2", "seconds": 2}, [{"html": "b.html", "status": "failed", "name": "b"}]
+    )
+    manifest.write(
+        tmp_path, {"run_id": "3", "seconds": 3}, [{"html": "a.html", "status": "failed", "name": "a"}]
+    )
     doc = manifest.read(tmp_path)
     assert {r["html"]: r["status"] for r in doc["reports"]} == {"a.html": "failed", "b.html": "failed"}
     assert [r["run_id"] for r in doc["runs"]] == ["1", "2", "3"] and doc["run_id"] == "3"
+
+
+def test_expected_seconds_come_from_the_newest_manifest(tmp_path):
+    import os
+
+    from dealresearch.report.run import _expected_seconds
+
+    manifest.write(
+        tmp_path / "2026Q2", {}, [{"html": "a.html", "name": "a", "project": None, "seconds": 9.0}]
+    )
+    manifest.write(
+        tmp_path / "2026Q3", {}, [{"html": "a.html", "name": "a", "project": None, "seconds": 3.0}]
+    )
+    os.utime(tmp_path / "2026Q2" / "manifest.json", (1, 1))  # older
+    manifest.write(
+        tmp_path / "2026Q3", {}, [{"html": "a_P.html", "name": "a", "project": "P", "seconds": 5.0}]
+    )
+    assert _expected_seconds(tmp_path) == {("a", None): 3.0, ("a", "P"): 5.0}
 
 
 def test_latest_period_reads_sign_dates(tmp_path):
@@ -282,9 +356,18 @@ def test_run_publishes_every_report_and_failure_does_not_stop_others(fixture_run
 
 def test_published_html_is_self_contained_without_code(fixture_run):
     page = (fixture_run["summary"].period_dir / "fx_summary.html").read_text(encoding="utf-8")
-    for banned in ("<script", "http://", "https://", "//cdn", "require.js", "mathjax", "plt.subplots", "import "):
+    for banned in (
+        "<script",
+        "http://",
+        "https://",
+        "//cdn",
+        "require.js",
+        "mathjax",
+        "plt.subplots",
+        "import ",
+    ):
         assert banned not in page.lower(), banned
-    assert page.count('src="data:image/png;base64,') == 2
+    assert page.count('src="data:image/png;base64,') == 1
     assert "读者不应看到的警告" not in page and "&lt;Axes" not in page
     nav = page[page.index('<nav class="dr-toc"') : page.index("</nav>")]
     assert re.findall(r">([^<>]+)</a>", nav) == ["摘要", "认知途径", "分项目指标"]
@@ -356,3 +439,27 @@ def test_report_command_exit_code_and_index_path(tmp_path, capsys):
     assert code == 1
     assert out.out.strip().splitlines()[-1] == str(tmp_path / "r" / "index.html")
     assert "2026Q2" in out.out and "客户画像" in out.err
+
+
+def test_dying_kernel_and_failed_export_become_error_pages(tmp_path, monkeypatch):
+    from dealresearch.report import run as run_module
+
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    shutil.copy(FIXTURES / "crash" / "fx_crash.ipynb", nbs)
+    shutil.copy(FIXTURES / "fx_summary.ipynb", nbs)
+
+    def no_export(*args, **kwargs):
+        raise RuntimeError("模板渲染失败")
+
+    monkeypatch.setattr(run_module, "export_html", no_export)
+    s = run_reports("2026Q3", data_dir=tmp_path / "nodata", notebooks_dir=nbs, out_dir=tmp_path / "r", jobs=2)
+    got = {r.name: (r.status, r.failure.section, r.failure.ename) for r in s.reports}
+    assert got == {
+        "fx_crash": ("failed", "成交结构", "DeadKernelError"),  # the cell running when the kernel died
+        "fx_summary": ("failed", run_module.EXPORT_SECTION, "RuntimeError"),
+    }
+    crash = next(r for r in s.reports if r.name == "fx_crash")
+    assert crash.log.is_file()  # the partial run log survives
+    page = crash.html.read_text(encoding="utf-8")
+    assert "执行进程意外退出" in page and "成交结构" in page

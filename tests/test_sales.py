@@ -281,3 +281,24 @@ def test_sample_signings_and_targets(sample_store, sample_truth):
     assert len(targets) == sample_truth["targets_rows"]
     att = sales.attainment(ev, targets, "2026Q4", "项目")
     assert len(att) == 3 and att[sales.A.amount_attainment].between(50, 150).all()
+
+
+def test_sales_charts_draw_the_numbers(ev, targets):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from dealresearch.plots import sales as splots
+
+    ax = splots.attainment_heatmap(sales.attainment_matrix(ev, targets, 2026))
+    assert {"120", "117", "50"} <= {
+        t.get_text() for t in ax.texts
+    }  # P1 Jan 300/250, P2 Feb 350/300, Mar 50/100
+    ranking = perf.rankings(ev, "2026Q1", targets=targets)
+    ax = splots.ranking_bars(ranking)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["r2", "r1", "r3"]  # best at the top
+    ax = splots.pacing_bars(sales.pacing(ev, targets, "2026-02-14"))
+    assert len(ax.patches) == 2
+    ax = splots.monthly_trend(
+        sales.actuals(ev, "month"), targets=sales.monthly_targets(targets, 2026, level="项目", unit="P1")
+    )
+    assert [p.get_height() for p in ax.patches] == [80.0, 300.0, 150.0, 50.0]  # 2025-01, 2026-01..03

@@ -147,7 +147,8 @@ def test_unavailable_finding_says_data_insufficient():
     t[F.reason] = "没有满意度调查数据"
     recs = strategy.evaluate(t, RULES)
     assert len(recs) == 1 and not recs[0].supported
-    assert recs[0].text.startswith("数据不足：没有满意度调查数据") and "ipa_priority" in recs[0].text
+    assert recs[0].text.startswith("数据不足：没有满意度调查数据") and "满意度驱动因素" in recs[0].text
+    assert recs[0].rule == "ipa_priority"
 
 
 def test_max_items_keeps_the_most_important():
@@ -329,3 +330,76 @@ def test_planted_channel_shift_is_recommended_on_the_sample(sample_store, sample
     assert rec.evidence[0]["value"] == pytest.approx(share["2026Q1"] * 100, abs=0.01)
     assert rec.evidence[0]["base"] == pytest.approx(share["2025Q4"] * 100, abs=0.01)
     assert rec.evidence[0]["p_value"] < 0.05
+
+
+def _surveys(d: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """One survey per customer of ``d``: 总体满意度 driven by 交付 (low scores) and 服务态度
+    (high scores); the other drivers are noise."""
+    from dealresearch.schema import DRIVER_ITEMS, S
+
+    rng = np.random.default_rng(seed)
+    n = len(d)
+    items = {c: rng.integers(3, 6, n).astype(float) for c in DRIVER_ITEMS}
+    items["delivery"] = rng.integers(1, 4, n).astype(float)
+    items["service_attitude"] = rng.integers(3, 6, n).astype(float)
+    overall = np.clip(
+        np.round(0.7 * items["delivery"] + 0.4 * items["service_attitude"] + rng.normal(0, 0.3, n)), 1, 5
+    )
+    return pd.DataFrame(
+        {
+            S.customer_key: d[D.customer_key].to_numpy(),
+            S.project: "P1",
+            S.survey_date: pd.Timestamp("2026-09-15"),
+            **items,
+            S.overall: overall,
+            S.recommend: rng.integers(0, 11, n).astype(float),
+        }
+    )
+
+
+def test_ipa_rule_end_to_end_evidence_in_the_ipa_table():
+    from dealresearch import satisfaction as sat
+    from dealresearch.schema import DRIVER_ITEMS, S
+
+    d = _deals(shift=False)
+    sv = _surveys(d)
+    recs = strategy.recommend(d, "2026Q3", names=["ipa"], surveys=sv)
+    ipa = sat.ipa(sv, target=S.overall, drivers=list(DRIVER_ITEMS)).set_index("label")
+    fired = [r for r in recs if r.rule == "ipa_priority"]
+    assert fired and "交付" in fired[0].title  # the planted low-scoring, important driver
+    for r in fired:
+        ev = r.evidence[0]
+        subject = r.title.split("“")[1].split("”")[0]
+        assert ipa.loc[subject, "quadrant"] == "重点改进区"
+        assert ev["value"] == round(ipa.loc[subject, "importance"], 2)
+        assert ev["base"] == round(ipa.loc[subject, "performance"], 2)
+
+
+def test_coverage_without_surveys_is_not_judged():
+    recs = strategy.recommend(_deals(shift=False), "2026Q3", names=["survey_coverage"])
+    assert len(recs) == 1 and not recs[0].supported and "没有满意度调查数据" in recs[0].text
+
+
+def test_referral_potential_end_to_end_evidence_in_the_segments_table():
+    from dealresearch import segments
+
+    d = _deals(shift=False).assign(
+        **{D.income_band: lambda x: np.where(x.index % 2 == 0, "100万以上", "20万以下")}
+    )
+    sv = _surveys(d).assign(recommend=lambda x: np.where(x.index % 3 == 0, 10.0, 5.0))
+    recs = strategy.recommend(d, "2026Q3", names=["referral_potential"], surveys=sv)
+    rec = next(r for r in recs if r.rule == "referral_potential")
+    cust = segments.value_potential(d, sv).customers
+    idle = ((cust["potential_class"] == "高潜力") & (cust["referrals"] == 0)).mean()
+    assert idle == pytest.approx(1 / 6, abs=0.01)  # even rows with a promoter score: every 6th customer
+    assert rec.evidence[0]["value"] == round(idle * 100, 2) and rec.evidence[0]["n"] == len(cust) == 400
+
+
+def test_rep_satisfaction_end_to_end():
+    d = _deals(shift=False)
+    d = d.assign(**{D.sales_rep: np.where(d.index % 2 == 0, "甲", "乙")})
+    sv = _surveys(d).assign(recommend=lambda x: np.where(d[D.sales_rep].to_numpy() == "甲", 10.0, 3.0))
+    recs = strategy.recommend(d, "2026Q3", names=["rep_satisfaction"], surveys=sv)
+    low = [r for r in recs if r.rule == "rep_low_nps"]
+    assert [r.title for r in low] == ["置业顾问“乙”的客户推荐意愿偏低"]
+    assert low[0].evidence[0]["value"] == -100.0 and low[0].evidence[0]["base"] == 0.0

@@ -18,61 +18,86 @@ T = pd.Timestamp
 
 
 def deal(key, date, project="A", amount=1e6, status="签约", phone="138****0000"):
-    return {D.customer_key: key, D.sign_date: T(date), D.project: project, D.total_price: amount,
-            D.status: status, D.phone_masked: phone}
+    return {
+        D.customer_key: key,
+        D.sign_date: T(date),
+        D.project: project,
+        D.total_price: amount,
+        D.status: status,
+        D.phone_masked: phone,
+    }
 
 
 def base_frame(n=1000, seed=0, projects=("A", "B", "C"), join=2020, **extra):
     rng = np.random.default_rng(seed)
-    df = pd.DataFrame({
-        C.customer_key: [f"c{i:06d}" for i in range(n)],
-        C.project: rng.choice(list(projects), n, p=np.linspace(1, 2, len(projects)) / np.linspace(1, 2, len(projects)).sum()),
-        C.total_amount: rng.lognormal(14, 0.6, n),
-        C.first_deal_date: pd.Timestamp(join, 3, 1),
-        C.key_account: False,
-        C.do_not_contact: False,
-        C.phone_masked: "138****0000",
-    })
+    df = pd.DataFrame(
+        {
+            C.customer_key: [f"c{i:06d}" for i in range(n)],
+            C.project: rng.choice(
+                list(projects), n, p=np.linspace(1, 2, len(projects)) / np.linspace(1, 2, len(projects)).sum()
+            ),
+            C.total_amount: rng.lognormal(14, 0.6, n),
+            C.first_deal_date: pd.Timestamp(join, 3, 1),
+            C.key_account: False,
+            C.do_not_contact: False,
+            C.phone_masked: "138****0000",
+        }
+    )
     for k, v in extra.items():
         df[k] = v
     return df
 
 
 def surveys_of(keys, dates, method="电话"):
-    return pd.DataFrame({S.customer_key: list(keys), S.survey_date: pd.to_datetime(list(dates)), S.method: method})
+    return pd.DataFrame(
+        {S.customer_key: list(keys), S.survey_date: pd.to_datetime(list(dates)), S.method: method}
+    )
 
 
 # ------------------------------------------------------------------ customer base
 def test_customer_base_window_cancellations_projects_and_opt_outs():
-    deals = pd.DataFrame([
-        deal("a", "2024-05-01", "P1", 1e6), deal("a", "2025-02-01", "P2", 3e6),   # main project P2
-        deal("b", "2023-01-10"),                                                  # in window (2023–2025)
-        deal("c", "2022-12-31"),                                                  # before the window
-        deal("d", "2025-06-01", status="退房"),                                   # fully cancelled
-        deal("e", "2025-06-01", status="退房"), deal("e", "2025-07-01"),          # one live deal
-        deal("f", "2026-01-05"),                                                  # joins in 2026: next base
-        deal("g", "2021-01-01"), deal("g", "2025-01-01", phone=None),             # returning customer
-    ])
+    deals = pd.DataFrame(
+        [
+            deal("a", "2024-05-01", "P1", 1e6),
+            deal("a", "2025-02-01", "P2", 3e6),  # main project P2
+            deal("b", "2023-01-10"),  # in window (2023–2025)
+            deal("c", "2022-12-31"),  # before the window
+            deal("d", "2025-06-01", status="退房"),  # fully cancelled
+            deal("e", "2025-06-01", status="退房"),
+            deal("e", "2025-07-01"),  # one live deal
+            deal("f", "2026-01-05"),  # joins in 2026: next base
+            deal("g", "2021-01-01"),
+            deal("g", "2025-01-01", phone=None),  # returning customer
+        ]
+    )
     base = customer_base(deals, 2026, opt_outs=["b", "zz"])
     assert base[C.customer_key].tolist() == ["a", "b", "e", "g"]
     row = base.set_index(C.customer_key)
-    assert row.loc["a", C.project] == "P2" and row.loc["a", C.total_amount] == 4e6 and row.loc["a", C.n_deals] == 2
+    assert (
+        row.loc["a", C.project] == "P2"
+        and row.loc["a", C.total_amount] == 4e6
+        and row.loc["a", C.n_deals] == 2
+    )
     assert row.loc["e", C.total_amount] == 1e6  # the cancelled deal does not count
     assert row.loc["g", C.first_deal_date] == T("2021-01-01")  # tenure from the first deal ever
     assert row[C.do_not_contact].tolist() == [False, True, False, False]  # flagged, not dropped
-    master = pd.DataFrame({C.customer_key: ["a", "g"], C.key_account: [True, False], C.do_not_contact: [False, True]})
+    master = pd.DataFrame(
+        {C.customer_key: ["a", "g"], C.key_account: [True, False], C.do_not_contact: [False, True]}
+    )
     rich = customer_base(deals, 2026, customers=master).set_index(C.customer_key)
     assert rich[C.key_account].tolist() == [True, False, False, False]
     assert rich.loc["g", C.do_not_contact]
 
 
 def test_customer_base_from_master_only():
-    master = pd.DataFrame({
-        C.customer_key: ["x", "y", "z", "w"],
-        C.active: [True, False, True, None],
-        C.last_deal_date: pd.to_datetime(["2025-05-01", "2025-05-01", "2021-01-01", "2024-01-01"]),
-        C.first_deal_date: pd.to_datetime(["2019-01-01", "2019-01-01", "2019-01-01", "2024-01-01"]),
-    })
+    master = pd.DataFrame(
+        {
+            C.customer_key: ["x", "y", "z", "w"],
+            C.active: [True, False, True, None],
+            C.last_deal_date: pd.to_datetime(["2025-05-01", "2025-05-01", "2021-01-01", "2024-01-01"]),
+            C.first_deal_date: pd.to_datetime(["2019-01-01", "2019-01-01", "2019-01-01", "2024-01-01"]),
+        }
+    )
     base = customer_base(None, 2026, customers=master, opt_outs=pd.DataFrame({C.customer_key: ["w"]}))
     assert base[C.customer_key].tolist() == ["w", "x"]
     assert base[C.do_not_contact].tolist() == [True, False]
@@ -80,16 +105,26 @@ def test_customer_base_from_master_only():
 
 # ------------------------------------------------------------------------ ledger
 def test_must_rule_follows_the_cycle():
-    cust = pd.DataFrame({
-        C.customer_key: ["s23", "s24", "j23", "j25", "nodate", "opt", "s26"],
-        C.first_deal_date: pd.to_datetime(["2019-01-01", "2019-01-01", "2023-06-01", "2025-06-01", None,
-                                           "2019-01-01", "2019-01-01"]),
-        C.do_not_contact: [False, False, False, False, False, True, False],
-    })
+    cust = pd.DataFrame(
+        {
+            C.customer_key: ["s23", "s24", "j23", "j25", "nodate", "opt", "s26"],
+            C.first_deal_date: pd.to_datetime(
+                ["2019-01-01", "2019-01-01", "2023-06-01", "2025-06-01", None, "2019-01-01", "2019-01-01"]
+            ),
+            C.do_not_contact: [False, False, False, False, False, True, False],
+        }
+    )
     sv = surveys_of(["s23", "s24", "s26"], ["2023-12-31", "2024-01-01", "2026-03-01"])
     lg = ledger(cust, sv, 2026).set_index(C.customer_key)
-    assert lg["must"].to_dict() == {"s23": True, "s24": False, "j23": True, "j25": False, "nodate": True,
-                                    "opt": False, "s26": False}
+    assert lg["must"].to_dict() == {
+        "s23": True,
+        "s24": False,
+        "j23": True,
+        "j25": False,
+        "nodate": True,
+        "opt": False,
+        "s26": False,
+    }
     assert lg.loc["s26", "surveyed_in_year"]
 
 
@@ -100,10 +135,14 @@ def test_coverage_counts_and_overdue_match_next_years_must_list():
     cust.loc[50:, C.project] = "B"
     # 40 surveyed in 2025 (30 in A by phone, 10 in B by visit), 60 surveyed in 2024, rest never
     keys = cust[C.customer_key]
-    sv = pd.concat([
-        surveys_of(keys[10:40], ["2025-04-01"] * 30), surveys_of(keys[50:60], ["2025-05-01"] * 10, "走访"),
-        surveys_of(keys[60:120], ["2024-06-01"] * 60), surveys_of(keys[60:70], ["2021-06-01"] * 10),
-    ])
+    sv = pd.concat(
+        [
+            surveys_of(keys[10:40], ["2025-04-01"] * 30),
+            surveys_of(keys[50:60], ["2025-05-01"] * 10, "走访"),
+            surveys_of(keys[60:120], ["2024-06-01"] * 60),
+            surveys_of(keys[60:70], ["2021-06-01"] * 10),
+        ]
+    )
     cov = sp.coverage(cust, sv, 2025)
     assert (cov.n_base, cov.n_opt_out, cov.n_surveyed) == (200, 10, 40)
     assert cov.share == pytest.approx(0.2)
@@ -129,7 +168,9 @@ def test_plan_share_margin_strata_and_reproducibility():
     # proportional over project × value class: each stratum within one of its quota
     full = sp.plan(cust, None, 2026, expected_completion=1.0, seed=3)
     assert len(full) == 1200
-    vc = pd.Series(np.array(VALUE_LABELS)[value_classes(cust[C.total_amount], (0.1, 0.4))], index=cust[C.customer_key])
+    vc = pd.Series(
+        np.array(VALUE_LABELS)[value_classes(cust[C.total_amount], (0.1, 0.4))], index=cust[C.customer_key]
+    )
     got = full.groupby([C.project, "value_class"]).size()
     size = pd.DataFrame({"p": cust.set_index(C.customer_key)[C.project], "v": vc}).groupby(["p", "v"]).size()
     quota = size * 1200 / 3000
@@ -144,8 +185,12 @@ def test_plan_share_margin_strata_and_reproducibility():
 def test_plan_months_levelled_must_first_and_gap_respected():
     cust = base_frame(1200, join=2020)
     keys = cust[C.customer_key]
-    sv = pd.concat([surveys_of(keys[:600], ["2024-05-01"] * 600),          # not due
-                    surveys_of(keys[600:700], ["2025-10-15"] * 100)])      # recent: earliest May 2026
+    sv = pd.concat(
+        [
+            surveys_of(keys[:600], ["2025-05-01"] * 600),  # not due
+            surveys_of(keys[600:700], ["2025-10-15"] * 100),
+        ]
+    )  # recent: earliest May 2026
     pl = sp.plan(cust, sv, 2026)
     assert (pl["reason"] == "必访").sum() == 500  # keys 700.. never surveyed, joined 2020
     per_month = pl.groupby(["method", "month"]).size().unstack(fill_value=0)
@@ -154,7 +199,10 @@ def test_plan_months_levelled_must_first_and_gap_respected():
     assert len(recent) and (recent["month"] >= 5).all()
     phone = pl[pl["method"] == "电话"]
     assert phone.loc[phone["reason"] == "必访", "month"].max() > 6  # musts fill the even level from January
-    assert phone.loc[phone["reason"] == "必访", "month"].mean() < phone.loc[phone["reason"] == "抽样", "month"].mean()
+    assert (
+        phone.loc[phone["reason"] == "必访", "month"].mean()
+        < phone.loc[phone["reason"] == "抽样", "month"].mean()
+    )
     early = sp.plan(cust, sv, 2026, must_by_month=6)
     assert early.loc[early["reason"] == "必访", "month"].max() == 6
     assert early.groupby("month").size().loc[7:].sum() < 100  # uneven by request
@@ -208,7 +256,9 @@ def test_validate_plan_catches_each_broken_rule():
     cust = base_frame(500, join=2020)
     cust.loc[0, C.do_not_contact] = True
     keys = cust[C.customer_key]
-    sv = pd.concat([surveys_of(keys[:400], ["2025-02-01"] * 400), surveys_of(keys[400:410], ["2025-11-20"] * 10)])
+    sv = pd.concat(
+        [surveys_of(keys[:400], ["2025-02-01"] * 400), surveys_of(keys[400:410], ["2025-11-20"] * 10)]
+    )
     sv = sv[sv[S.customer_key] != keys[400]]
     pl = sp.plan(cust, sv, 2026, capacity={"电话": 30, "走访": 5})
     assert sp.validate_plan(pl, cust, sv, 2026, capacity={"电话": 30, "走访": 5}) == []
@@ -217,15 +267,26 @@ def test_validate_plan_catches_each_broken_rule():
     assert any("3 个必访客户" in m for m in msgs)
     bad = pd.concat([pl, pl.iloc[[0]]]).reset_index(drop=True)
     assert any("重复" in m for m in sp.validate_plan(bad, cust, sv, 2026))
-    opt = pd.concat([pl, pd.DataFrame({C.customer_key: [keys[0]], "method": ["电话"], "month": [3], "reason": ["抽样"]})])
+    opt = pd.concat(
+        [pl, pd.DataFrame({C.customer_key: [keys[0]], "method": ["电话"], "month": [3], "reason": ["抽样"]})]
+    )
     assert any("拒绝调查" in m for m in sp.validate_plan(opt, cust, sv, 2026))
     recent = pl[pl[C.customer_key].isin(keys[401:410])]
     if recent.empty:  # none sampled: add one in March
-        early = pd.concat([pl, pd.DataFrame({C.customer_key: [keys[401]], "method": ["电话"], "month": [3], "reason": ["抽样"]})])
+        early = pd.concat(
+            [
+                pl,
+                pd.DataFrame(
+                    {C.customer_key: [keys[401]], "method": ["电话"], "month": [3], "reason": ["抽样"]}
+                ),
+            ]
+        )
     else:
         early = pl.assign(month=np.where(pl[C.customer_key].isin(keys[401:410]), 3, pl["month"]))
     assert any("不足 6 个月" in m for m in sp.validate_plan(early, cust, sv, 2026))
-    assert any("超过容量" in m for m in sp.validate_plan(pl.assign(month=1), cust, sv, 2026, capacity={"电话": 30}))
+    assert any(
+        "超过容量" in m for m in sp.validate_plan(pl.assign(month=1), cust, sv, 2026, capacity={"电话": 30})
+    )
     small = pl[pl["reason"] == "必访"]
     assert any("低于 40%" in m for m in sp.validate_plan(small, cust, sv, 2026))
     assert any("余量" in m for m in sp.validate_plan(pl.iloc[:201], cust, sv, 2026))
@@ -238,8 +299,14 @@ def test_required_count_margin():
     assert required_count(1000, 0, 0.4, 0.85, 0.5) == 471  # ceil(400 / 0.85)
     n = required_count(1000, 0, 0.4, 0.85, 0.95)
     p = 0.85
-    assert n * p - 1.6449 * np.sqrt(n * p * (1 - p)) >= 400 > (n - 1) * p - 1.6449 * np.sqrt((n - 1) * p * (1 - p))
-    assert required_count(1000, 150, 0.4, 1.0, 0.95) == 250 and required_count(1000, 500, 0.4, 0.85, 0.95) == 0
+    assert (
+        n * p - 1.6449 * np.sqrt(n * p * (1 - p))
+        >= 400
+        > (n - 1) * p - 1.6449 * np.sqrt((n - 1) * p * (1 - p))
+    )
+    assert (
+        required_count(1000, 150, 0.4, 1.0, 0.95) == 250 and required_count(1000, 500, 0.4, 0.85, 0.95) == 0
+    )
 
 
 def test_allocate_and_waterfill():
@@ -259,36 +326,162 @@ def histories(draw):
     n = draw(st.integers(0, 250))
     seed = draw(st.integers(0, 10_000))
     rng = np.random.default_rng(seed)
-    cust = pd.DataFrame({
-        C.customer_key: [f"k{i}" for i in range(n)],
-        C.project: rng.choice(["A", "B", "C", "D"][: draw(st.integers(1, 4))], n),
-        C.total_amount: np.where(rng.random(n) < 0.1, np.nan, rng.lognormal(13, 1, n)),
-        C.first_deal_date: pd.to_datetime("2015-01-01") + pd.to_timedelta(rng.integers(0, 4380, n), "D"),
-        C.key_account: rng.random(n) < draw(st.floats(0, 0.3)),
-        C.do_not_contact: rng.random(n) < draw(st.floats(0, 0.3)),
-        C.phone_masked: np.where(rng.random(n) < 0.8, "138****0000", None),
-    })
+    cust = pd.DataFrame(
+        {
+            C.customer_key: [f"k{i}" for i in range(n)],
+            C.project: rng.choice(["A", "B", "C", "D"][: draw(st.integers(1, 4))], n),
+            C.total_amount: np.where(rng.random(n) < 0.1, np.nan, rng.lognormal(13, 1, n)),
+            C.first_deal_date: pd.to_datetime("2015-01-01") + pd.to_timedelta(rng.integers(0, 4380, n), "D"),
+            C.key_account: rng.random(n) < draw(st.floats(0, 0.3)),
+            C.do_not_contact: rng.random(n) < draw(st.floats(0, 0.3)),
+            C.phone_masked: np.where(rng.random(n) < 0.8, "138****0000", None),
+        }
+    )
     cust.loc[rng.random(n) < 0.1, C.first_deal_date] = pd.NaT
     m = int(rng.integers(0, 3 * n + 1))
-    sv = surveys_of(rng.choice(cust[C.customer_key], m) if n else [],
-                    pd.to_datetime("2016-01-01") + pd.to_timedelta(rng.integers(0, 4100, m), "D"))
+    sv = surveys_of(
+        rng.choice(cust[C.customer_key], m) if n else [],
+        pd.to_datetime("2016-01-01") + pd.to_timedelta(rng.integers(0, 4100, m), "D"),
+    )
     params = dict(
-        min_share=draw(st.floats(0.05, 0.9)), cycle_years=draw(st.integers(1, 4)), seed=draw(st.integers(0, 99)),
-        min_gap_months=draw(st.integers(0, 12)), expected_completion=draw(st.floats(0.6, 1.0)),
-        capacity=draw(st.one_of(st.none(), st.integers(0, 30), st.fixed_dictionaries(
-            {"走访": st.integers(0, 10), "电话": st.lists(st.integers(0, 40), min_size=12, max_size=12)}))),
+        min_share=draw(st.floats(0.05, 0.9)),
+        cycle_years=draw(st.integers(1, 4)),
+        seed=draw(st.integers(0, 99)),
+        min_gap_months=draw(st.integers(0, 12)),
+        expected_completion=draw(st.floats(0.6, 1.0)),
+        capacity=draw(
+            st.one_of(
+                st.none(),
+                st.integers(0, 30),
+                st.fixed_dictionaries(
+                    {
+                        "走访": st.integers(0, 10),
+                        "电话": st.lists(st.integers(0, 40), min_size=12, max_size=12),
+                    }
+                ),
+            )
+        ),
+        assurance=draw(st.floats(0.5, 0.99)),
+        method_rules=draw(
+            st.one_of(
+                st.none(),
+                st.fixed_dictionaries(
+                    {
+                        "by_value": st.fixed_dictionaries(
+                            {v: st.sampled_from(["走访", "电话", "书面问卷"]) for v in VALUE_LABELS}
+                        ),
+                        "key_account": st.sampled_from([None, "走访", "电话"]),
+                        "no_phone": st.sampled_from([None, "书面问卷"]),
+                        "value_shares": st.sampled_from([(0.1, 0.4), (0.0, 0.0), (0.3, 0.7)]),
+                    }
+                ),
+            )
+        ),
     )
     return cust, sv, params
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(histories())
-def test_every_plan_passes_validation(h):
+@given(histories(), st.integers(1, 12), st.booleans())
+def test_every_plan_passes_validation(h, must_by_month, prefer_due):
     cust, sv, params = h
     try:
-        pl = sp.plan(cust, sv, 2027, **params)
+        pl = sp.plan(cust, sv, 2027, must_by_month=must_by_month, prefer_due=prefer_due, **params)
     except (CapacityError, DataError):
         return  # infeasible inputs fail loudly, never with a non-compliant plan
     params.pop("seed")
+    params.pop("prefer_due", None)
+    params.pop("must_by_month", None)
     assert sp.validate_plan(pl, cust, sv, 2027, **params) == []
     assert pl[C.customer_key].is_unique and pl["month"].between(1, 12).all()
+
+
+# ------------------------------------------------------- sample store, workbook, plots
+def test_command_writes_workbook_with_contacts_from_raw(sample_store, tmp_path, capsys):
+    from python_calamine import CalamineWorkbook
+
+    from dealresearch.ingest.store import load
+    from dealresearch.worklists_plan import survey_plan_command
+
+    path = survey_plan_command(2027, store=sample_store, out=tmp_path, include_contacts=True)
+    assert path.parent == tmp_path and path.suffix == ".xlsx"
+    printed = capsys.readouterr().out
+    assert "规则检查：通过" in printed and "必访" in printed
+    wb = CalamineWorkbook.from_path(str(path))
+    names = wb.sheet_names
+    assert names[0] == "汇总" and all("-" in n and n.endswith("月") for n in names[1:])
+    summary = wb.get_sheet_by_name("汇总").to_python()
+    assert any("批准（管理层）" in str(r[0]) for r in summary)
+    rows = []
+    for n in names[1:]:
+        data = wb.get_sheet_by_name(n).to_python()
+        header = data[1]
+        rows += [dict(zip(header, r, strict=False)) for r in data[2:]]
+    deals = load("deals", sample_store)
+    base = sp.customer_base(deals, 2027, customers=load("customers", sample_store))
+    expected = sp.plan(base, load("surveys", sample_store), 2027)
+    assert len(rows) == len(expected) and {r["客户编码(假名)"] for r in rows} == set(expected[C.customer_key])
+    # contacts were matched by recomputing the pseudonym: the full phone masks to the stored mask
+    stored = base.set_index(C.customer_key)[C.phone_masked]
+    phones = [(r["客户编码(假名)"], str(r["联系电话"])) for r in rows if r.get("联系电话")]
+    assert len(phones) >= 0.95 * len(rows)
+    assert all(stored[k] == p[:3] + "****" + p[-4:] for k, p in phones)
+    plain = survey_plan_command(2027, store=sample_store, out=tmp_path / "x.xlsx")
+    first = CalamineWorkbook.from_path(str(plain))
+    assert "联系电话" not in first.get_sheet_by_name(first.sheet_names[1]).to_python()[1]
+
+
+def test_review_on_sample_and_plots(sample_store):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from dealresearch.ingest.store import load, read_table
+    from dealresearch.plots import survey_plan as spplots
+
+    r = sp.review(
+        load("deals", sample_store),
+        read_table("surveys", sample_store),
+        "2026Q4",
+        customers=read_table("customers", sample_store),
+    )
+    assert (r.year, r.plan_year) == (2026, 2027) and r.problems == []
+    assert f"{r.coverage.n_surveyed:,}" in r.headline() and "计划规则检查通过" in r.headline()
+    q3 = sp.review(load("deals", sample_store), read_table("surveys", sample_store), "2026Q3")
+    assert q3.coverage.asof == pd.Timestamp("2026-09-30") and q3.coverage.n_surveyed < r.coverage.n_surveyed
+    ax = spplots.monthly_workload(r.plan)
+    assert len(ax.patches) == 12 * r.plan["method"].nunique()
+    assert sum(p.get_height() for p in ax.patches) == len(r.plan)
+    ax2 = spplots.coverage_by_project(r.coverage.by_project)
+    assert len(ax2.patches) == len(r.coverage.by_project)
+
+
+def test_b2b_master_only_base_plan_and_duplicate_keys():
+    master = base_frame(300, join=2020).drop(columns=[C.first_deal_date, C.phone_masked])
+    master[C.active] = True
+    master.loc[:9, C.active] = False
+    master[C.total_amount] = 0.0  # no amounts on file: nobody is 高价值 by a tie
+    base = customer_base(None, 2027, customers=master)
+    assert len(base) == 290
+    sv = surveys_of(base[C.customer_key][:200], ["2026-02-01"] * 200)
+    pl = sp.plan(base, sv, 2027)
+    # unknown first deal and never surveyed: cannot prove they are inside the cycle → 必访
+    assert (pl["reason"] == "必访").sum() == 90 and (pl["method"] == "电话").all()
+    assert sp.validate_plan(pl, base, sv, 2027) == []
+    with pytest.raises(DataError, match="重复"):
+        sp.plan(pd.concat([base, base.iloc[[5]]]), sv, 2027)
+    assert sp.plan_year("2026Q3") == 2027 and sp.plan_year("2026") == 2027
+
+
+def test_prefer_due_draws_next_years_must_first():
+    cust = base_frame(1000, join=2020)
+    keys = cust[C.customer_key]
+    sv = pd.concat(
+        [surveys_of(keys[:300], ["2024-03-01"] * 300), surveys_of(keys[300:], ["2025-03-01"] * 700)]
+    )
+    due = set(keys[:300])
+    first = sp.plan(cust, sv, 2026)
+    plain = sp.plan(cust, sv, 2026, prefer_due=False)
+    assert (first["reason"] == "抽样").all() and len(first) == len(plain)
+    assert first[C.customer_key].isin(due).sum() >= 290  # strata quotas may cap a few
+    assert 100 < plain[C.customer_key].isin(due).sum() < 190  # ≈ 47 % of 300 at random
+    assert sp.validate_plan(plain, cust, sv, 2026) == []

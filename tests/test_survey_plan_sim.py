@@ -6,9 +6,9 @@ base (:func:`customer_base`) and executed: every planned survey is attempted in 
 and succeeds with probability 0.85. Uncompleted surveys are carried over: a 必访 customer
 to the following month (field teams are told 必访 cannot be dropped; the planner puts them in
 the earliest months so there is time to retry), a sampled customer to the following year,
-where the ledger makes them 必访 once their cycle runs out. The planner plans with the
-margin ``expected_completion=0.85`` (at 95 % assurance), so 85 % completion of the plan
-still reaches 40 % of the base.
+where the planner draws them first (``prefer_due``) and the ledger makes them 必访 once
+their cycle runs out. The planner plans with the margin ``expected_completion=0.85`` (at
+95 % assurance), so 85 % completion of the plan still reaches 40 % of the base.
 
 Asserted every year: ≥ 40 % of the base surveyed; every reachable customer of the base
 with a full cycle of tenure surveyed within the last three years; validate_plan clean.
@@ -39,9 +39,18 @@ def _deals(rng) -> tuple[pd.DataFrame, np.ndarray]:
         n += k
         day = pd.Timestamp(year, 1, 1) + pd.to_timedelta(rng.integers(0, 365, k), "D")
         status = np.where(rng.random(k) < 0.03, "退房", "签约")
-        rows.append(pd.DataFrame({D.customer_key: keys, D.sign_date: day, D.status: status,
-                                  D.project: rng.choice(["滨江", "湖畔", "云栖", "城北"], k, p=[0.4, 0.3, 0.2, 0.1]),
-                                  D.total_price: rng.lognormal(14.5, 0.5, k), D.phone_masked: "138****0000"}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    D.customer_key: keys,
+                    D.sign_date: day,
+                    D.status: status,
+                    D.project: rng.choice(["滨江", "湖畔", "云栖", "城北"], k, p=[0.4, 0.3, 0.2, 0.1]),
+                    D.total_price: rng.lognormal(14.5, 0.5, k),
+                    D.phone_masked: "138****0000",
+                }
+            )
+        )
         again = rng.random(k) < 0.15
         later = day[again] + pd.to_timedelta(rng.integers(200, 1000, again.sum()), "D")
         rows.append(rows[-1][again].assign(**{D.sign_date: later, D.status: "签约"}))
@@ -73,12 +82,19 @@ def _execute(rng, plan: pd.DataFrame, year: int, unreachable: set) -> tuple[pd.D
     done = ~blocked & np.where(must, month <= 12, tries == 1)
     first_try = float(((tries == 1) & ~blocked).mean()) if n else 1.0
     day = rng.integers(1, 29, n)
-    dates = pd.to_datetime(pd.DataFrame({"year": np.full(n, year), "month": np.minimum(month, 12), "day": day}))
-    return pd.DataFrame({S.customer_key: plan[C.customer_key].to_numpy()[done], S.survey_date: dates[done].to_numpy(),
-                         S.method: plan["method"].to_numpy()[done]}), first_try
+    dates = pd.to_datetime(
+        pd.DataFrame({"year": np.full(n, year), "month": np.minimum(month, 12), "day": day})
+    )
+    return pd.DataFrame(
+        {
+            S.customer_key: plan[C.customer_key].to_numpy()[done],
+            S.survey_date: dates[done].to_numpy(),
+            S.method: plan["method"].to_numpy()[done],
+        }
+    ), first_try
 
 
-def _simulate(expected_completion: float) -> pd.DataFrame:
+def _simulate(expected_completion: float, capacity: dict | None = None) -> pd.DataFrame:
     rng = np.random.default_rng(20261126)
     deals, keys = _deals(rng)
     opt_outs = set(keys[rng.random(len(keys)) < 0.03])
@@ -87,9 +103,12 @@ def _simulate(expected_completion: float) -> pd.DataFrame:
     first_year = deals.groupby(D.customer_key)[D.sign_date].min().dt.year
     results = []
     for year in YEARS:
-        base = customer_base(deals[deals[D.sign_date] < pd.Timestamp(year, 1, 1)], year, opt_outs=list(opt_outs))
-        plan = sp.plan(base, surveys, year, seed=year, expected_completion=expected_completion)
-        problems = sp.validate_plan(plan, base, surveys, year, expected_completion=expected_completion)
+        base = customer_base(
+            deals[deals[D.sign_date] < pd.Timestamp(year, 1, 1)], year, opt_outs=list(opt_outs)
+        )
+        kw = {"expected_completion": expected_completion, "capacity": capacity}
+        plan = sp.plan(base, surveys, year, seed=year, **kw)
+        problems = sp.validate_plan(plan, base, surveys, year, **kw)
         done, first_try = _execute(rng, plan, year, unreachable)
         surveys = pd.concat([surveys, done], ignore_index=True)
         in_base = base[C.customer_key]
@@ -100,14 +119,23 @@ def _simulate(expected_completion: float) -> pd.DataFrame:
         covered = in_base.isin(last3)
         must_rows = (plan["reason"] == sp.MUST_SURVEY) & ~plan[C.customer_key].isin(unreachable)
         p_miss = (1 - COMPLETION) ** (13 - plan.loc[must_rows, "month"])  # fails every month to December
-        results.append({
-            "expected_must_misses": float(p_miss.sum()), "latest_must_month": int(plan.loc[must_rows, "month"].max()),
-            "year": year, "base": len(base), "planned": len(plan), "must": int((plan["reason"] == "必访").sum()),
-            "first_try_completion": first_try, "share": surveyed_year.mean(),
-            "window_checked": int((reachable & full_cycle).sum()),
-            "window_missed": int((reachable & full_cycle & ~covered).sum()),
-            "new": int((first_year.reindex(in_base).to_numpy() == year - 1).sum()), "problems": problems,
-        })
+        results.append(
+            {
+                "expected_must_misses": float(p_miss.sum()),
+                "latest_must_month": int(plan.loc[must_rows, "month"].max()),
+                "year": year,
+                "base": len(base),
+                "planned": len(plan),
+                "must": int((plan["reason"] == "必访").sum()),
+                "first_try_completion": first_try,
+                "share": surveyed_year.mean(),
+                "window_checked": int((reachable & full_cycle).sum()),
+                "window_missed": int((reachable & full_cycle & ~covered).sum()),
+                "new": int((first_year.reindex(in_base).to_numpy() == year - 1).sum()),
+                "max_visits_month": int(plan[plan["method"] == "走访"].groupby("month").size().max()),
+                "problems": problems,
+            }
+        )
     return pd.DataFrame(results)
 
 
@@ -134,3 +162,12 @@ def test_without_the_margin_the_share_falls_short():
     """Control: planning exactly 40 % (no completion margin) misses 40 % in some year."""
     control = _simulate(1.0)
     assert control["share"].min() < 0.40
+
+
+def test_six_years_with_scarce_visit_capacity():
+    """6 visits a month (unconstrained: 9): 必访 visits still fit, sampled visits overflow to 电话, the rules hold."""
+    capped = _simulate(COMPLETION, capacity={"走访": 6})
+    print("\n" + capped.drop(columns="problems").to_string())
+    assert capped["problems"].map(len).eq(0).all()
+    assert (capped["max_visits_month"] == 6).all()
+    assert (capped["share"] >= 0.40).all() and (capped["window_missed"] == 0).all()

@@ -86,6 +86,8 @@ def rep_satisfaction(ctx: Context) -> pd.DataFrame:
 
 
 def survey_coverage(ctx: Context) -> pd.DataFrame:
+    if ctx.surveys is None or not len(ctx.surveys):
+        raise Insufficient("没有满意度调查数据，无法核对调查覆盖率")
     try:
         from ..survey_plan import coverage, customer_base
     except ImportError:

@@ -51,7 +51,9 @@ def _key_variants(header: object) -> list[tuple[str, str]]:
     return out
 
 
-def alias_index(columns: Iterable[Column], aliases: Mapping[str, Iterable[str]] | None = None) -> dict[str, str]:
+def alias_index(
+    columns: Iterable[Column], aliases: Mapping[str, Iterable[str]] | None = None
+) -> dict[str, str]:
     """Normalised alias → canonical name (user aliases take precedence)."""
     index: dict[str, str] = {}
     for col in columns:
@@ -96,13 +98,14 @@ class HeaderMatch:
         keys = {normalise_header(h)[0]: h for h in found}
         lines = []
         for col in missing:
-            best = difflib.get_close_matches(
-                normalise_header(col.label)[0], list(keys), n=1, cutoff=0.3
-            ) or [
-                m
-                for a in col.aliases
-                for m in difflib.get_close_matches(normalise_header(a)[0], list(keys), n=1, cutoff=0.4)
-            ][:1]
+            best = (
+                difflib.get_close_matches(normalise_header(col.label)[0], list(keys), n=1, cutoff=0.3)
+                or [
+                    m
+                    for a in col.aliases
+                    for m in difflib.get_close_matches(normalise_header(a)[0], list(keys), n=1, cutoff=0.4)
+                ][:1]
+            )
             hint = f"（最接近的表头：“{keys[best[0]]}”）" if best else "（没有相近的表头）"
             lines.append(f"  - {col.label}（可用表头：{'、'.join(col.aliases[:4])}）{hint}")
         where = f"{file}" + (f" 工作表“{sheet}”" if sheet else "")
@@ -142,9 +145,9 @@ def match_headers(
 def load_aliases(path: str | Path) -> dict[str, list[str]]:
     """User aliases from a TOML file::
 
-        [aliases]
-        total_price = ["房款总额", "总房款"]
-        phone = "客户手机"
+    [aliases]
+    total_price = ["房款总额", "总房款"]
+    phone = "客户手机"
     """
     p = Path(path)
     try:

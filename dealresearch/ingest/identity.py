@@ -31,16 +31,23 @@ def link_keys(frame: pd.DataFrame, p: Pseudonymiser) -> dict[str, pd.Series]:
     }
 
 
-def deal_identity(frame: pd.DataFrame, p: Pseudonymiser, links: pd.Series | None) -> tuple[pd.DataFrame, pd.Series]:
+def deal_identity(
+    frame: pd.DataFrame, p: Pseudonymiser, links: pd.Series | None
+) -> tuple[pd.DataFrame, pd.Series]:
     """Add customer_key, referrer_key, phone_masked and ID-derived fields; drop personal
     columns. Returns ``(frame, links)`` with the links learned from these rows."""
     k = link_keys(frame, p)
-    links = learn_links(k["id"], k["phone"], k["code"], links=links)
-    key = resolve(k["id"], k["phone"], k["code"], k["bad_id"], links=links)
-    links = learn_links(key, k["phone"], k["code"], links=links)
     ref_valid = frame[REF_VALID].to_numpy(dtype=bool)
-    ref = resolve(p.keys(frame[D.referrer_id_number].where(ref_valid), "id"),
-                  p.keys(frame[D.referrer_phone], "phone"), links=links)
+    ref_id, ref_phone = (
+        p.keys(frame[D.referrer_id_number].where(ref_valid), "id"),
+        p.keys(frame[D.referrer_phone], "phone"),
+    )
+    no_id = k["id"].isna().to_numpy()
+    wanted = pd.concat([k["phone"][no_id], k["code"][no_id], ref_phone]).dropna()  # links actually needed
+    known = learn_links(k["id"], k["phone"], k["code"], links=links, only=wanted)
+    key = resolve(k["id"], k["phone"], k["code"], k["bad_id"], links=known)
+    links = learn_links(key, k["phone"], k["code"], links=links)
+    ref = resolve(ref_id, ref_phone, links=links)
     at = frame[D.sign_date].fillna(frame[D.subscribe_date])
     person = derive(frame[D.id_number], frame[ID_VALID], at)
     out = frame.assign(
@@ -62,7 +69,9 @@ def deal_identity(frame: pd.DataFrame, p: Pseudonymiser, links: pd.Series | None
 
 def survey_identity(frame: pd.DataFrame, p: Pseudonymiser, links: pd.Series | None) -> pd.DataFrame:
     k = link_keys(frame, p)
-    links = learn_links(k["id"], k["phone"], k["code"], links=links)
+    no_id = k["id"].isna().to_numpy()
+    wanted = pd.concat([k["phone"][no_id], k["code"][no_id]]).dropna()
+    links = learn_links(k["id"], k["phone"], k["code"], links=links, only=wanted)
     key = resolve(k["id"], k["phone"], k["code"], k["bad_id"], links=links)
     out = frame.assign(customer_key=key, phone_masked=mask_phone(frame[D.phone]))
     return out.drop(columns=[c for c in PERSONAL if c in out.columns])

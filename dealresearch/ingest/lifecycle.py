@@ -19,8 +19,11 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..schema import C, D, H
+from .normalise import factorize
 
 STATUS_RANK = {"认购": 0, "签约": 1, "换房": 2, "退房": 3}
 CHANGE_STATUSES = ("退房", "换房")
@@ -77,12 +80,28 @@ def events(rows: pd.DataFrame, change_date: pd.Series) -> pd.DataFrame:
     for status, date in (("认购", rows.get(D.subscribe_date)), ("签约", rows.get(D.sign_date))):
         if date is not None:
             ok = date.notna()
-            parts.append(pd.DataFrame({H.deal_id: rows[D.deal_id][ok], H.status: status, H.event_date: date[ok],
-                                       H.source_file: rows[D.source_file][ok]}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        H.deal_id: rows[D.deal_id][ok],
+                        H.status: status,
+                        H.event_date: date[ok],
+                        H.source_file: rows[D.source_file][ok],
+                    }
+                )
+            )
     if D.status in rows:
         chg = rows[D.status].isin(CHANGE_STATUSES).fillna(False).to_numpy(dtype=bool)
-        parts.append(pd.DataFrame({H.deal_id: rows[D.deal_id][chg], H.status: rows[D.status][chg],
-                                   H.event_date: change_date[chg], H.source_file: rows[D.source_file][chg]}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    H.deal_id: rows[D.deal_id][chg],
+                    H.status: rows[D.status][chg],
+                    H.event_date: change_date[chg],
+                    H.source_file: rows[D.source_file][chg],
+                }
+            )
+        )
     out = pd.concat(parts, ignore_index=True)
     out[H.status] = out[H.status].astype("str")
     return out.drop_duplicates([H.deal_id, H.status], keep="first")
@@ -90,10 +109,9 @@ def events(rows: pd.DataFrame, change_date: pd.Series) -> pd.DataFrame:
 
 def merge_history(old: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
     out = new if old is None else pd.concat([old, new], ignore_index=True)
+    # first sighting wins, in arrival order: re-ingesting adds nothing and moves nothing
     out = out.drop_duplicates([H.deal_id, H.status], keep="first")
-    rank = out[H.status].map(STATUS_RANK)
-    order = np.lexsort((rank.to_numpy(), out[H.deal_id].to_numpy().astype(str), out[H.event_date].to_numpy()))
-    return out.iloc[order].reset_index(drop=True)[[H.deal_id, H.status, H.event_date, H.source_file]]
+    return out.reset_index(drop=True)[[H.deal_id, H.status, H.event_date, H.source_file]]
 
 
 def _lists_by_key(pairs: pd.DataFrame) -> pd.Series:
@@ -114,29 +132,75 @@ def customers(deals: pd.DataFrame) -> pd.DataFrame:
     Amounts and counts exclude cancelled (退房) deals; ``active`` = has a live deal;
     ``key_account`` = top 10 % by amount or more than one live deal."""
     d = deals[deals[D.customer_key].notna()]
-    live = d[D.status].ne("退房").fillna(True).to_numpy(dtype=bool) if D.status in d else np.ones(len(d), bool)
+    live = (
+        d[D.status].ne("退房").fillna(True).to_numpy(dtype=bool) if D.status in d else np.ones(len(d), bool)
+    )
     date = d[D.sign_date].fillna(d[D.subscribe_date]) if D.subscribe_date in d else d[D.sign_date]
-    amount = d[D.total_price].where(live, 0.0)
-    base = pd.DataFrame({"k": d[D.customer_key].to_numpy(), "p": d[D.project].to_numpy(),
-                         "date": date.to_numpy(), "amt": amount.to_numpy(), "live": live,
-                         "phone": d[D.phone_masked].to_numpy() if D.phone_masked in d else None})
+    codes, keys = factorize(d[D.customer_key])  # group on integer codes, not strings
+    pcodes, pnames = factorize(d[D.project])
+    keys = pa.array(keys)
+    order = pc.array_sort_indices(keys).to_numpy()  # customers sorted by key (Arrow sort: fast)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    k = rank[codes]
+    base = pd.DataFrame(
+        {
+            "k": k,
+            "p": pcodes,
+            "date": date.to_numpy(),
+            "amt": d[D.total_price].where(live, 0.0).to_numpy(),
+            "live": live,
+        }
+    )
     g = base.groupby("k", sort=True)
-    out = pd.DataFrame({C.first_deal_date: g["date"].min(), C.last_deal_date: g["date"].max(),
-                        C.n_deals: g["live"].sum().astype("int64"), C.total_amount: g["amt"].sum()})
+    out = pd.DataFrame(
+        {
+            C.first_deal_date: g["date"].min(),
+            C.last_deal_date: g["date"].max(),
+            C.n_deals: g["live"].sum().astype("int64"),
+            C.total_amount: g["amt"].sum(),
+        }
+    )
+    pnames = np.asarray(pnames, dtype=object)
     by_project = base.groupby(["k", "p"], sort=True)["amt"].sum().reset_index()
-    by_project = by_project.sort_values(["k", "amt"], ascending=[True, False], kind="stable")
-    main = by_project.drop_duplicates("k").set_index("k")["p"]
-    projects = _lists_by_key(by_project.sort_values(["k", "p"]))
-    phone = base.sort_values("date", kind="stable").groupby("k")["phone"].last()
-    out[C.projects] = projects.reindex(out.index)
-    out[C.project] = main.reindex(out.index).astype("str")
-    out[C.phone_masked] = phone.reindex(out.index).astype("str")
+    main = by_project.sort_values(["k", "amt"], ascending=[True, False], kind="stable").drop_duplicates("k")
+    named = by_project.assign(p=pnames[by_project["p"].to_numpy()]).sort_values(["k", "p"], kind="stable")
+    out[C.projects] = _lists_by_key(named).reindex(out.index)
+    out[C.project] = pd.Series(pnames[main["p"].to_numpy()], index=main["k"].to_numpy(), dtype="str").reindex(
+        out.index
+    )
+    if D.phone_masked in d:
+        latest = pd.DataFrame({"k": k, "date": date.to_numpy(), "phone": d[D.phone_masked].to_numpy()})
+        latest = (
+            latest.dropna(subset=["phone"])
+            .sort_values(["k", "date"], kind="stable")
+            .drop_duplicates("k", keep="last")
+        )
+        out[C.phone_masked] = pd.Series(
+            latest["phone"].to_numpy(), index=latest["k"].to_numpy(), dtype="str"
+        ).reindex(out.index)
+    else:
+        out[C.phone_masked] = pd.Series(dtype="str", index=out.index)
     out[C.do_not_contact] = False
     threshold = out[C.total_amount].quantile(KEY_ACCOUNT_QUANTILE) if len(out) else 0.0
-    out[C.key_account] = (out[C.total_amount] >= threshold) & (out[C.total_amount] > 0) | (out[C.n_deals] > 1)
+    out[C.key_account] = ((out[C.total_amount] >= threshold) & (out[C.total_amount] > 0)) | (
+        out[C.n_deals] > 1
+    )
     out[C.active] = out[C.n_deals] > 0
-    out.index.name = C.customer_key
-    out = out.reset_index()
-    out[C.customer_key] = out[C.customer_key].astype("str")
-    return out[[C.customer_key, C.first_deal_date, C.last_deal_date, C.n_deals, C.total_amount, C.projects,
-                C.project, C.phone_masked, C.do_not_contact, C.key_account, C.active]]
+    sorted_keys = keys.take(pa.array(order[out.index.to_numpy()]))
+    out.insert(0, C.customer_key, pd.Series(pd.arrays.ArrowStringArray(sorted_keys), index=out.index, dtype="str"))
+    return out.reset_index(drop=True)[
+        [
+            C.customer_key,
+            C.first_deal_date,
+            C.last_deal_date,
+            C.n_deals,
+            C.total_amount,
+            C.projects,
+            C.project,
+            C.phone_masked,
+            C.do_not_contact,
+            C.key_account,
+            C.active,
+        ]
+    ]

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)"
+NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 DATE_MIN, DATE_MAX = pd.Timestamp("1900-01-01"), pd.Timestamp("2100-12-31")
 DATE_DTYPE = "datetime64[ns]"
@@ -28,7 +28,7 @@ DATE_DTYPE = "datetime64[ns]"
 # ------------------------------------------------------------------------ core helpers
 def _cell_str(v) -> str | None:
     """One calamine/Python cell as text (integral floats without '.0')."""
-    if v is None:
+    if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, str):
         return v
@@ -65,10 +65,22 @@ def to_text(values) -> pd.Series:
     return pd.Series(arr.cast(pa.string()), dtype="str")
 
 
+def factorize(raw: pd.Series) -> tuple[np.ndarray, object]:
+    """``(codes, uniques)`` like ``pd.factorize`` (−1 = missing), via pyarrow's
+    dictionary encoding for Arrow-backed strings (several times faster)."""
+    if isinstance(raw.array, pd.arrays.ArrowStringArray):
+        arr = raw.array.__arrow_array__()
+        enc = (arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr).dictionary_encode()
+        codes = enc.indices.to_numpy(zero_copy_only=False)
+        codes = np.where(enc.indices.is_null().to_numpy(zero_copy_only=False), -1, codes).astype(np.intp)
+        return codes, pd.arrays.ArrowStringArray(enc.dictionary.cast(pa.large_string()).cast(pa.string()))
+    return pd.factorize(raw, use_na_sentinel=True)
+
+
 def by_unique(raw: pd.Series, fn: Callable[[pd.Series], tuple]) -> tuple:
     """Apply ``fn(text_of_uniques) -> (out1, out2, ...)`` to the distinct values of
     ``raw`` and broadcast each output back to ``raw``'s rows (same index)."""
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    codes, uniques = factorize(raw)
     outs = fn(to_text(uniques))
     result = []
     for out in outs:
@@ -82,7 +94,8 @@ def by_unique(raw: pd.Series, fn: Callable[[pd.Series], tuple]) -> tuple:
 def _num(text: pd.Series) -> pd.Series:
     """Strict decimal parse: anything not a plain number → NaN."""
     ok = text.str.fullmatch(NUMBER).fillna(False).astype(bool)
-    return pd.to_numeric(text.where(ok), errors="coerce").astype("float64")
+    arr = pa.array(text.where(ok).array).cast(pa.float64())
+    return pd.Series(arr.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
 
 
 def _invalid(text: pd.Series, parsed: pd.Series) -> np.ndarray:
@@ -91,21 +104,50 @@ def _invalid(text: pd.Series, parsed: pd.Series) -> np.ndarray:
 
 # -------------------------------------------------------------------------------- text
 def text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    t, = by_unique(raw, lambda u: (u,))
+    (t,) = by_unique(raw, lambda u: (u,))
     return t, pd.Series(False, index=raw.index)
 
 
 # ------------------------------------------------------------------------------- dates
-_YMD = r"^(\d{4}) ?[-/.年] ?(\d{1,2}) ?[-/.月] ?(\d{1,2}) ?日?(?:[ T]\d{1,2}[:：]\d{2}(?:[:：]\d{2}(?:\.\d+)?)?)?$"
+def _floats(v) -> np.ndarray:
+    if isinstance(v, pd.Series) and pd.api.types.is_string_dtype(v.dtype) and v.dtype != object:
+        try:
+            return pa.array(v.array).cast(pa.float64()).to_numpy(zero_copy_only=False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    return np.asarray(pd.to_numeric(pd.Series(np.asarray(v, dtype=object)), errors="coerce"), dtype="float64")
+
+
+def ymd(year, month, day) -> np.ndarray:
+    """Vectorised calendar dates (datetime64[ns]) from numeric year/month/day arrays;
+    NaT where missing or impossible (2025-02-30)."""
+    y, m, d = (_floats(v) for v in (year, month, day))
+    ok = (
+        ~(np.isnan(y) | np.isnan(m) | np.isnan(d))
+        & (y >= 1900)
+        & (y <= 2100)
+        & (m >= 1)
+        & (m <= 12)
+        & (d >= 1)
+    )
+    months = np.where(ok, (y - 1970) * 12 + m - 1, 0).astype("int64").astype("datetime64[M]")
+    start = months.astype("datetime64[D]")
+    length = ((months + 1).astype("datetime64[D]") - start).astype("int64")
+    ok &= d <= length
+    out = (start + np.where(ok, d - 1, 0).astype("int64")).astype("datetime64[ns]")
+    out[~ok] = np.datetime64("NaT")
+    return out
+
+
+_YMD = r"^([0-9]{4}) ?[-/.年] ?([0-9]{1,2}) ?[-/.月] ?([0-9]{1,2}) ?日?(?:[ T][0-9]{1,2}[:：][0-9]{2}(?:[:：][0-9]{2}(?:\.[0-9]+)?)?)?$"
 
 
 def _dates_of_text(u: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    ymd = u.str.extract(_YMD)
-    compact = u.str.extract(r"^(\d{4})(\d{2})(\d{2})$")
-    parts = ymd.fillna(compact)
-    iso = parts[0] + "-" + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2)
-    out = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
-    serial = u.str.fullmatch(r"\d{5}(?:\.\d+)?").fillna(False).astype(bool)
+    ymd_parts = u.str.extract(_YMD)
+    compact = u.str.extract(r"^([0-9]{4})([0-9]{2})([0-9]{2})$")
+    parts = ymd_parts.fillna(compact)
+    out = pd.Series(ymd(parts[0], parts[1], parts[2]), index=u.index)
+    serial = u.str.fullmatch(r"[0-9]{5}(?:\.[0-9]+)?").fillna(False).astype(bool)
     days = pd.to_numeric(u.where(serial), errors="coerce")
     from_serial = EXCEL_EPOCH + pd.to_timedelta(np.floor(days), unit="D")
     out = out.fillna(from_serial).astype(DATE_DTYPE)
@@ -126,10 +168,13 @@ def dates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 # ------------------------------------------------------------------------ money / area
 def _money_of_text(scale: float):
     def fn(u: pd.Series):
-        s = u.str.replace(r"(?i)[¥,\s元]|RMB|CNY|人民币", "", regex=True)
-        unit = s.str.extract(r"(万|亿)$")[0]
-        s = s.str.replace(r"(万|亿)$", "", regex=True)
-        factor = np.where(unit == "万", 1e4, np.where(unit == "亿", 1e8, scale))
+        s = u.str.replace(r"[¥, 元]|RMB|rmb|CNY|cny|人民币", "", regex=True)
+        wan, yi = (
+            s.str.endswith("万").fillna(False).to_numpy(bool),
+            s.str.endswith("亿").fillna(False).to_numpy(bool),
+        )
+        s = s.str.replace(r"[万亿]$", "", regex=True)
+        factor = np.where(wan, 1e4, np.where(yi, 1e8, scale))
         out = _num(s) * factor
         return out, _invalid(u, out)
 
@@ -144,7 +189,7 @@ def money(raw: pd.Series, scale: float = 1.0) -> tuple[pd.Series, pd.Series]:
 
 
 def _area_of_text(u: pd.Series):
-    s = u.str.replace(r"(?i)平方米|平米|m2|sqm|[平,\s]", "", regex=True)
+    s = u.str.replace(r"平方米|平米|[mM]2|sqm|SQM|[平, ]", "", regex=True)
     out = _num(s)
     return out, _invalid(u, out)
 
@@ -157,7 +202,7 @@ def area(raw: pd.Series, scale: float = 1.0) -> tuple[pd.Series, pd.Series]:
 
 def number(raw: pd.Series, scale: float = 1.0) -> tuple[pd.Series, pd.Series]:
     def fn(u):
-        out = _num(u.str.replace(r"[,\s]|[次岁个套人%]$", "", regex=True))
+        out = _num(u.str.replace(r"[, ]|[次岁个套人%]$", "", regex=True))
         return out, _invalid(u, out)
 
     values, bad = by_unique(raw, fn)
@@ -190,10 +235,11 @@ def boolean(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 # ------------------------------------------------------------------------------ phones
 def _phone_of_text(u: pd.Series):
-    s = u.str.replace(r"[\s\-()（）.]", "", regex=True)
-    s = s.str.replace(r"^(?:\+86|0086|86(?=1\d{10}$))", "", regex=True)
-    mobile = s.str.fullmatch(r"1[3-9]\d{9}").fillna(False).astype(bool)
-    land = s.str.fullmatch(r"0[1-9]\d{8,10}").fillna(False).astype(bool)
+    s = u.str.replace(r"[ \-()（）.]", "", regex=True)
+    s = s.str.replace(r"^(?:\+86|0086)", "", regex=True)
+    s = s.where(~s.str.fullmatch(r"861[3-9][0-9]{9}").fillna(False).astype(bool), s.str.slice(2))
+    mobile = s.str.fullmatch(r"1[3-9][0-9]{9}").fillna(False).astype(bool)
+    land = s.str.fullmatch(r"0[1-9][0-9]{8,10}").fillna(False).astype(bool)
     out = s.where(mobile | land)
     return out, _invalid(u, out)
 
@@ -211,7 +257,7 @@ def mask_phone(phone: pd.Series) -> pd.Series:
     return head + "****" + phone.str.slice(-4)
 
 
-_PII_IN_TEXT = r"(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}|\d{17}[\dXx]|\d{15}"
+_PII_IN_TEXT = r"(?:\+?86[\s-]?)?1[3-9][0-9](?:[\s-]?[0-9]){8}|[0-9]{17}[0-9Xx]|[0-9]{15}"
 
 
 def scrub_text(values: pd.Series) -> pd.Series:

@@ -22,6 +22,7 @@ from . import lifecycle as L
 from . import store as st
 from .headers import resolve_aliases
 from .identity import ID_VALID, REF_VALID, deal_identity, survey_identity
+from .normalise import scrub_text
 from .prepare import prepare, raw_records
 from .privacy import Pseudonymiser, secret
 from .readers import CSV_SUFFIXES, EXCEL_SUFFIXES, NON_DATA_REASONS, read_file
@@ -29,7 +30,12 @@ from .validate import deal_rules, issue_frames, survey_rules
 
 # ---- ingest-owned schema additions (ask the lead to move them into schema.py) ----
 EXTRA_DEAL_COLUMNS = (
-    Column(L.STATUS_DATE, "date", "状态变更日期", ("退房日期", "换房日期", "变更日期", "状态变更日期", "状态日期", "status_date")),
+    Column(
+        L.STATUS_DATE,
+        "date",
+        "状态变更日期",
+        ("退房日期", "换房日期", "变更日期", "状态变更日期", "状态日期", "status_date"),
+    ),
 )
 EXTRA_PERSONAL_ALIASES = {  # surveys accept every phone / ID alias deals accept
     D.phone: next(c for c in DEAL_COLUMNS if c.name == D.phone).aliases,
@@ -38,13 +44,38 @@ EXTRA_PERSONAL_ALIASES = {  # surveys accept every phone / ID alias deals accept
 }
 SURVEY_ITEM_COLUMNS = tuple(Column(i.name, "score", i.label, i.aliases) for i in SURVEY_ITEMS)
 SURVEY_SCALES = {i.name: i.scale for i in SURVEY_ITEMS}
-SURVEY_STORE_COLUMNS = (S.survey_id, S.customer_key, S.survey_date, S.method, S.project, S.surveyor, S.comment,
-                        S.followup_needed, S.complaint, *(i.name for i in SURVEY_ITEMS), D.phone_masked,
-                        S.source_file, S.source_row)
+SURVEY_STORE_COLUMNS = (
+    S.survey_id,
+    S.customer_key,
+    S.survey_date,
+    S.method,
+    S.project,
+    S.surveyor,
+    S.comment,
+    S.followup_needed,
+    S.complaint,
+    *(i.name for i in SURVEY_ITEMS),
+    D.phone_masked,
+    S.source_file,
+    S.source_row,
+)
 DEAL_SPEC = DEAL_COLUMNS + EXTRA_DEAL_COLUMNS
-SURVEY_SPEC = tuple(
-    Column(c.name, c.kind, c.label, tuple(dict.fromkeys(c.aliases + EXTRA_PERSONAL_ALIASES.get(c.name, ()))),
-           c.required, c.vocab, c.personal) for c in SURVEY_COLUMNS) + SURVEY_ITEM_COLUMNS
+SURVEY_SPEC = (
+    tuple(
+        Column(
+            c.name,
+            c.kind,
+            c.label,
+            tuple(dict.fromkeys(c.aliases + EXTRA_PERSONAL_ALIASES.get(c.name, ()))),
+            c.required,
+            c.vocab,
+            c.personal,
+        )
+        for c in SURVEY_COLUMNS
+    )
+    + SURVEY_ITEM_COLUMNS
+)
+CHUNK_ROWS = 250_000  # CSV rows normalised at a time (bounds memory on large exports)
 SCORE_FLAGS = {"non_numeric": "非数字", "out_of_range": "超出量表范围", "blank": "空白"}
 REJECT_COLUMNS = ["source_file", "sheet", "source_row", "record_id", "field", "reason", "all_reasons", "raw"]
 
@@ -76,8 +107,11 @@ def expand_paths(paths) -> tuple[list[Path], bool]:
     for p in map(Path, paths):
         if p.is_dir():
             from_dir = True
-            out += sorted(f for f in p.iterdir() if f.suffix.lower() in EXCEL_SUFFIXES + CSV_SUFFIXES
-                          and not f.name.startswith(("~$", ".")))
+            out += sorted(
+                f
+                for f in p.iterdir()
+                if f.suffix.lower() in EXCEL_SUFFIXES + CSV_SUFFIXES and not f.name.startswith(("~$", "."))
+            )
         elif not p.exists():
             raise InputFileError(f"找不到输入文件：{p}")
         else:
@@ -87,12 +121,16 @@ def expand_paths(paths) -> tuple[list[Path], bool]:
     return out, from_dir
 
 
-def ingest_deals(paths, store=None, *, aliases=None, sheet=None, progress: Callable | None = None) -> IngestResult:
+def ingest_deals(
+    paths, store=None, *, aliases=None, sheet=None, progress: Callable | None = None
+) -> IngestResult:
     """Ingest CRM deal exports (xlsx/xls/csv; files or folders) into the store."""
     return _run("deals", paths, store, aliases, sheet, progress)
 
 
-def ingest_surveys(paths, store=None, *, aliases=None, sheet=None, progress: Callable | None = None) -> IngestResult:
+def ingest_surveys(
+    paths, store=None, *, aliases=None, sheet=None, progress: Callable | None = None
+) -> IngestResult:
     """Ingest satisfaction-survey files into the store (joined to customers by key)."""
     return _run("surveys", paths, store, aliases, sheet, progress)
 
@@ -107,74 +145,134 @@ def _run(kind, paths, store, aliases, sheet, progress) -> IngestResult:
     for i, path in enumerate(files):
         if progress:
             progress(i, len(files), path.name)
-        read = read_file(path, sheet, spec)
+        read = read_file(path, sheet, spec, chunk_rows=CHUNK_ROWS)
         skipped += [{"file": path.name, "sheet": s, "reason": r} for s, r in read.skipped]
+        missing: list[MissingColumnsError] = []
+        n_tables = 0
         for raw in read.tables:
+            n_tables += 1
             try:
-                p = prepare(raw, spec, aliases, SURVEY_SCALES)
+                done = _process_table(kind, raw, path, spec, aliases, today)
             except MissingColumnsError as e:
-                if not from_dir:
-                    raise
-                skipped.append({"file": path.name, "sheet": raw.sheet, "reason": f"缺少必需列，已跳过：{e}"})
+                # another kind of table (a survey sheet in a deal workbook...): skipped and
+                # said so, unless the file named explicitly holds no usable table at all
+                missing.append(e)
+                first = " ".join(line.strip() for line in str(e).splitlines()[:2])
+                skipped.append({"file": path.name, "sheet": raw.sheet, "reason": f"已跳过：{first}"})
                 continue
-            (deal_rules if kind == "deals" else survey_rules)(p, today)
-            rej, warn, rejected = issue_frames(p)
-            if len(rej):
-                rej["raw"] = raw_records(raw, rej.index.to_numpy())
-                rejects.append(rej)
+            frame, rej, warn, entry, table_unknown = done
+            kept.append(frame)
+            rejects += [rej] if len(rej) else []
             warnings.append(warn)
-            frame = p.frame
-            if kind == "deals":
-                frame = frame.assign(**{ID_VALID: p.extra.get("id_number__valid", False),
-                                        REF_VALID: p.extra.get("referrer_id_number__valid", False)})
-                frame[L.STATUS_DATE] = frame[L.STATUS_DATE].fillna(_export_date(path, frame))
-            else:
-                flags = {f"_{k}": np.asarray(v, dtype=bool) for k, v in p.extra.items()
-                         if k.split("__")[0] in SURVEY_SCALES and k.split("__")[1] in SCORE_FLAGS}
-                frame = frame.assign(**{ID_VALID: p.extra.get("id_number__valid", False)}, **flags)
-            for fld, counts in p.unknown.items():
-                for v, n in counts.items():
-                    unknown.setdefault(fld, Counter())[v] += n
-            kept.append(frame[~rejected])
-            per_file.append({"file": raw.file, "sheet": raw.sheet, "rows_read": raw.rows_read,
-                             "rows_rejected": int(rejected.sum()), "non_data_rows": sum(raw.non_data.values()),
-                             **{f"non_data:{NON_DATA_REASONS[k]}": v for k, v in raw.non_data.items()},
-                             "encoding": raw.encoding})
+            per_file.append(entry)
+            for fld, counts in table_unknown.items():
+                unknown.setdefault(fld, Counter()).update(counts)
+        if missing and len(missing) == n_tables and not from_dir:
+            raise missing[0]
+        del read
     if progress:
         progress(len(files), len(files), "写入数据")
     t_read = time.perf_counter()
     if not kept:
-        raise InputFileError(f"没有找到可导入的{'成交' if kind == 'deals' else '调查'}数据表：{'、'.join(f.name for f in files)}")
-    batch = pd.concat(kept, ignore_index=True)
+        raise InputFileError(
+            f"没有找到可导入的{'成交' if kind == 'deals' else '调查'}数据表：{'、'.join(f.name for f in files)}"
+        )
+    batch = pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0].reset_index(drop=True)
+    del kept
     finish = _finish_deals if kind == "deals" else _finish_surveys
     data, merged_away, store_stats = finish(batch, store)
-    rejects_df = pd.concat(rejects, ignore_index=True)[REJECT_COLUMNS] if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
+    rejects_df = (
+        pd.concat(rejects, ignore_index=True)[REJECT_COLUMNS]
+        if rejects
+        else pd.DataFrame(columns=REJECT_COLUMNS)
+    )
     warnings_df = pd.concat(warnings, ignore_index=True)
     _write_interim(kind, rejects_df, warnings_df, files, store)
     summary = _summary(kind, per_file, batch, merged_away, data, rejects_df, warnings_df, skipped, unknown)
     summary["store"] = store_stats
-    summary["timings"] = {"read_normalise_s": round(t_read - t0, 3), "total_s": round(time.perf_counter() - t0, 3)}
-    st.append_manifest({"run_at": pd.Timestamp.now(tz="UTC").isoformat(), "kind": kind,
-                        "inputs": [{"file": str(f), "sha256": st.file_sha256(f), "bytes": f.stat().st_size} for f in files],
-                        "counts": {k: summary[k] for k in ("rows_read", "rows_clean", "rows_rejected",
-                                                           "duplicates_merged", "non_data_rows", "warnings")},
-                        "timings": summary["timings"]}, store)
+    summary["timings"] = {
+        "read_normalise_s": round(t_read - t0, 3),
+        "total_s": round(time.perf_counter() - t0, 3),
+    }
+    st.append_manifest(
+        {
+            "run_at": pd.Timestamp.now(tz="UTC").isoformat(),
+            "kind": kind,
+            "inputs": [
+                {"file": str(f), "sha256": st.file_sha256(f), "bytes": f.stat().st_size} for f in files
+            ],
+            "counts": {
+                k: summary[k]
+                for k in (
+                    "rows_read",
+                    "rows_clean",
+                    "rows_rejected",
+                    "duplicates_merged",
+                    "non_data_rows",
+                    "warnings",
+                )
+            },
+            "timings": summary["timings"],
+        },
+        store,
+    )
     return IngestResult(data.reset_index(drop=True), rejects_df, summary, warnings_df)
 
 
-def _export_date(path: Path, frame: pd.DataFrame):
-    named = L.date_from_name(path.stem)
-    if named is not None:
-        return named
-    dates = [frame[c].max() for c in (D.sign_date, D.subscribe_date, L.STATUS_DATE) if c in frame]
-    dates = [d for d in dates if pd.notna(d)]
-    return max(dates) if dates else pd.NaT
+def _process_table(kind, raw, path: Path, spec, aliases, today):
+    """One raw table → (kept clean rows, rejects, warnings, per-file counts, unknown values)."""
+    p = prepare(raw, spec, aliases, SURVEY_SCALES)
+    (deal_rules if kind == "deals" else survey_rules)(p, today)
+    rej, warn, rejected = issue_frames(p)
+    if len(rej):
+        rej["raw"] = raw_records(raw, rej.index.to_numpy())
+    frame = p.frame
+    if kind == "deals":
+        valid = {
+            ID_VALID: p.extra.get("id_number__valid", False),
+            REF_VALID: p.extra.get("referrer_id_number__valid", False),
+        }
+        frame = frame.assign(**valid)
+    else:
+        flags = {
+            f"_{k}": np.asarray(v, dtype=bool)
+            for k, v in p.extra.items()
+            if k.split("__")[0] in SURVEY_SCALES and k.split("__")[1] in SCORE_FLAGS
+        }
+        frame = frame.assign(**{ID_VALID: p.extra.get("id_number__valid", False)}, **flags)
+    entry = {
+        "file": raw.file,
+        "sheet": raw.sheet,
+        "rows_read": raw.rows_read,
+        "rows_rejected": int(rejected.sum()),
+        "non_data_rows": sum(raw.non_data.values()),
+        **{f"non_data:{NON_DATA_REASONS[k]}": v for k, v in raw.non_data.items()},
+        "encoding": raw.encoding,
+    }
+    raw.frame = raw.frame.iloc[:0]  # release the raw cells early (memory)
+    return frame[~rejected], rej, warn, entry, p.unknown
+
+
+def _fill_change_dates(batch: pd.DataFrame) -> pd.DataFrame:
+    """退房/换房 without a change-date column: the date in the file name, else the latest
+    date in that export (see ``lifecycle``)."""
+    missing = batch[L.STATUS_DATE].isna()
+    if not missing.any():
+        return batch
+    cols = [D.sign_date, D.subscribe_date, L.STATUS_DATE]
+    latest = batch.groupby("source_file", sort=False)[cols].max().max(axis=1)
+    named = {f: L.date_from_name(Path(f).stem) for f in latest.index}
+    export = pd.Series(
+        {f: named[f] if named[f] is not None else latest[f] for f in latest.index}, dtype="datetime64[ns]"
+    )
+    return batch.assign(**{L.STATUS_DATE: batch[L.STATUS_DATE].fillna(batch["source_file"].map(export))})
 
 
 def _finish_deals(batch: pd.DataFrame, store):
     p = Pseudonymiser(secret(store))
     old_links = st.read_table("customer_links", store)
     links = None if old_links is None else old_links.set_index("link_key")["customer_key"]
+    batch = _fill_change_dates(batch)
     batch, links = deal_identity(batch, p, links)
     new_events = L.events(batch, batch[L.STATUS_DATE])
     deals, merged_away = L.collapse(batch)
@@ -182,12 +280,22 @@ def _finish_deals(batch: pd.DataFrame, store):
     old = st.read_table("deals", store)
     combined = data if old is None else L.collapse(pd.concat([old, data], ignore_index=True))[0]
     history = L.merge_history(st.read_table("status_history", store), new_events)
-    stats = {"deals_before": 0 if old is None else len(old), "deals_after": len(combined),
-             "deals_new": len(combined) - (0 if old is None else len(old))}
-    st.write_tables({"deals": combined.reset_index(drop=True), "status_history": history,
-                     "customers": L.customers(combined),
-                     "customer_links": pd.DataFrame({"link_key": links.index.astype("str"),
-                                                     "customer_key": links.to_numpy()})}, store)
+    stats = {
+        "deals_before": 0 if old is None else len(old),
+        "deals_after": len(combined),
+        "deals_new": len(combined) - (0 if old is None else len(old)),
+    }
+    st.write_tables(
+        {
+            "deals": combined.reset_index(drop=True),
+            "status_history": history,
+            "customers": L.customers(combined),
+            "customer_links": pd.DataFrame(
+                {"link_key": links.index.astype("str"), "customer_key": links.to_numpy()}
+            ),
+        },
+        store,
+    )
     return data, merged_away, stats
 
 
@@ -197,12 +305,18 @@ def _finish_surveys(batch: pd.DataFrame, store):
     batch = survey_identity(batch, Pseudonymiser(secret(store)), links)
     merged_away = batch[S.survey_id].duplicated(keep="first").to_numpy()
     data = batch[~merged_away][list(SURVEY_STORE_COLUMNS)]
-    data = data.assign(**{S.comment: data[S.comment].str.replace(
-        r"(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}|\d{17}[\dXx]|\d{15}", "***", regex=True)})
+    data = data.assign(**{S.comment: scrub_text(data[S.comment])})  # phones / IDs typed into comments
     old = st.read_table("surveys", store)
-    combined = data if old is None else pd.concat([old, data], ignore_index=True).drop_duplicates(S.survey_id, keep="last")
-    stats = {"surveys_before": 0 if old is None else len(old), "surveys_after": len(combined),
-             "without_customer_key": int(data[S.customer_key].isna().sum())}
+    combined = (
+        data
+        if old is None
+        else pd.concat([old, data], ignore_index=True).drop_duplicates(S.survey_id, keep="last")
+    )
+    stats = {
+        "surveys_before": 0 if old is None else len(old),
+        "surveys_after": len(combined),
+        "without_customer_key": int(data[S.customer_key].isna().sum()),
+    }
     customers = st.read_table("customers", store)
     if customers is not None:
         stats["matched_to_customers"] = int(data[S.customer_key].isin(customers[S.customer_key]).sum())
@@ -224,20 +338,29 @@ def _write_interim(kind, rejects, warnings, files, store) -> None:
 def _summary(kind, per_file, batch, merged_away, data, rejects, warnings, skipped, unknown) -> dict:
     merged_by_file = Counter(batch["source_file"][merged_away].tolist()) if len(batch) else Counter()
     files = pd.DataFrame(per_file)
-    nd = [c for c in files.columns if c.startswith("non_data:")]
-    files[nd] = files[nd].fillna(0).astype(int)
     files["sheet"] = files["sheet"].fillna("")
+    counts = [c for c in files.columns if c not in ("file", "sheet", "encoding")]
+    files[counts] = files[counts].fillna(0).astype(int)
+    agg = {c: "sum" for c in counts} | {"encoding": "first"}
+    files = files.groupby(["file", "sheet"], sort=False, as_index=False).agg(agg)  # CSV chunks → one row
     # merged duplicates are attributed to the file of the row absorbed
     first_of_file = ~files.duplicated("file")
-    files["duplicates_merged"] = np.where(first_of_file, files["file"].map(merged_by_file).fillna(0), 0).astype(int)
-    files["rows_clean"] = files["rows_read"] - files["rows_rejected"] - files["non_data_rows"] - files["duplicates_merged"]
+    files["duplicates_merged"] = np.where(
+        first_of_file, files["file"].map(merged_by_file).fillna(0), 0
+    ).astype(int)
+    files["rows_clean"] = (
+        files["rows_read"] - files["rows_rejected"] - files["non_data_rows"] - files["duplicates_merged"]
+    )
     non_data = {}
     for col in [c for c in files.columns if c.startswith("non_data:")]:
         non_data[col.split(":", 1)[1]] = int(files[col].sum())
-    totals = {k: int(files[k].sum()) for k in ("rows_read", "rows_rejected", "non_data_rows", "duplicates_merged")}
+    totals = {
+        k: int(files[k].sum()) for k in ("rows_read", "rows_rejected", "non_data_rows", "duplicates_merged")
+    }
     totals["rows_clean"] = len(data)
     summary = {
-        "kind": kind, **totals,
+        "kind": kind,
+        **totals,
         "exact_duplicates": int(merged_away.sum()) if kind == "surveys" else None,
         "non_data": non_data,
         "rejects_by_reason": dict(Counter(rejects["reason"].tolist())),
@@ -245,8 +368,12 @@ def _summary(kind, per_file, batch, merged_away, data, rejects, warnings, skippe
         "warnings_by_reason": dict(Counter(warnings["reason"].tolist())),
         "unknown_values": {k: dict(v.most_common()) for k, v in unknown.items()},
         "files": files.to_dict("records"),
-        "rejects_by_file": rejects.groupby(["source_file", "reason"]).size().to_dict() if len(rejects) else {},
-        "warnings_by_file": warnings.groupby(["source_file", "reason"]).size().to_dict() if len(warnings) else {},
+        "rejects_by_file": rejects.groupby(["source_file", "reason"]).size().to_dict()
+        if len(rejects)
+        else {},
+        "warnings_by_file": warnings.groupby(["source_file", "reason"]).size().to_dict()
+        if len(warnings)
+        else {},
         "skipped": skipped,
     }
     if kind == "surveys":
@@ -254,17 +381,33 @@ def _summary(kind, per_file, batch, merged_away, data, rejects, warnings, skippe
         clean = batch[~merged_away]
         summary["invalid_scores"] = {}
         for item in SURVEY_SCALES:
-            counts = {lab: int(clean[f"_{item}__{k}"].sum()) for k, lab in SCORE_FLAGS.items() if f"_{item}__{k}" in clean}
+            counts = {
+                lab: int(clean[f"_{item}__{k}"].sum())
+                for k, lab in SCORE_FLAGS.items()
+                if f"_{item}__{k}" in clean
+            }
             if any(counts.values()):
                 summary["invalid_scores"][item] = {lab: n for lab, n in counts.items() if n}
     else:
         status_rows = batch[D.status].fillna("")
         deal_groups = batch[D.deal_id][merged_away | batch[D.deal_id].duplicated(keep=False).to_numpy()]
-        pairs = batch.loc[deal_groups.index, [D.deal_id]].assign(s=status_rows[deal_groups.index]).drop_duplicates()
+        pairs = (
+            batch.loc[deal_groups.index, [D.deal_id]]
+            .assign(s=status_rows[deal_groups.index])
+            .drop_duplicates()
+        )
         summary["status_updates"] = int(len(pairs) - deal_groups.nunique())
         summary["exact_duplicates"] = int(merged_away.sum()) - summary["status_updates"]
-    accounted = summary["rows_clean"] + summary["rows_rejected"] + summary["duplicates_merged"] + summary["non_data_rows"]
-    if summary["rows_read"] != accounted:  # an internal invariant: never publish a run that does not reconcile
-        raise DataError(f"导入行数无法对账：读取 {summary['rows_read']} 行，但有效+拒绝+合并+非数据 = {accounted} 行")
+    accounted = (
+        summary["rows_clean"]
+        + summary["rows_rejected"]
+        + summary["duplicates_merged"]
+        + summary["non_data_rows"]
+    )
+    if (
+        summary["rows_read"] != accounted
+    ):  # an internal invariant: never publish a run that does not reconcile
+        raise DataError(
+            f"导入行数无法对账：读取 {summary['rows_read']} 行，但有效+拒绝+合并+非数据 = {accounted} 行"
+        )
     return summary
-

@@ -19,9 +19,21 @@ from .headers import HeaderMatch, match_headers
 from .idcard import id_numbers
 from .readers import RawTable
 
-KIND_DTYPE = {"id": "str", "text": "str", "category": "str", "date": N.DATE_DTYPE, "money": "float64",
-              "area": "float64", "number": "float64", "int": "Int64", "bool": "boolean", "list": object,
-              "phone": "str", "idno": "str", "score": "float64"}
+KIND_DTYPE = {
+    "id": "str",
+    "text": "str",
+    "category": "str",
+    "date": N.DATE_DTYPE,
+    "money": "float64",
+    "area": "float64",
+    "number": "float64",
+    "int": "Int64",
+    "bool": "boolean",
+    "list": object,
+    "phone": "str",
+    "idno": "str",
+    "score": "float64",
+}
 META = ("source_file", "sheet", "source_row")
 REJECT = "reject"
 WARN = "warning"
@@ -163,6 +175,8 @@ def raw_records(raw: RawTable, positions: np.ndarray) -> list[str]:
 
     sub = raw.frame.iloc[positions]
     return [
-        json.dumps({k: N._cell_str(v) for k, v in rec.items() if v is not None and v == v}, ensure_ascii=False)
+        json.dumps(
+            {k: N._cell_str(v) for k, v in rec.items() if v is not None and v == v}, ensure_ascii=False
+        )
         for rec in sub.to_dict("records")
     ]

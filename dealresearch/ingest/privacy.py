@@ -74,17 +74,26 @@ class Pseudonymiser:
         return pd.Series(pd.arrays.ArrowStringArray(taken), index=values.index, dtype="str")
 
 
-def learn_links(customer_key: pd.Series, *link_keys: pd.Series, links: pd.Series | None = None) -> pd.Series:
-    """Link key → customer key, from rows that carry both (earlier links win)."""
-    parts = [] if links is None else [links]
-    has = customer_key.notna()
+def learn_links(
+    customer_key: pd.Series,
+    *link_keys: pd.Series,
+    links: pd.Series | None = None,
+    only: pd.Series | None = None,
+) -> pd.Series:
+    """Link key → customer key, from rows that carry both (earlier links win; ``links``
+    from earlier runs first). ``only`` restricts the new links to those keys."""
+    frames = [] if links is None else [pd.DataFrame({"link": links.index.array, "key": links.array})]
+    has = customer_key.notna().to_numpy()
     for lk in link_keys:
-        ok = has & lk.notna()
-        parts.append(pd.Series(customer_key[ok].to_numpy(), index=lk[ok].to_numpy(), dtype="str"))
-    if not parts:
+        ok = has & lk.notna().to_numpy()
+        if only is not None:
+            ok &= lk.isin(only).to_numpy()
+        frames.append(pd.DataFrame({"link": lk.array[ok], "key": customer_key.array[ok]}))
+    if not frames:
         return pd.Series(dtype="str")
-    out = pd.concat(parts)
-    return out[~out.index.duplicated(keep="first")]
+    df = pd.concat(frames, ignore_index=True)
+    df = df[~df["link"].duplicated(keep="first").to_numpy()]
+    return pd.Series(df["key"].array, index=pd.Index(df["link"].array), dtype="str")
 
 
 def resolve(primary: pd.Series, *link_keys: pd.Series, links: pd.Series) -> pd.Series:

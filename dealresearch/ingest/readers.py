@@ -11,7 +11,10 @@ deal + survey columns). A header row is the row, among the first 30, naming at l
 below (merged / two-row headers, units on their own row) is combined when it names more
 columns. Below the header, blank rows, totals rows (合计/总计/小计) and repeated header
 rows are removed and counted in ``RawTable.non_data``; trailing empty columns are dropped.
-Values stay raw: strings for CSV, calamine's Python values for Excel.
+Cells are text for every format (pandas ``str`` columns backed by Arrow; blank → missing):
+CSV cells as written; Excel numbers without a spurious ``.0`` (13800138000.0 →
+"13800138000"), datetimes as "2026-03-05 00:00:00.000000", booleans as 是/否. The
+normalisers in ``ingest.normalise`` parse them.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import InputFileError
@@ -34,8 +38,25 @@ from .headers import alias_index, header_hits
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
-TOTAL_WORDS = frozenset({"合计", "总计", "小计", "合 计", "总 计", "小 计", "合计:", "合计：", "总计:", "总计：", "total", "Total", "TOTAL"})
+TOTAL_WORDS = frozenset(
+    {
+        "合计",
+        "总计",
+        "小计",
+        "合 计",
+        "总 计",
+        "小 计",
+        "合计:",
+        "合计：",
+        "总计:",
+        "总计：",
+        "total",
+        "Total",
+        "TOTAL",
+    }
+)
 HEAD_ROWS = 30  # header searched among the first rows
+CSV_BLOCK_BYTES = 1 << 22  # pyarrow streaming block (rows arrive in batches of about this size)
 NON_DATA_REASONS = {"blank": "空白行", "totals": "合计行", "header": "重复表头行"}
 
 
@@ -69,7 +90,10 @@ class RawTable:
 
 @dataclass
 class FileRead:
-    tables: list[RawTable]
+    """``tables``: a list, or with ``chunk_rows`` a one-pass iterator of CSV chunks (each a
+    RawTable of the same file, row numbers continuing); ``skipped``: (sheet, reason)."""
+
+    tables: Iterable[RawTable]
     skipped: list[tuple[str, str]]  # (sheet, reason in Chinese)
 
 
@@ -80,12 +104,22 @@ def _default_columns() -> tuple[Column, ...]:
     return DEAL_COLUMNS + SURVEY_COLUMNS + items
 
 
-def read_tables(path, sheet: str | None = None, columns: Iterable[Column] | None = None, min_hits: int = 3) -> list[RawTable]:
+def read_tables(
+    path, sheet: str | None = None, columns: Iterable[Column] | None = None, min_hits: int = 3
+) -> list[RawTable]:
     """Every table in ``path`` (all sheets that look like tables, or the named one)."""
-    return read_file(path, sheet, columns, min_hits).tables
+    return list(read_file(path, sheet, columns, min_hits).tables)
 
 
-def read_file(path, sheet: str | None = None, columns: Iterable[Column] | None = None, min_hits: int = 3) -> FileRead:
+def read_file(
+    path,
+    sheet: str | None = None,
+    columns: Iterable[Column] | None = None,
+    min_hits: int = 3,
+    chunk_rows: int | None = None,
+) -> FileRead:
+    """Tables of ``path`` and the sheets skipped. ``chunk_rows`` streams a CSV in chunks
+    of about that many rows (bounded memory); Excel sheets are always whole."""
     p = Path(path)
     if not p.is_file():
         raise InputFileError(f"找不到输入文件：{p}")
@@ -94,7 +128,8 @@ def read_file(path, sheet: str | None = None, columns: Iterable[Column] | None =
     if suffix in EXCEL_SUFFIXES:
         return _read_excel(p, sheet, index, min_hits)
     if suffix in CSV_SUFFIXES:
-        return FileRead([_read_csv(p, index, min_hits)], [])
+        chunks = _read_csv(p, index, min_hits, chunk_rows)
+        return FileRead(chunks if chunk_rows else list(chunks), [])
     raise InputFileError(f"不支持的文件类型：{p.name}（支持 xlsx/xlsm/xls/csv/txt）")
 
 
@@ -114,7 +149,9 @@ def _combine(upper: list, lower: list, index: Mapping[str, str]) -> list[str]:
     return out
 
 
-def locate_header(rows: list[list], index: Mapping[str, str], min_hits: int = 3) -> tuple[int, int, list[str]] | None:
+def locate_header(
+    rows: list[list], index: Mapping[str, str], min_hits: int = 3
+) -> tuple[int, int, list[str]] | None:
     """``(first, last, headers)``: 0-based header row span among ``rows`` and the
     combined header texts, or None when no row names ``min_hits`` known columns."""
     head = rows[:HEAD_ROWS]
@@ -144,7 +181,9 @@ def _unique_labels(headers: list[str]) -> list[str]:
     return out
 
 
-def _finish(p: Path, sheet, headers: list[str], frame: pd.DataFrame, header_row: int, encoding=None) -> RawTable:
+def _finish(
+    p: Path, sheet, headers: list[str], frame: pd.DataFrame, header_row: int, encoding=None
+) -> RawTable:
     """Drop empty unnamed columns; remove and count blank / totals / repeated-header rows."""
     frame.columns = _unique_labels(headers)
     keep = [c for c, h in zip(frame.columns, headers, strict=True) if h or frame[c].notna().any()]
@@ -160,7 +199,9 @@ def _finish(p: Path, sheet, headers: list[str], frame: pd.DataFrame, header_row:
         repeat &= (frame[c] == c).fillna(False).to_numpy(dtype=bool)
     totals &= ~blank
     repeat &= ~blank & ~totals
-    non_data = {k: int(v.sum()) for k, v in (("blank", blank), ("totals", totals), ("header", repeat)) if v.any()}
+    non_data = {
+        k: int(v.sum()) for k, v in (("blank", blank), ("totals", totals), ("header", repeat)) if v.any()
+    }
     if non_data:
         frame = frame[~(blank | totals | repeat)]
     return RawTable(p.name, p, sheet, header_row, headers, frame, non_data, encoding)
@@ -184,16 +225,39 @@ def _read_excel(p: Path, sheet: str | None, index, min_hits: int) -> FileRead:
             found = locate_header(rows, index, 1)
         if found is None:
             if sheet is not None:
-                raise InputFileError(f"{p.name} 工作表“{name}”中找不到表头行（前 {HEAD_ROWS} 行中没有可识别的列名）")
+                raise InputFileError(
+                    f"{p.name} 工作表“{name}”中找不到表头行（前 {HEAD_ROWS} 行中没有可识别的列名）"
+                )
             skipped.append((name, "不是成交/调查数据表（找不到可识别的表头），已跳过"))
             continue
         first, last, headers = found
-        width = len(headers)
-        frame = pd.DataFrame(rows[last + 1 :], columns=range(width) if rows else None, dtype=object)
+        data = rows[last + 1 :]
+        columns = list(zip(*data, strict=True)) if data else [()] * len(headers)
+        frame = pd.DataFrame({i: pd.arrays.ArrowStringArray(_as_text(col)) for i, col in enumerate(columns)})
         frame.index = np.arange(last + 2, last + 2 + len(frame))
-        frame = frame.replace("", None)
         tables.append(_finish(p, name, headers, frame, last + 1))
     return FileRead(tables, skipped)
+
+
+def _as_text(col: tuple) -> pa.Array:
+    """One Excel column (calamine values) as Arrow strings, blank → null. Whole-column
+    conversion; integral floats print without '.0' (13800138000.0 → '13800138000')."""
+    try:
+        arr = pa.array(col)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # mixed types: cell by cell
+        from .normalise import _cell_str
+
+        arr = pa.array([_cell_str(v) for v in col], type=pa.string())
+    if pa.types.is_floating(arr.type):
+        integral = pc.and_(pc.equal(pc.floor(arr), arr), pc.less(pc.abs(arr), 1e15))
+        as_int = pc.cast(pc.if_else(integral, arr, 0.0), pa.int64()).cast(pa.string())
+        arr = pc.if_else(integral, as_int, arr.cast(pa.string()))
+    elif pa.types.is_boolean(arr.type):
+        arr = pc.if_else(arr, "是", "否")
+    elif not pa.types.is_string(arr.type):
+        arr = arr.cast(pa.string())
+    arr = pc.if_else(pc.equal(pc.utf8_trim_whitespace(arr), ""), pa.scalar(None, pa.string()), arr)
+    return arr
 
 
 # --------------------------------------------------------------------------------- csv
@@ -215,19 +279,23 @@ def _head_rows(text: str) -> tuple[str, list[list[str]]]:
     return best[0], list(csv.reader(io.StringIO(sample), delimiter=best[0]))
 
 
-def _read_csv(p: Path, index, min_hits: int) -> RawTable:
-    raw = p.read_bytes()
-    bom = raw.startswith(codecs.BOM_UTF8)
-    body = raw[3:] if bom else raw
+def _read_csv(p: Path, index, min_hits: int, chunk_rows: int | None = None) -> Iterator[RawTable]:
+    """Locate the header (first decoding the head), then stream the rows with pyarrow;
+    ragged files (rows of different lengths, empty lines) fall back to Python's csv."""
+    with open(p, "rb") as fh:
+        head_bytes = fh.read(1 << 16)
+    bom = head_bytes.startswith(codecs.BOM_UTF8)
     encoding = "utf-8-sig" if bom else "utf-8"
-    head_bytes = body[: 1 << 16]
+    body = None  # UTF-8 files are streamed from disk by pyarrow (which validates UTF-8)
     try:
-        head = codecs.getincrementaldecoder("utf-8")().decode(head_bytes, final=False)
+        head = codecs.getincrementaldecoder("utf-8")().decode(
+            head_bytes[3:] if bom else head_bytes, final=False
+        )
     except UnicodeDecodeError:
         encoding = "gb18030"
     if encoding == "gb18030":
         try:
-            body = body.decode("gb18030").encode("utf-8")
+            body = p.read_bytes().decode("gb18030").encode("utf-8")
         except UnicodeDecodeError as e:
             raise InputFileError(
                 f"无法识别文件编码：{p.name} 在第 {e.start} 字节处无法按 UTF-8 或 GBK/GB18030 解码"
@@ -240,27 +308,49 @@ def _read_csv(p: Path, index, min_hits: int) -> RawTable:
     if found is None:
         raise InputFileError(f"{p.name} 中找不到表头行（前 {HEAD_ROWS} 行中没有可识别的列名）")
     first, last, headers = found
+    return _csv_chunks(p, body, bom, encoding, delimiter, last, headers, chunk_rows or (1 << 62))
+
+
+def _csv_chunks(p, body, bom, encoding, delimiter, last, headers, chunk_rows) -> Iterator[RawTable]:
     names = [f"c{i}" for i in range(len(headers))]
+    consumed, pending, n = 0, [], 0
+
+    def table(frame: pd.DataFrame) -> RawTable:
+        frame.index = np.arange(last + 2 + consumed, last + 2 + consumed + len(frame))
+        return _finish(p, None, headers, frame, last + 1, encoding)
+
     try:
-        table = pacsv.read_csv(
-            pa.BufferReader(body),
-            read_options=pacsv.ReadOptions(skip_rows=last + 1, column_names=names, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
+        reader = pacsv.open_csv(
+            pa.BufferReader(body) if body is not None else str(p),
+            read_options=pacsv.ReadOptions(
+                skip_rows=last + 1, column_names=names, block_size=CSV_BLOCK_BYTES
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
+            ),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
+                column_types={n: pa.large_string() for n in names},  # what pandas keeps: no copy
                 null_values=["", " ", "  ", "\t"],
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
             ),
         )
-        frame = table.to_pandas()
-        del table
+        for batch in reader:
+            pending.append(batch)
+            n += batch.num_rows
+            if n >= chunk_rows:
+                yield table(pa.Table.from_batches(pending).to_pandas())
+                consumed, pending, n = consumed + n, [], 0
+        if pending or consumed == 0:
+            schema = pa.schema([(c, pa.large_string()) for c in names])
+            yield table(pa.Table.from_batches(pending, schema=schema).to_pandas())
     except pa.ArrowInvalid as e:
-        if "UTF8" in str(e) or "utf8" in str(e).lower():
+        if body is None:
+            body = p.read_bytes()[3 if bom else 0 :]
+        if "utf8" in str(e).lower():
             _utf8_or_error(body, p.name)
-        frame = _read_csv_slow(body, delimiter, last + 1, len(headers))
-    frame.index = np.arange(last + 2, last + 2 + len(frame))
-    return _finish(p, None, headers, frame, last + 1, encoding)
+        # rows already yielded are skipped; the rest is parsed by Python's csv module
+        yield table(_read_csv_slow(body, delimiter, last + 1 + consumed, len(headers)))
 
 
 def _read_csv_slow(body: bytes, delimiter: str, skip: int, width: int) -> pd.DataFrame:

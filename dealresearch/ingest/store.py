@@ -27,9 +27,16 @@ from ..errors import DealResearchError, InputFileError
 
 TABLES = ("deals", "surveys", "customers", "status_history", "targets", "customer_links")
 LIST_COLUMNS = ("key_factors", "projects")
+#: high-cardinality columns: dictionary encoding only costs time there
+NO_DICTIONARY = {"customer_key", "referrer_key", "link_key", "deal_id", "survey_id", "source_row", "comment"}
 #: nullable dtypes restored on load (parquet drops them when a column has no missing value)
-NULLABLE = {"age": "Int64", "visit_count": "Int64", "is_existing_owner": "boolean",
-            "followup_needed": "boolean", "complaint": "boolean"}
+NULLABLE = {
+    "age": "Int64",
+    "visit_count": "Int64",
+    "is_existing_owner": "boolean",
+    "followup_needed": "boolean",
+    "complaint": "boolean",
+}
 MANIFEST = "manifest.json"
 
 
@@ -59,11 +66,16 @@ def _to_arrow(frame: pd.DataFrame) -> pa.Table:
     return table.replace_schema_metadata(None)
 
 
+def _write(table: pa.Table, where) -> None:
+    dictionary = [n for n in table.column_names if n not in NO_DICTIONARY]
+    pq.write_table(table, where, compression="snappy", use_dictionary=dictionary)
+
+
 def write_table(frame: pd.DataFrame, name: str, store=None, folder: str = "processed") -> Path:
     """Atomically write ``frame`` as ``<folder>/<name>.parquet`` (no pandas index)."""
     path = _path(name, store, folder)
     table = _to_arrow(frame)
-    _atomic_bytes_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+    _atomic_bytes_write(path, lambda tmp: _write(table, tmp))
     return path
 
 
@@ -77,7 +89,7 @@ def write_tables(frames: dict[str, pd.DataFrame], store=None, folder: str = "pro
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=base)
             os.close(fd)
             staged.append((tmp, base / f"{name}.parquet"))
-            pq.write_table(_to_arrow(frame), tmp, compression="zstd")
+            _write(_to_arrow(frame), tmp)
         for tmp, final in staged:
             os.replace(tmp, final)
     finally:

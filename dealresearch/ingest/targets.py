@@ -96,8 +96,14 @@ def _find_tables(path: Path):
 
 
 # --------------------------------------------------------------------------- parsing
+def _text(raw: pd.Series) -> pd.Series:
+    """Clean text of raw cells (any missing marker — None, NaN, pd.NA — stays missing)."""
+    cells = raw.astype(object).where(raw.notna(), None)
+    return N.to_text(cells.to_numpy()).set_axis(raw.index)
+
+
 def _period_number(raw: pd.Series, low: int, high: int, strip: str) -> tuple[pd.Series, pd.Series]:
-    text = N.to_text(raw.to_numpy()).set_axis(raw.index)
+    text = _text(raw)
     text = text.str.translate(_CN).str.replace(strip, "", regex=True)
     num = pd.to_numeric(text, errors="coerce")
     ok = num.notna() & (num == np.floor(num)) & (num >= low) & (num <= high)
@@ -167,11 +173,11 @@ def _read_one(table) -> tuple[pd.DataFrame, list[str]]:
     clash = out[T.month].notna() & out[T.quarter].notna() & ((out[T.month] - 1) // 3 + 1 != out[T.quarter])
     bad(clash.fillna(False).astype(bool), "季度", raw_cols.get(T.quarter, empty), "与月份不一致")
 
-    level_text = N.to_text(raw_cols[T.level].to_numpy()).set_axis(idx)
+    level_text = _text(raw_cols[T.level])
     level = level_text.map(LEVEL_ALIASES)
     bad(level.isna(), "层级", raw_cols[T.level], f"应为 {'、'.join(LEVELS)} 之一")
     out[T.level] = level.astype("str")
-    unit = N.to_text(raw_cols.get(T.unit, empty).to_numpy()).set_axis(idx)
+    unit = _text(raw_cols.get(T.unit, empty))
     unit = unit.where(~(level == "集团") | unit.notna(), "集团")
     bad(
         unit.isna() & level.notna(),
@@ -320,3 +326,14 @@ def ingest_targets(paths, store=None) -> pd.DataFrame:
         store,
     )
     return targets
+
+
+def ingest_targets_command(paths, store=None) -> int:
+    """CLI hook for ``dealresearch ingest --kind targets PATH...``: imports the targets,
+    prints a short summary and returns the exit code (0). Problems raise DataError /
+    InputFileError listing every bad row (the CLI prints them and exits non-zero)."""
+    targets = ingest_targets(paths, store)
+    by_level = targets.groupby(T.level).size().reindex(list(LEVELS)).dropna().astype(int)
+    parts = "，".join(f"{lv} {n} 行" for lv, n in by_level.items())
+    print(f"已导入销售目标 {len(targets)} 行（{parts}）。")
+    return 0

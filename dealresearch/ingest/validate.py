@@ -45,17 +45,21 @@ def deal_rules(p: Prepared, today: pd.Timestamp) -> None:
     off = ((f[D.unit_price] - implied).abs() > UNIT_PRICE_TOLERANCE * implied).fillna(False)
     w(D.unit_price, "成交单价与总价/面积不符（差异超过2%）", off)
     w(D.age, "年龄超出18–100岁", (~f[D.age].between(*AGE_RANGE)).fillna(False) & f[D.age].notna())
-    for col, label in ((D.sign_date, "签约日期"), (D.subscribe_date, "认购日期"), (D.first_visit_date, "首次到访日期")):
+    for col, label in (
+        (D.sign_date, "签约日期"),
+        (D.subscribe_date, "认购日期"),
+        (D.first_visit_date, "首次到访日期"),
+    ):
         w(col, f"{label}晚于今天", (f[col] > today).fillna(False))
     _id_phone_warnings(p)
 
 
 def _id_phone_warnings(p: Prepared) -> None:
+    """A well-formed ID number whose check digit (or date / region) is wrong: kept, flagged.
+    (Text that is no ID number at all is flagged as unrecognisable by ``prepare``.)"""
     for name, label in ((D.id_number, "证件号码"), (D.referrer_id_number, "推荐人证件号码")):
         if f"{name}__wrong_check" in p.extra:
             p.issues.add(name, f"{label}校验位错误", p.extra[f"{name}__wrong_check"])
-            p.issues.add(name, f"{label}格式无效", p.extra[f"{name}__invalid"] if f"{name}__invalid" in p.extra
-                         else np.zeros(len(p.frame), bool))
 
 
 def survey_rules(p: Prepared, today: pd.Timestamp) -> None:
@@ -74,7 +78,9 @@ def issue_frames(p: Prepared) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
         part = meta[mask].assign(field=fld, reason=reason)
         if sev == WARN:
             raw = p.extra.get(f"{fld}__raw")
-            part = part.assign(value=None if raw is None else raw[mask].map(_short, na_action="ignore").astype("str"))
+            part = part.assign(
+                value=None if raw is None else raw[mask].map(_short, na_action="ignore").astype("str")
+            )
         (rej if sev == REJECT else warn).append(part)
     rejected = p.issues.reject_mask(len(p.frame))
     cols = ["source_file", "sheet", "source_row", "record_id", "field", "reason"]

@@ -109,6 +109,6 @@ def pacing_bars(pacing: pd.DataFrame, *, title: str = "目标完成进度 vs 时
     )
     ax.set_yticks(y, names)
     ax.set_xlabel("占目标 / 占期间（%）")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2, frameon=False)
     ax.set_title(title)
     return ax

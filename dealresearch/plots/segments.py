@@ -17,8 +17,8 @@ def value_potential_matrix(data, *, title: str = "客户价值 × 潜力矩阵",
     annot = np.array([[f"{v:,}\n{v / total:.1%}" for v in row] for row in m.to_numpy()])
     ax = ax or new_ax((6, 4.2))
     sns.heatmap(m, annot=annot, fmt="", cmap="Blues", cbar=False, linewidths=1, linecolor="white", ax=ax)
-    ax.set_xlabel("潜力")
-    ax.set_ylabel("价值")
+    ax.set_xlabel("")  # tick labels already read 高/中/低潜力 and 高/中/低价值
+    ax.set_ylabel("")
     ax.set_title(f"{title}（n = {total:,}）")
     ax.tick_params(axis="y", rotation=0)
     return ax

@@ -12,8 +12,9 @@ MONTH = "month"  # survey_plan.MONTH (not imported: keeps plots free of the plan
 REASON = "reason"
 
 
-def monthly_workload(plan: pd.DataFrame, *, capacity: dict | None = None, title: str = "月度调查工作量（人次）",
-                     ax=None):
+def monthly_workload(
+    plan: pd.DataFrame, *, capacity: dict | None = None, title: str = "月度调查工作量（人次）", ax=None
+):
     """Stacked bars of planned surveys per month by method (survey_plan.plan output);
     必访 share drawn as a line. ``capacity`` {method: int} adds dashed capacity marks."""
     import seaborn as sns
@@ -30,7 +31,9 @@ def monthly_workload(plan: pd.DataFrame, *, capacity: dict | None = None, title:
         if total:
             ax.text(xi, total, f"{int(total):,}", ha="center", va="bottom", fontsize=8)
     if REASON in plan.columns and len(plan):
-        must = plan[plan[REASON].astype(str) == "必访"].groupby(MONTH).size().reindex(range(1, 13), fill_value=0)
+        must = (
+            plan[plan[REASON].astype(str) == "必访"].groupby(MONTH).size().reindex(range(1, 13), fill_value=0)
+        )
         ax.plot(x, must.to_numpy(), color=ACCENT_COLOR, marker="o", linewidth=1.5, label="其中必访")
     for (method, cap), color in zip((capacity or {}).items(), colors, strict=False):
         if np.ndim(cap) == 0:
@@ -38,13 +41,15 @@ def monthly_workload(plan: pd.DataFrame, *, capacity: dict | None = None, title:
     ax.set_xticks(x, [f"{m}月" for m in x])
     ax.set_ylabel("计划调查人次")
     ax.set_xlabel("")
-    ax.legend(ncols=2, fontsize=8, frameon=False)
+    ax.legend(ncols=6, fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1))
+    ax.set_ylim(0, max(bottom.max(), 1) * 1.12)
     ax.set_title(title)
     return ax
 
 
-def coverage_by_project(by_project: pd.DataFrame, *, min_share: float = 0.4, title: str = "各项目年度调查覆盖率",
-                        ax=None):
+def coverage_by_project(
+    by_project: pd.DataFrame, *, min_share: float = 0.4, title: str = "各项目年度调查覆盖率", ax=None
+):
     """Horizontal bars of the share surveyed per project (CoverageResult.by_project), with
     the minimum share as a reference line; projects under the small-n threshold hatched."""
     s = by_project.sort_values("覆盖率")
@@ -58,7 +63,9 @@ def coverage_by_project(by_project: pd.DataFrame, *, min_share: float = 0.4, tit
             bar.set_alpha(0.6)
     for yi, (v, n) in enumerate(zip(s["覆盖率"].to_numpy() * 100, s["客户数"].to_numpy(), strict=True)):
         ax.text(v, yi, f" {v:.1f}%（n={int(n)}）", va="center", fontsize=8)
-    ax.axvline(min_share * 100, color=ACCENT_COLOR, linestyle="--", linewidth=1.2, label=f"最低要求 {min_share:.0%}")
+    ax.axvline(
+        min_share * 100, color=ACCENT_COLOR, linestyle="--", linewidth=1.2, label=f"最低要求 {min_share:.0%}"
+    )
     ax.set_yticks(y, s[C.project].astype(str))
     ax.set_xlabel("已调查客户占比（%）")
     ax.set_xlim(0, max(100, float(s["覆盖率"].max() * 100 + 15) if len(s) else 100))

@@ -48,7 +48,9 @@ def report_command(
         mark = "成功" if r.ok else "失败"
         line = f"[{mark}] {r.title}（{scope}） {_fmt(r.seconds)} → {r.html}"
         if r.failure:
-            line += f"\n       出错章节：{r.failure.section}；错误信息：{r.failure.message}；运行日志：{r.log}"
+            line += (
+                f"\n       出错章节：{r.failure.section}；错误信息：{r.failure.message}；运行日志：{r.log}"
+            )
         print(line, file=sys.stdout if r.ok else sys.stderr)
     n_bad = len(summary.failed)
     print(

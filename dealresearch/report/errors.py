@@ -133,10 +133,16 @@ def failure_from_exception(exc: BaseException, nb=None) -> Failure:
     section = START_SECTION
     if nb is not None:
         cells = [c for c in nb.cells if _PAPERMILL_ERROR_TAG not in c.get("metadata", {}).get("tags", [])]
+        running = [
+            i
+            for i, c in enumerate(cells)
+            if c.get("metadata", {}).get("papermill", {}).get("status") == "running"
+        ]
         executed = [
             i for i, c in enumerate(cells) if c.get("cell_type") == "code" and c.get("execution_count")
         ]
-        last = executed[-1] + 1 if executed else 0  # the cell running when it stopped
+        # the cell running when it stopped: papermill marks it; else the one after the last executed
+        last = running[0] if running else executed[-1] + 1 if executed else 0
         for prev in reversed(cells[: last + 1]):
             found = _cell_sections(prev)
             if found:

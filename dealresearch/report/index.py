@@ -63,13 +63,13 @@ def collect(out_dir: Path) -> list[dict]:
                 {
                     "href": quote(f"{folder.name}/{page.name}"),
                     "file": page.name,
-                    "title": info.get("title") or (_html.unescape(tm.group(1)).split(" · ")[0] if tm else page.stem),
+                    "title": info.get("title")
+                    or (_html.unescape(tm.group(1)).split(" · ")[0] if tm else page.stem),
                     "project": info.get("project"),
                     "status": status,
                     "seconds": _fmt_seconds(info.get("seconds")),
-                    "finished": info.get("finished") or datetime.fromtimestamp(page.stat().st_mtime).isoformat(
-                        timespec="seconds"
-                    ),
+                    "finished": info.get("finished")
+                    or datetime.fromtimestamp(page.stat().st_mtime).isoformat(timespec="seconds"),
                     "order": info.get("order", 999),
                     "log": quote(f"{folder.name}/{info['log']}")
                     if info.get("log") and (folder / info["log"]).is_file()

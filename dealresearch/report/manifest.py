@@ -49,7 +49,14 @@ def write(period_dir: Path, run: dict, reports: list[dict]) -> Path:
     old = read(period_dir)
     names = {r["html"] for r in reports}
     kept = [r for r in old.get("reports", []) if r.get("html") not in names]
-    merged = sorted(kept + reports, key=lambda r: (r.get("order", 999), r.get("name", ""), r.get("project") or ""))
-    history = [*old.get("runs", []), {k: run[k] for k in ("run_id", "started", "seconds", "jobs") if k in run}]
+    merged = sorted(
+        kept + reports, key=lambda r: (r.get("order", 999), r.get("name", ""), r.get("project") or "")
+    )
+    history = [
+        *old.get("runs", []),
+        {k: run[k] for k in ("run_id", "started", "seconds", "jobs") if k in run},
+    ]
     doc = {**run, "reports": merged, "runs": history[-50:]}
-    return atomic.write_text(period_dir / MANIFEST, json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+    return atomic.write_text(
+        period_dir / MANIFEST, json.dumps(doc, ensure_ascii=False, indent=2, default=str)
+    )

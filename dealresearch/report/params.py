@@ -36,10 +36,18 @@ def declared_parameters(notebook: Path) -> dict[str, str]:
     try:
         tree = ast.parse(cell.source)
     except SyntaxError as exc:
-        raise ParameterError(f"报告模板“{path.name}”的参数单元格第 {exc.lineno} 行有语法错误：{exc.msg}") from exc
+        raise ParameterError(
+            f"报告模板“{path.name}”的参数单元格第 {exc.lineno} 行有语法错误：{exc.msg}"
+        ) from exc
     declared: dict[str, str] = {}
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AnnAssign)
+            else []
+        )
         for target in targets:
             if isinstance(target, ast.Name) and node.value is not None:
                 declared[target.id] = ast.get_source_segment(cell.source, node.value) or ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import shutil
 import time
@@ -19,11 +20,13 @@ from ..errors import ParameterError, ReportError
 from ..periods import parse_period
 from . import atomic, inputs, manifest, params
 from .catalog import Template, find_templates
-from .errors import Failure, error_page, failure_from_exception, locate_failure
+from .errors import Failure, clean_message, error_page, failure_from_exception, locate_failure
 from .html import export_html, subtitle
 from .index import build_index
 
 LOGS = "logs"
+#: section named on the error page when the notebook ran but the HTML export failed
+EXPORT_SECTION = "（导出网页）"
 #: seconds one cell may run before the report is declared failed
 CELL_TIMEOUT = 1800
 #: seconds to wait for a kernel to start (slow laptops, antivirus scans)
@@ -110,10 +113,23 @@ def _now() -> str:
     return datetime.now().isoformat(timespec="seconds")
 
 
-def _plan(templates, projects, base_params) -> list[_Job]:
+def _expected_seconds(out_root: Path) -> dict[tuple[str, str | None], float]:
+    """Run time of each (template, project) in the most recent manifests: the pool starts the
+    slowest reports first so the last one does not run alone at the end."""
+    seen: dict[tuple[str, str | None], float] = {}
+    manifests = sorted(out_root.glob(f"*/{manifest.MANIFEST}"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for path in manifests[:8]:
+        for r in manifest.read(path.parent).get("reports", []):
+            key = (r.get("name"), r.get("project"))
+            if key not in seen and isinstance(r.get("seconds"), int | float):
+                seen[key] = float(r["seconds"])
+    return seen
+
+
+def _plan(templates, projects, base_params, *, group: bool = True) -> list[_Job]:
     jobs = []
     for t in templates:
-        if t.runs_group:
+        if group and t.runs_group:
             jobs.append(_Job(t, None, {**base_params, "project": None}))
         if t.runs_per_project:
             jobs.extend(_Job(t, p, {**base_params, "project": p}) for p in projects)
@@ -170,6 +186,7 @@ def _execute(job: _Job, staging: Path, period_dir: Path, period, kernel_name: st
     html_name, log_rel = f"{job.stem}.html", f"{LOGS}/{job.stem}.ipynb"
     sub = subtitle(period.label_zh, job.project)
     failure: Failure | None = None
+    stage = "execute"
     try:
         nb = pm.execute_notebook(
             str(t.path),
@@ -179,12 +196,13 @@ def _execute(job: _Job, staging: Path, period_dir: Path, period, kernel_name: st
             language="python",
             progress_bar=False,
             log_output=False,
-            request_save_on_cell_execute=False,
+            request_save_on_cell_execute=True,  # partial run log survives a dying kernel
             start_timeout=START_TIMEOUT,
             execution_timeout=CELL_TIMEOUT,
             extra_arguments=list(KERNEL_ARGUMENTS),
             kernel_manager_class=_kernel_manager_class(),
         )
+        stage = "export"
         page = export_html(nb, title=t.title, period_label_zh=period.label_zh, project=job.project)
     except Exception as exc:  # any failure becomes this report's error page; the others go on
         nb = None
@@ -193,7 +211,10 @@ def _execute(job: _Job, staging: Path, period_dir: Path, period, kernel_name: st
                 nb = nbformat.read(log_tmp, as_version=4)
             except Exception:  # unreadable partial log: report the exception alone
                 nb = None
-        failure = (locate_failure(nb) if nb is not None else None) or failure_from_exception(exc, nb)
+        if stage == "export":  # the notebook ran; turning it into a page failed
+            failure = Failure(EXPORT_SECTION, type(exc).__name__, clean_message(exc))
+        else:
+            failure = (locate_failure(nb) if nb is not None else None) or failure_from_exception(exc, nb)
         page = error_page(
             title=t.title,
             subtitle=sub,
@@ -235,9 +256,9 @@ def run_reports(
 ) -> RunSummary:
     """Run every report template for ``period`` and publish ``<out_dir>/<period>/*.html``.
 
-    Group-scope templates run once (project=None); project/both-scope templates run once per
-    project (``projects``, default every project in the deals store; "both" also runs once at
-    group level). Up to ``jobs`` notebooks run at a time (default: CPU count). A failing
+    With ``projects=None``: group-scope templates run once (project=None), project-scope ones
+    once per project in the deals store, both-scope ones both ways. With a list of projects:
+    only those projects' reports (project/both scopes); with ``projects=[]``: group level only. Up to ``jobs`` notebooks run at a time (default: CPU count). A failing
     notebook gets a Chinese error page and does not stop the others. Raises ParameterError
     before running anything for a bad period/project/template name/parameter, and ReportError
     when the period already holds any of the pages this run would write and ``overwrite`` is
@@ -251,15 +272,16 @@ def run_reports(
     if not templates:
         raise ReportError(f"在 {nb_dir} 中没有找到报告模板（需含 metadata.dealresearch 的 .ipynb）。")
     available = inputs.list_projects(data_dir) if inputs.deals_path(data_dir).is_file() else None
-    project_list = (
-        params.check_projects(projects, available) if any(t.runs_per_project for t in templates) else []
-    )
-    if projects is not None and not any(t.runs_per_project for t in templates):
-        params.check_projects(projects, available)
+    project_list = params.check_projects(projects, available)
+    only_projects = bool(projects is not None and project_list)  # --project P: P's reports only
     base = {"period": per.label, "data_dir": str(data_dir), **dict(extra_params or {})}
-    plan = _plan(templates, project_list, base)
+    plan = _plan(templates, project_list, base, group=not only_projects)
     if not plan:
-        raise ParameterError("没有需要运行的报告：所选模板均为分项目报告，但数据中没有任何项目。")
+        raise ParameterError(
+            "没有需要运行的报告：所选模板均为分项目报告但没有项目可运行"
+            if not only_projects
+            else "没有需要运行的报告：指定了项目，但所选模板都是集团级报告（scope 为 group）。"
+        )
     checked = {}
     for job in plan:  # every template declares the names; values checked per job
         checked[(job.template.name, job.project)] = params.validate(job.template, job.parameters)
@@ -274,7 +296,7 @@ def run_reports(
         raise ReportError(
             f"{per.label_zh}（{per.label}）的报告已发布：{period_dir} 中已有 {'、'.join(existing[:5])}"
             f"{' 等' if len(existing) > 5 else ''} 共 {len(existing)} 份。为防止覆盖已发布的报告，本次未运行；"
-            "确需重新生成请加 --overwrite（overwrite=True）。"
+            "确需重新生成请加 --overwrite。"
         )
     n_jobs = max(1, min(int(jobs) if jobs else default_jobs(), len(plan)))
     run_id = uuid.uuid4().hex[:12]
@@ -284,8 +306,12 @@ def run_reports(
     _quiet_papermill()
     try:
         with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="dr-report") as pool:
-            futures = [pool.submit(_execute, j, staging, period_dir, per, kernel_name) for j in plan]
-            results = [f.result() for f in futures]
+            expected = _expected_seconds(out_root)
+            slow_first = sorted(plan, key=lambda j: -expected.get((j.template.name, j.project), math.inf))
+            futures = {
+                id(j): pool.submit(_execute, j, staging, period_dir, per, kernel_name) for j in slow_first
+            }
+            results = [futures[id(j)].result() for j in plan]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     seconds = time.perf_counter() - t_run

@@ -284,10 +284,9 @@ def evaluate(table: pd.DataFrame, rules: RuleSet | None = None) -> list[Recommen
         if rows.empty:
             continue
         bad = rows[~rows[F.available].astype(bool)]
-        if len(bad):
-            unsupported.setdefault((rule.finding, bad[F.project].iloc[0]), (bad[F.reason].iloc[0], []))[
-                1
-            ].append(rule)
+        if len(bad):  # one note per scope and reason, naming every finding it blocks
+            key = (bad[F.project].iloc[0], bad[F.reason].iloc[0])
+            unsupported.setdefault(key, []).append(rule)
             continue
         mask = np.ones(len(rows), dtype=bool)
         for c in rule.when:
@@ -314,14 +313,14 @@ def evaluate(table: pd.DataFrame, rules: RuleSet | None = None) -> list[Recommen
             )
     fired.sort(key=lambda r: (r.priority, CATEGORIES.index(r.category)))
     notes = []
-    for (finding, project), (reason, rules_) in unsupported.items():
-        label = FINDING_LABELS.get(finding, finding)
+    for (project, reason), rules_ in unsupported.items():
+        labels = "、".join(dict.fromkeys(FINDING_LABELS.get(r.finding, r.finding) for r in rules_))
         notes.append(
             Recommendation(
                 category=rules_[0].category,
-                title=f"数据不足：{label}",
-                text=f"数据不足：{reason}。以下规则本期无法判断：{'、'.join(r.id for r in rules_)}。",
-                evidence=[{"figure": label, "test": "未计算", "reason": reason}],
+                title=f"数据不足：{labels}",
+                text=f"数据不足：{reason}，本期无法判断“{labels}”。",
+                evidence=[{"figure": labels, "test": "未计算", "reason": reason}],
                 priority=9,
                 rule="、".join(r.id for r in rules_),
                 project=project,

@@ -58,7 +58,10 @@ def main():
                 new_code_cell(CHART),
                 new_markdown_cell("### 分项目指标"),
                 new_code_cell(WIDE_TABLE),
-                new_code_cell('import warnings\nwarnings.warn("读者不应看到的警告")\nax = plt.gca()\nax'),
+                new_code_cell(
+                    'import warnings\nwarnings.warn("读者不应看到的警告")\n'
+                    "fig, ax = plt.subplots()\nplt.close(fig)\nax  # a bare repr: hidden from readers"
+                ),
             ],
         ),
         "fx_project": nb(
@@ -80,7 +83,9 @@ def main():
             [
                 new_code_cell('display(HTML("<h2>摘要</h2><p>一切正常。</p>"))'),
                 new_markdown_cell("## 客户画像\n\n年龄分布如下。"),
-                new_code_cell('ages = pd.Series([None, None], dtype="float")\nif ages.isna().all():\n    raise ValueError("年龄字段全部缺失，无法计算年龄分布")'),
+                new_code_cell(
+                    'ages = pd.Series([None, None], dtype="float")\nif ages.isna().all():\n    raise ValueError("年龄字段全部缺失，无法计算年龄分布")'
+                ),
                 new_markdown_cell("## 不会执行到的章节"),
                 new_code_cell('display(HTML("<p>unreachable</p>"))'),
             ],
@@ -88,6 +93,18 @@ def main():
     }
     for name, book in books.items():
         nbformat.write(book, HERE / f"{name}.ipynb")
+    # a kernel that dies mid-report (e.g. out of memory), in its own folder
+    crash = nb(
+        "测试崩溃报告",
+        "group",
+        1,
+        [
+            new_markdown_cell("## 成交结构"),
+            new_code_cell("import os\nos._exit(1)"),
+        ],
+    )
+    (HERE / "crash").mkdir(exist_ok=True)
+    nbformat.write(crash, HERE / "crash" / "fx_crash.ipynb")
     # a notebook without metadata.dealresearch (like the exploration starter): never run
     starter = new_notebook(cells=[new_markdown_cell("# 探索笔记本"), new_code_cell("1 + 1")])
     nbformat.write(starter, HERE / "explore_starter.ipynb")

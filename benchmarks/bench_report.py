@@ -1,0 +1,116 @@
+"""Report suite speed: the full suite on the sample ÷ the same notebooks emptied to their imports.
+
+    .venv/bin/python benchmarks/bench_report.py [--data-dir DIR] [--jobs N] [--period 2026Q3]
+
+Both runs go through ``run_reports`` (papermill, same parallelism, same HTML export, same
+number of notebooks: every template at group level and per project). The floor notebooks keep
+each template's parameters cell, metadata and top-level import statements and nothing else,
+so kernel start-up, imports and export cost the same; the ratio is what the analysis and
+charts add. Target ≤ 1.5. Without --data-dir the sample is generated and ingested into a
+temporary folder first (not timed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+TARGET = 1.5
+
+
+def _imports_only(source: str) -> str:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return ""
+    keep = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    return "\n".join(ast.get_source_segment(source, n) for n in keep)
+
+
+def floor_notebooks(templates, dest: Path) -> Path:
+    """Copies of the templates holding only the parameters cell and the import statements."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for t in templates:
+        book = nbformat.read(t.path, as_version=4)
+        params = [c for c in book.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+        imports = [_imports_only(c.source) for c in book.cells if c.cell_type == "code" and c not in params]
+        code = "\n".join(i for i in imports if i)
+        book.cells = [*params, nbformat.v4.new_code_cell(code)]
+        nbformat.write(book, dest / t.path.name)
+    return dest
+
+
+def sample_store(root: Path) -> Path:
+    os.environ.setdefault("DEALRESEARCH_SECRET", "benchmark-secret")
+    import dealresearch as dr
+    from dealresearch import synth
+
+    raw = root / "raw" / "sample"
+    synth.generate(raw, seed=0)
+    truth = json.loads((raw / "truth.json").read_text(encoding="utf-8"))
+    dr.ingest_deals([raw / f for f in truth["deal_files"]], store=root)
+    dr.ingest_surveys([raw / f for f in truth["survey_files"]], store=root)
+    try:
+        from dealresearch.ingest.targets import ingest_targets
+    except ImportError:
+        pass
+    else:
+        ingest_targets([raw / f for f in truth["target_files"]], store=root)
+    return root
+
+
+def main(argv=None) -> int:
+    from dealresearch import config
+    from dealresearch.report import latest_period, run_reports
+    from dealresearch.report.catalog import find_templates
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data-dir", type=Path, default=None)
+    ap.add_argument("--notebooks-dir", type=Path, default=config.notebooks_dir())
+    ap.add_argument("--jobs", type=int, default=None)
+    ap.add_argument("--period", default=None)
+    args = ap.parse_args(argv)
+
+    templates = find_templates(args.notebooks_dir)
+    if not templates:
+        print(f"no report templates in {args.notebooks_dir}: nothing to measure")
+        return 2
+    with tempfile.TemporaryDirectory(prefix="bench_report_") as tmp:
+        tmp = Path(tmp)
+        data = args.data_dir or sample_store(tmp / "data")
+        period = args.period or latest_period(data)
+        floor_dir = floor_notebooks(templates, tmp / "floor_notebooks")
+        common = dict(data_dir=data, jobs=args.jobs, overwrite=True)
+
+        t0 = time.perf_counter()
+        floor = run_reports(period, notebooks_dir=floor_dir, out_dir=tmp / "floor", **common)
+        t_floor = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        full = run_reports(period, notebooks_dir=args.notebooks_dir, out_dir=tmp / "full", **common)
+        t_full = time.perf_counter() - t0
+
+    by_key = {(r.name, r.project): r.seconds for r in floor.reports}
+    print(f"period {period}, {len(full.reports)} notebooks, jobs {full.jobs}")
+    print(f"{'report':28s} {'project':10s} {'full s':>8s} {'floor s':>8s} {'status':>7s}")
+    for r in full.reports:
+        floor_s = by_key.get((r.name, r.project), float("nan"))
+        print(f"{r.name:28s} {r.project or '集团':10s} {r.seconds:8.1f} {floor_s:8.1f} {r.status:>7s}")
+    ratio = t_full / t_floor
+    print(
+        f"full suite {t_full:.1f} s / empty notebooks {t_floor:.1f} s = ratio {ratio:.2f} (target ≤ {TARGET})"
+    )
+    if not full.ok:
+        print("note: failed reports: " + ", ".join(f"{r.name}/{r.project or '集团'}" for r in full.failed))
+    return 0 if ratio <= TARGET and full.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
