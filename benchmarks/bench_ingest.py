@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_ingest.py [--rows 1000000] [--xlsx-rows 100000]
 
-Generates a deal CSV (~100 MB at 1,000,000 rows) and an xlsx (100,000 rows) under
+Generates a 30-column Chinese deal CSV (~260 MB at 1,000,000 rows) and an xlsx (100,000 rows) under
 benchmarks/_scratch/, then prints
   (a) CSV ingest time ÷ bare pyarrow.csv.read_csv time of the same file   (target ≤ 4)
   (b) xlsx ingest time ÷ bare calamine read (to_python) of the same file  (target ≤ 1.5)

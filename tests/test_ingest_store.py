@@ -263,6 +263,7 @@ def test_workbook_with_a_survey_sheet_keeps_deals_and_names_the_skip(tmp_path):
 def test_csv_streamed_in_chunks_gives_the_same_result(tmp_path, monkeypatch):
     from dealresearch.ingest import pipeline, readers
 
+    monkeypatch.setenv(privacy.SECRET_ENV, "chunk-test")  # same keys in both stores
     rows = [deal(i, date=f"2026-01-{1 + i % 28:02d}") for i in range(1, 61)] + [deal(5)]  # one duplicate
     path = deals_csv(tmp_path / "big.csv", rows)
     whole = dr.ingest_deals([path], store=tmp_path / "a")

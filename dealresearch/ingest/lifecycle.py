@@ -188,7 +188,9 @@ def customers(deals: pd.DataFrame) -> pd.DataFrame:
     )
     out[C.active] = out[C.n_deals] > 0
     sorted_keys = keys.take(pa.array(order[out.index.to_numpy()]))
-    out.insert(0, C.customer_key, pd.Series(pd.arrays.ArrowStringArray(sorted_keys), index=out.index, dtype="str"))
+    out.insert(
+        0, C.customer_key, pd.Series(pd.arrays.ArrowStringArray(sorted_keys), index=out.index, dtype="str")
+    )
     return out.reset_index(drop=True)[
         [
             C.customer_key,

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, InputFileError, MissingColumnsError
+from ..errors import InputFileError, MissingColumnsError, ParameterError
 from ..schema import DEAL_COLUMNS, DEAL_STORE_COLUMNS, SURVEY_COLUMNS, SURVEY_ITEMS, Column, D, S
 from . import lifecycle as L
 from . import store as st
@@ -26,6 +26,7 @@ from .normalise import scrub_text
 from .prepare import prepare, raw_records
 from .privacy import Pseudonymiser, secret
 from .readers import CSV_SUFFIXES, EXCEL_SUFFIXES, NON_DATA_REASONS, read_file
+from .summary import SCORE_FLAGS, SURVEY_SCALES, build_summary
 from .validate import deal_rules, issue_frames, survey_rules
 
 # ---- ingest-owned schema additions (ask the lead to move them into schema.py) ----
@@ -43,7 +44,7 @@ EXTRA_PERSONAL_ALIASES = {  # surveys accept every phone / ID alias deals accept
     D.customer_code: next(c for c in DEAL_COLUMNS if c.name == D.customer_code).aliases,
 }
 SURVEY_ITEM_COLUMNS = tuple(Column(i.name, "score", i.label, i.aliases) for i in SURVEY_ITEMS)
-SURVEY_SCALES = {i.name: i.scale for i in SURVEY_ITEMS}
+
 SURVEY_STORE_COLUMNS = (
     S.survey_id,
     S.customer_key,
@@ -76,7 +77,6 @@ SURVEY_SPEC = (
     + SURVEY_ITEM_COLUMNS
 )
 CHUNK_ROWS = 250_000  # CSV rows normalised at a time (bounds memory on large exports)
-SCORE_FLAGS = {"non_numeric": "非数字", "out_of_range": "超出量表范围", "blank": "空白"}
 REJECT_COLUMNS = ["source_file", "sheet", "source_row", "record_id", "field", "reason", "all_reasons", "raw"]
 
 
@@ -140,6 +140,11 @@ def _run(kind, paths, store, aliases, sheet, progress) -> IngestResult:
     files, from_dir = expand_paths(paths)
     aliases = resolve_aliases(aliases)
     spec = DEAL_SPEC if kind == "deals" else SURVEY_SPEC
+    unknown_names = sorted(set(aliases or {}) - {c.name for c in spec})
+    if unknown_names:
+        raise ParameterError(
+            f"别名配置中有未知的列名：{'、'.join(unknown_names)}（可用：{'、'.join(c.name for c in spec)}）"
+        )
     today = pd.Timestamp.today().normalize()
     kept, rejects, warnings, per_file, skipped, unknown = [], [], [], [], [], {}
     for i, path in enumerate(files):
@@ -188,7 +193,9 @@ def _run(kind, paths, store, aliases, sheet, progress) -> IngestResult:
     )
     warnings_df = pd.concat(warnings, ignore_index=True)
     _write_interim(kind, rejects_df, warnings_df, files, store)
-    summary = _summary(kind, per_file, batch, merged_away, data, rejects_df, warnings_df, skipped, unknown)
+    summary = build_summary(
+        kind, per_file, batch, merged_away, data, rejects_df, warnings_df, skipped, unknown
+    )
     summary["store"] = store_stats
     summary["timings"] = {
         "read_normalise_s": round(t_read - t0, 3),
@@ -333,81 +340,3 @@ def _write_interim(kind, rejects, warnings, files, store) -> None:
             new = pd.concat([old[~old["source_file"].isin(names)], new], ignore_index=True)
         out[f"{label}_{kind}"] = new.astype({"source_row": "int64"}) if len(new) else new
     st.write_tables(out, store, folder="interim")
-
-
-def _summary(kind, per_file, batch, merged_away, data, rejects, warnings, skipped, unknown) -> dict:
-    merged_by_file = Counter(batch["source_file"][merged_away].tolist()) if len(batch) else Counter()
-    files = pd.DataFrame(per_file)
-    files["sheet"] = files["sheet"].fillna("")
-    counts = [c for c in files.columns if c not in ("file", "sheet", "encoding")]
-    files[counts] = files[counts].fillna(0).astype(int)
-    agg = {c: "sum" for c in counts} | {"encoding": "first"}
-    files = files.groupby(["file", "sheet"], sort=False, as_index=False).agg(agg)  # CSV chunks → one row
-    # merged duplicates are attributed to the file of the row absorbed
-    first_of_file = ~files.duplicated("file")
-    files["duplicates_merged"] = np.where(
-        first_of_file, files["file"].map(merged_by_file).fillna(0), 0
-    ).astype(int)
-    files["rows_clean"] = (
-        files["rows_read"] - files["rows_rejected"] - files["non_data_rows"] - files["duplicates_merged"]
-    )
-    non_data = {}
-    for col in [c for c in files.columns if c.startswith("non_data:")]:
-        non_data[col.split(":", 1)[1]] = int(files[col].sum())
-    totals = {
-        k: int(files[k].sum()) for k in ("rows_read", "rows_rejected", "non_data_rows", "duplicates_merged")
-    }
-    totals["rows_clean"] = len(data)
-    summary = {
-        "kind": kind,
-        **totals,
-        "exact_duplicates": int(merged_away.sum()) if kind == "surveys" else None,
-        "non_data": non_data,
-        "rejects_by_reason": dict(Counter(rejects["reason"].tolist())),
-        "warnings": len(warnings),
-        "warnings_by_reason": dict(Counter(warnings["reason"].tolist())),
-        "unknown_values": {k: dict(v.most_common()) for k, v in unknown.items()},
-        "files": files.to_dict("records"),
-        "rejects_by_file": rejects.groupby(["source_file", "reason"]).size().to_dict()
-        if len(rejects)
-        else {},
-        "warnings_by_file": warnings.groupby(["source_file", "reason"]).size().to_dict()
-        if len(warnings)
-        else {},
-        "skipped": skipped,
-    }
-    if kind == "surveys":
-        # per item, over the stored (deduplicated) rows: answers set missing, by cause
-        clean = batch[~merged_away]
-        summary["invalid_scores"] = {}
-        for item in SURVEY_SCALES:
-            counts = {
-                lab: int(clean[f"_{item}__{k}"].sum())
-                for k, lab in SCORE_FLAGS.items()
-                if f"_{item}__{k}" in clean
-            }
-            if any(counts.values()):
-                summary["invalid_scores"][item] = {lab: n for lab, n in counts.items() if n}
-    else:
-        status_rows = batch[D.status].fillna("")
-        deal_groups = batch[D.deal_id][merged_away | batch[D.deal_id].duplicated(keep=False).to_numpy()]
-        pairs = (
-            batch.loc[deal_groups.index, [D.deal_id]]
-            .assign(s=status_rows[deal_groups.index])
-            .drop_duplicates()
-        )
-        summary["status_updates"] = int(len(pairs) - deal_groups.nunique())
-        summary["exact_duplicates"] = int(merged_away.sum()) - summary["status_updates"]
-    accounted = (
-        summary["rows_clean"]
-        + summary["rows_rejected"]
-        + summary["duplicates_merged"]
-        + summary["non_data_rows"]
-    )
-    if (
-        summary["rows_read"] != accounted
-    ):  # an internal invariant: never publish a run that does not reconcile
-        raise DataError(
-            f"导入行数无法对账：读取 {summary['rows_read']} 行，但有效+拒绝+合并+非数据 = {accounted} 行"
-        )
-    return summary

@@ -113,14 +113,18 @@ def read_table(name: str, store=None, folder: str = "processed") -> pd.DataFrame
     return frame
 
 
-def load(name: str, store=None) -> pd.DataFrame:
+def load(name: str, store=None, *, missing_ok: bool = False) -> pd.DataFrame | None:
     """Load a processed table: "deals", "surveys", "customers", "status_history", "targets".
 
     ``store`` is the data directory (default: the project's data/ or $DEALRESEARCH_HOME/data).
+    ``missing_ok=True`` returns None for a table not ingested yet (optional inputs such as
+    targets or surveys) instead of raising.
     """
     if name not in TABLES:
         raise DealResearchError(f"未知的数据表“{name}”，可选：{'、'.join(TABLES[:5])}")
     frame = read_table(name, store)
+    if frame is None and missing_ok:
+        return None
     if frame is None:
         raise InputFileError(
             f"数据表“{name}”不存在：{_path(name, store)}。请先运行 dealresearch ingest 导入数据"
