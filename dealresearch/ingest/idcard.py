@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .normalise import DATE_DTYPE, by_unique, ymd
 
@@ -51,6 +53,7 @@ PROVINCES: dict[str, str] = {
 }
 WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 CHECK_CHARS = np.array(list("10X98765432"))
+CHECK_BYTES = np.frombuffer(b"10X98765432", dtype=np.uint8)
 
 
 def check_digit(first17: pd.Series) -> pd.Series:
@@ -62,29 +65,76 @@ def check_digit(first17: pd.Series) -> pd.Series:
     return pd.Series(CHECK_CHARS[(digits @ WEIGHTS) % 11], index=first17.index, dtype="str")
 
 
+_PROVINCE_OK = np.zeros(100, dtype=bool)
+_PROVINCE_OK[[int(k) for k in PROVINCES]] = True
+_BIRTH_RANGE = (np.datetime64("1900-01-01", "ns"), np.datetime64("2030-12-31", "ns"))
+
+
+def _fixed_width(arr: pa.Array, width: int) -> np.ndarray:
+    """Arrow strings all ``width`` bytes long → (n, width) uint8 matrix (no Python loop)."""
+    arr = arr.cast(pa.large_string())
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if len(arr) else np.zeros(0, np.uint8)
+    return data[offsets[0] : offsets[-1]].reshape(len(arr), width)
+
+
+def _as_strings(matrix: np.ndarray) -> pa.Array:
+    n, width = matrix.shape
+    offsets = pa.py_buffer((np.arange(n + 1, dtype=np.int32) * width).tobytes())
+    return pa.Array.from_buffers(pa.string(), n, [None, offsets, pa.py_buffer(matrix.tobytes())])
+
+
+def _check_chars(digits17: np.ndarray) -> np.ndarray:
+    return CHECK_BYTES[(digits17.astype(np.int64) @ WEIGHTS) % 11]
+
+
 def _ids_of_text(u: pd.Series):
-    s = u.str.replace(" ", "").str.upper()
-    is18 = s.str.fullmatch(r"[0-9]{17}[0-9X]").fillna(False).astype(bool)
-    is15 = s.str.fullmatch(r"[0-9]{15}").fillna(False).astype(bool)
-    body = pd.Series(pd.NA, index=u.index, dtype="str")
-    body = body.mask(is18, s.str.slice(0, 17)).mask(is15, s.str.slice(0, 6) + "19" + s.str.slice(6, 15))
-    has = body.notna().to_numpy()
-    check = pd.Series(pd.NA, index=u.index, dtype="str")
-    check[has] = check_digit(body[has])
-    full = body + check
-    birth = pd.Series(
-        ymd(body.str.slice(6, 10), body.str.slice(10, 12), body.str.slice(12, 14)), index=u.index
-    )
-    plausible = birth.between(pd.Timestamp("1900-01-01"), pd.Timestamp("2030-12-31")) & body.str.slice(
-        0, 2
-    ).isin(PROVINCES).fillna(False).astype(bool)
-    checksum_ok = (is15 | (s == full)).fillna(False).astype(bool)
-    valid = plausible & checksum_ok
-    # a well-formed number whose check digit (or date/province) is wrong: kept, flagged
+    """Distinct cleaned cells → (number, valid, wrong_check, garbage); the digits are
+    checked on a byte matrix (one row per candidate number)."""
+    n = len(u)
+    arr = pa.array(u.array, type=pa.large_string())
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    s = pc.utf8_upper(pc.replace_substring(arr, " ", ""))
+    length = pc.binary_length(s).to_numpy(zero_copy_only=False)
+    length = np.where(pd.isna(length), 0, length).astype(np.int64) if n else np.zeros(0, np.int64)
+    is18, is15, valid = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
+    full15 = np.zeros((0, 18), np.uint8)
+    for width in (18, 15):
+        pos = np.flatnonzero(length == width)
+        m = _fixed_width(s.take(pa.array(pos)), width) - 48
+        digits = m[:, :17] if width == 18 else m
+        ok = (digits <= 9).all(axis=1)  # bytes below '0' wrap around to >= 208
+        if width == 18:
+            ok &= (m[:, 17] <= 9) | (m[:, 17] == ord("X") - 48)
+            body = digits
+        else:
+            body = np.concatenate([m[:, :6], np.full((len(m), 2), (1, 9), np.uint8), m[:, 6:15]], axis=1)
+        pos, body, m = pos[ok], body[ok], m[ok]
+        (is18 if width == 18 else is15)[pos] = True
+        check = _check_chars(body)
+        year = body[:, 6:10].astype(np.int64) @ np.array([1000, 100, 10, 1])
+        birth = ymd(year, body[:, 10] * 10 + body[:, 11], body[:, 12] * 10 + body[:, 13])
+        good = (birth >= _BIRTH_RANGE[0]) & (birth <= _BIRTH_RANGE[1])
+        good &= _PROVINCE_OK[body[:, 0].astype(np.int64) * 10 + body[:, 1]]
+        if width == 18:
+            good &= m[:, 17] + 48 == check
+        else:
+            full15 = np.concatenate([body + 48, check[:, None]], axis=1)[good]
+            pos15 = pos[good]
+        valid[pos[good]] = True
+    number = s.cast(pa.string())  # as given (upper-cased, no spaces)
+    if len(full15):  # legacy 15-digit numbers: converted
+        number = pc.replace_with_mask(number, _mask(n, pos15), _as_strings(full15))
     wrong = (is18 | is15) & ~valid
-    garbage = u.notna() & ~(is18 | is15)
-    normalised = full.where(valid, s.where(wrong))
-    return normalised, valid, wrong.to_numpy(), garbage.to_numpy()
+    garbage = u.notna().to_numpy() & ~(is18 | is15)
+    number = pd.Series(pd.arrays.ArrowStringArray(number.cast(pa.large_string())), index=u.index, dtype="str")
+    return number.where(valid | wrong), pd.Series(valid, index=u.index), wrong, garbage
+
+
+def _mask(n: int, positions: np.ndarray) -> pa.Array:
+    out = np.zeros(n, dtype=bool)
+    out[positions] = True
+    return pa.array(out)
 
 
 def id_numbers(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
@@ -96,11 +146,33 @@ def id_numbers(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Seri
     return number.astype("str"), valid.fillna(False).astype(bool), wrong.astype(bool), garbage.astype(bool)
 
 
+_PROVINCE_NAMES = pa.array([PROVINCES.get(f"{i:02d}") for i in range(100)], pa.string())
+_GENDERS = pa.array(["女", "男"], pa.string())
+
+
 def _person_of_text(u: pd.Series):
-    birth = pd.Series(ymd(u.str.slice(6, 10), u.str.slice(10, 12), u.str.slice(12, 14)), index=u.index)
-    odd = u.str.slice(16, 17).isin(list("13579")).to_numpy(bool)
-    gender = pd.Series(np.where(odd, "男", "女"), index=u.index, dtype="str").where(u.notna())
-    return birth, gender, u.str.slice(0, 2).map(PROVINCES).astype("str")
+    """Valid 18-character numbers → birth date, gender, province (byte matrix, no loop)."""
+    n = len(u)
+    has = u.notna().to_numpy()
+    pos = np.flatnonzero(has)
+    m = _fixed_width(pa.array(u.array[has], type=pa.large_string()), 18).astype(np.int64) - 48
+    birth = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    birth[pos] = ymd(m[:, 6:10] @ np.array([1000, 100, 10, 1]), m[:, 10] * 10 + m[:, 11], m[:, 12] * 10 + m[:, 13])
+    gender = np.full(n, -1, dtype=np.int64)
+    gender[pos] = m[:, 16] % 2  # odd: male
+    province = np.full(n, -1, dtype=np.int64)
+    province[pos] = m[:, 0] * 10 + m[:, 1]
+    return (
+        pd.Series(birth, index=u.index),
+        _labels(_GENDERS, gender, u.index),
+        _labels(_PROVINCE_NAMES, province, u.index),
+    )
+
+
+def _labels(names: pa.Array, codes: np.ndarray, index) -> pd.Series:
+    """Code → label (code −1 → missing) as a ``str`` Series."""
+    taken = names.take(pa.array(codes, mask=codes < 0))
+    return pd.Series(pd.arrays.ArrowStringArray(taken), index=index, dtype="str")
 
 
 def derive(number: pd.Series, valid: pd.Series, at: pd.Series) -> pd.DataFrame:

@@ -114,24 +114,30 @@ def merge_history(old: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)[[H.deal_id, H.status, H.event_date, H.source_file]]
 
 
-def _lists_by_key(pairs: pd.DataFrame) -> pd.Series:
-    """Sorted (k, p) pairs → Series of lists of p indexed by k (no per-group Python agg)."""
-    keys, values = pairs["k"].to_numpy(), pairs["p"].to_numpy()
+def _lists_by_key(keys: np.ndarray, values: pa.Array) -> pd.Series:
+    """Sorted keys with one value each → Series (indexed by distinct key) of Arrow lists of
+    the values of each key, built from offsets (no Python list per key)."""
     if len(keys) == 0:
-        return pd.Series(dtype=object)
+        return pd.Series(pd.arrays.ArrowExtensionArray(pa.array([], pa.list_(pa.string()))))
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    counts = np.diff(np.r_[starts, len(keys)])
-    lists = [[v] for v in values[starts].tolist()]
-    for i in np.flatnonzero(counts > 1).tolist():
-        lists[i] = values[starts[i] : starts[i] + counts[i]].tolist()
-    return pd.Series(lists, index=keys[starts], dtype=object)
+    offsets = pa.array(np.r_[starts, len(keys)].astype(np.int32))
+    lists = pa.ListArray.from_arrays(offsets, values)
+    return pd.Series(pd.arrays.ArrowExtensionArray(lists), index=keys[starts])
+
+
+def _last_per_key(k: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Positions (into ``order``'s source) of the last row of each key in sorted ``k``."""
+    ks = k[order]
+    return order[np.r_[ks[1:] != ks[:-1], True]] if len(ks) else order
 
 
 def customers(deals: pd.DataFrame) -> pd.DataFrame:
     """The customer master (schema.C), one row per customer_key, from all stored deals.
     Amounts and counts exclude cancelled (退房) deals; ``active`` = has a live deal;
     ``key_account`` = top 10 % by amount or more than one live deal."""
-    d = deals[deals[D.customer_key].notna()]
+    cols = [D.customer_key, D.project, D.sign_date, D.subscribe_date, D.status, D.total_price, D.phone_masked]
+    d = deals[[c for c in cols if c in deals]]  # filter only the columns used (memory, time)
+    d = d[d[D.customer_key].notna().to_numpy()]
     live = (
         d[D.status].ne("退房").fillna(True).to_numpy(dtype=bool) if D.status in d else np.ones(len(d), bool)
     )
@@ -139,7 +145,7 @@ def customers(deals: pd.DataFrame) -> pd.DataFrame:
     codes, keys = factorize(d[D.customer_key])  # group on integer codes, not strings
     pcodes, pnames = factorize(d[D.project])
     keys = pa.array(keys)
-    order = pc.array_sort_indices(keys).to_numpy()  # customers sorted by key (Arrow sort: fast)
+    order = pc.array_sort_indices(keys).to_numpy().astype(np.int64)  # sorted by key (Arrow: fast)
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
     k = rank[codes]
@@ -162,23 +168,26 @@ def customers(deals: pd.DataFrame) -> pd.DataFrame:
         }
     )
     pnames = np.asarray(pnames, dtype=object)
-    by_project = base.groupby(["k", "p"], sort=True)["amt"].sum().reset_index()
-    main = by_project.sort_values(["k", "amt"], ascending=[True, False], kind="stable").drop_duplicates("k")
-    named = by_project.assign(p=pnames[by_project["p"].to_numpy()]).sort_values(["k", "p"], kind="stable")
-    out[C.projects] = _lists_by_key(named).reindex(out.index)
-    out[C.project] = pd.Series(pnames[main["p"].to_numpy()], index=main["k"].to_numpy(), dtype="str").reindex(
-        out.index
-    )
+    width = len(pnames) + 1  # one integer per (customer, project): a single-key groupby
+    by_project = base["amt"].groupby(base["k"].to_numpy() * width + (base["p"].to_numpy() + 1)).sum()
+    pair = by_project.index.to_numpy()
+    bk, bp, bamt = pair // width, pair % width - 1, by_project.to_numpy()
+    # main project: largest amount, ties → first project code (stable sorts throughout)
+    main = _last_per_key(bk, np.lexsort((np.arange(len(bk))[::-1], bamt, bk)))
+    name_rank = np.empty(len(pnames), dtype=np.int64)
+    name_rank[np.argsort(pnames, kind="stable")] = np.arange(len(pnames))
+    named = np.lexsort((name_rank[bp], bk))  # projects of a customer in name order
+    projects = pa.array(pnames[bp[named]].tolist() if len(named) else [], pa.string())
+    out[C.projects] = _lists_by_key(bk[named], projects).reindex(out.index)
+    out[C.project] = pd.Series(pnames[bp[main]], index=bk[main], dtype="str").reindex(out.index)
     if D.phone_masked in d:
-        latest = pd.DataFrame({"k": k, "date": date.to_numpy(), "phone": d[D.phone_masked].to_numpy()})
-        latest = (
-            latest.dropna(subset=["phone"])
-            .sort_values(["k", "date"], kind="stable")
-            .drop_duplicates("k", keep="last")
-        )
-        out[C.phone_masked] = pd.Series(
-            latest["phone"].to_numpy(), index=latest["k"].to_numpy(), dtype="str"
-        ).reindex(out.index)
+        phone = d[D.phone_masked]
+        has = phone.notna().to_numpy()
+        when = date.to_numpy().view("int64")
+        when = np.where(date.isna().to_numpy(), np.iinfo(np.int64).max, when)  # missing date: last
+        rows = np.flatnonzero(has)
+        latest = rows[_last_per_key(k[rows], np.lexsort((when[rows], k[rows])))]
+        out[C.phone_masked] = pd.Series(phone.array[latest], index=k[latest], dtype="str").reindex(out.index)
     else:
         out[C.phone_masked] = pd.Series(dtype="str", index=out.index)
     out[C.do_not_contact] = False

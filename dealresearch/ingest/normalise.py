@@ -110,6 +110,8 @@ def text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 # ------------------------------------------------------------------------------- dates
 def _floats(v) -> np.ndarray:
+    if isinstance(v, np.ndarray) and v.dtype.kind in "iuf":
+        return v.astype("float64")
     if isinstance(v, pd.Series) and pd.api.types.is_string_dtype(v.dtype) and v.dtype != object:
         try:
             return pa.array(v.array).cast(pa.float64()).to_numpy(zero_copy_only=False)

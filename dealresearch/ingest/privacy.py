@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .. import config
+from .normalise import factorize
 
 KEY_FILE = ".dealresearch.key"
 SECRET_ENV = "DEALRESEARCH_SECRET"
@@ -67,7 +68,9 @@ class Pseudonymiser:
     def keys(self, values: pd.Series, kind: str) -> pd.Series:
         """Keys for a Series of normalised values (missing stays missing). Hashes each
         distinct value once."""
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        if not isinstance(values.array, pd.arrays.ArrowStringArray):
+            values = values.astype("str")
+        codes, uniques = factorize(values)  # Arrow dictionary encoding
         prefix = f"{kind}:"
         hashed = pa.array(self._many([prefix + v for v in pa.array(uniques).to_pylist()]), pa.string())
         taken = hashed.take(pa.array(codes, mask=codes < 0))
