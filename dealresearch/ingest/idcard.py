@@ -73,6 +73,7 @@ _BIRTH_RANGE = (np.datetime64("1900-01-01", "ns"), np.datetime64("2030-12-31", "
 def _fixed_width(arr: pa.Array, width: int) -> np.ndarray:
     """Arrow strings all ``width`` bytes long → (n, width) uint8 matrix (no Python loop)."""
     arr = arr.cast(pa.large_string())
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
     data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if len(arr) else np.zeros(0, np.uint8)
     return data[offsets[0] : offsets[-1]].reshape(len(arr), width)
@@ -85,7 +86,8 @@ def _as_strings(matrix: np.ndarray) -> pa.Array:
 
 
 def _check_chars(digits17: np.ndarray) -> np.ndarray:
-    return CHECK_BYTES[(digits17.astype(np.int64) @ WEIGHTS) % 11]
+    sums = digits17.astype(np.float32) @ WEIGHTS.astype(np.float32)  # exact: small integers
+    return CHECK_BYTES[sums.astype(np.int64) % 11]
 
 
 def _ids_of_text(u: pd.Series):
@@ -112,10 +114,11 @@ def _ids_of_text(u: pd.Series):
         pos, body, m = pos[ok], body[ok], m[ok]
         (is18 if width == 18 else is15)[pos] = True
         check = _check_chars(body)
-        year = body[:, 6:10].astype(np.int64) @ np.array([1000, 100, 10, 1])
-        birth = ymd(year, body[:, 10] * 10 + body[:, 11], body[:, 12] * 10 + body[:, 13])
+        d = {i: body[:, i].astype(np.int64) for i in range(14)}
+        year = d[6] * 1000 + d[7] * 100 + d[8] * 10 + d[9]
+        birth = ymd(year, d[10] * 10 + d[11], d[12] * 10 + d[13])
         good = (birth >= _BIRTH_RANGE[0]) & (birth <= _BIRTH_RANGE[1])
-        good &= _PROVINCE_OK[body[:, 0].astype(np.int64) * 10 + body[:, 1]]
+        good &= _PROVINCE_OK[d[0] * 10 + d[1]]
         if width == 18:
             good &= m[:, 17] + 48 == check
         else:
@@ -155,13 +158,14 @@ def _person_of_text(u: pd.Series):
     n = len(u)
     has = u.notna().to_numpy()
     pos = np.flatnonzero(has)
-    m = _fixed_width(pa.array(u.array[has], type=pa.large_string()), 18).astype(np.int64) - 48
+    m = _fixed_width(pa.array(u.array[has], type=pa.large_string()), 18) - 48
+    m = {i: m[:, i].astype(np.int64) for i in (0, 1, 6, 7, 8, 9, 10, 11, 12, 13, 16)}  # digits used
     birth = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    birth[pos] = ymd(m[:, 6:10] @ np.array([1000, 100, 10, 1]), m[:, 10] * 10 + m[:, 11], m[:, 12] * 10 + m[:, 13])
+    birth[pos] = ymd(m[6] * 1000 + m[7] * 100 + m[8] * 10 + m[9], m[10] * 10 + m[11], m[12] * 10 + m[13])
     gender = np.full(n, -1, dtype=np.int64)
-    gender[pos] = m[:, 16] % 2  # odd: male
+    gender[pos] = m[16] % 2  # odd: male
     province = np.full(n, -1, dtype=np.int64)
-    province[pos] = m[:, 0] * 10 + m[:, 1]
+    province[pos] = m[0] * 10 + m[1]
     return (
         pd.Series(birth, index=u.index),
         _labels(_GENDERS, gender, u.index),

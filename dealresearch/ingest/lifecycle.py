@@ -104,13 +104,19 @@ def events(rows: pd.DataFrame, change_date: pd.Series) -> pd.DataFrame:
         )
     out = pd.concat(parts, ignore_index=True)
     out[H.status] = out[H.status].astype("str")
-    return out.drop_duplicates([H.deal_id, H.status], keep="first")
+    return _first_sightings(out)
+
+
+def _first_sightings(events: pd.DataFrame) -> pd.DataFrame:
+    """One event per (deal, status), the first one; no copy when there is nothing to drop."""
+    dup = events.duplicated([H.deal_id, H.status], keep="first").to_numpy()
+    return events[~dup] if dup.any() else events
 
 
 def merge_history(old: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
     out = new if old is None else pd.concat([old, new], ignore_index=True)
     # first sighting wins, in arrival order: re-ingesting adds nothing and moves nothing
-    out = out.drop_duplicates([H.deal_id, H.status], keep="first")
+    out = _first_sightings(out)
     return out.reset_index(drop=True)[[H.deal_id, H.status, H.event_date, H.source_file]]
 
 

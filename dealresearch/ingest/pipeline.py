@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,6 +147,9 @@ def _run(kind, paths, store, aliases, sheet, progress) -> IngestResult:
             f"别名配置中有未知的列名：{'、'.join(unknown_names)}（可用：{'、'.join(c.name for c in spec)}）"
         )
     today = pd.Timestamp.today().normalize()
+    hasher = ThreadPoolExecutor(max_workers=1)  # input checksums for the manifest, alongside
+    checksums = hasher.submit(lambda: [st.file_sha256(f) for f in files])
+    hasher.shutdown(wait=False)
     kept, rejects, warnings, per_file, skipped, unknown = [], [], [], [], [], {}
     for i, path in enumerate(files):
         if progress:
@@ -206,7 +210,8 @@ def _run(kind, paths, store, aliases, sheet, progress) -> IngestResult:
             "run_at": pd.Timestamp.now(tz="UTC").isoformat(),
             "kind": kind,
             "inputs": [
-                {"file": str(f), "sha256": st.file_sha256(f), "bytes": f.stat().st_size} for f in files
+                {"file": str(f), "sha256": sha, "bytes": f.stat().st_size}
+                for f, sha in zip(files, checksums.result(), strict=True)
             ],
             "counts": {
                 k: summary[k]
@@ -256,7 +261,8 @@ def _process_table(kind, raw, path: Path, spec, aliases, today):
         **{f"non_data:{NON_DATA_REASONS[k]}": v for k, v in raw.non_data.items()},
         "encoding": raw.encoding,
     }
-    raw.frame = raw.frame.iloc[:0]  # release the raw cells early (memory)
+    # release the raw cells (memory); a zero-row slice would keep their Arrow buffers alive
+    raw.frame = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in raw.frame.dtypes.items()})
     return frame[~rejected], rej, warn, entry, p.unknown
 
 
@@ -287,6 +293,7 @@ def _finish_deals(batch: pd.DataFrame, store):
     old = st.read_table("deals", store)
     combined = data if old is None else L.collapse(pd.concat([old, data], ignore_index=True))[0]
     history = L.merge_history(st.read_table("status_history", store), new_events)
+    del new_events  # ~2 events per deal: do not hold two copies while writing
     stats = {
         "deals_before": 0 if old is None else len(old),
         "deals_after": len(combined),
@@ -296,7 +303,7 @@ def _finish_deals(batch: pd.DataFrame, store):
         {
             "deals": combined.reset_index(drop=True),
             "status_history": history,
-            "customers": L.customers(combined),
+            "customers": lambda: L.customers(combined),  # computed while the others encode
             "customer_links": pd.DataFrame(
                 {"link_key": links.index.astype("str"), "customer_key": links.to_numpy()}
             ),

@@ -7,6 +7,8 @@ rejects and warnings are built.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +37,8 @@ KIND_DTYPE = {
     "score": "float64",
 }
 META = ("source_file", "sheet", "source_row")
+PARALLEL_ROWS = 50_000  # tables this large normalise columns on several threads
+WORKERS = min(4, os.cpu_count() or 1)
 REJECT = "reject"
 WARN = "warning"
 
@@ -83,6 +87,7 @@ def prepare(raw: RawTable, columns: tuple[Column, ...], aliases=None, scales: di
     src = raw.frame.reset_index(drop=True)
     issues, unknown, extra = Issues(), {}, {}
     out: dict[str, pd.Series] = {}
+    jobs = []
     for col in columns:
         if col.kind == "name":
             continue  # personal names are never read into the pipeline
@@ -93,9 +98,25 @@ def prepare(raw: RawTable, columns: tuple[Column, ...], aliases=None, scales: di
         cell = src[labels[0]]
         for other in labels[1:]:
             cell = cell.where(cell.notna(), src[other])
-        scale = m.scales.get(col.name, 1.0)
-        values, bad = _normalise(col, cell, scale, scales, extra, unknown)
+        out[col.name] = None  # keeps the column order
+        jobs.append((col, cell, m.scales.get(col.name, 1.0)))
+
+    def run(job):
+        col, cell, scale = job
+        own_extra, own_unknown = {}, {}
+        values, bad = _normalise(col, cell, scale, scales, own_extra, own_unknown)
+        return values, bad, own_extra, own_unknown
+
+    # Arrow kernels release the GIL: large tables normalise their columns in parallel
+    if n >= PARALLEL_ROWS and len(jobs) > 1:
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            results = list(pool.map(run, jobs))
+    else:
+        results = [run(job) for job in jobs]
+    for (col, cell, _), (values, bad, own_extra, own_unknown) in zip(jobs, results, strict=True):
         out[col.name] = values
+        extra.update(own_extra)
+        unknown.update(own_unknown)
         if bad is not None and not col.required:
             issues.add(col.name, f"{col.label}无法识别，已置空", bad)
         elif bad is not None:

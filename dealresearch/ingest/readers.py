@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import io
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -219,24 +221,43 @@ def _read_excel(p: Path, sheet: str | None, index, min_hits: int) -> FileRead:
         raise InputFileError(f"{p.name} 中没有工作表“{sheet}”（现有：{'、'.join(wb.sheet_names)}）")
     tables, skipped = [], []
     for name in [sheet] if sheet is not None else wb.sheet_names:
-        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        found = locate_header(rows, index, min_hits)
-        if found is None and sheet is not None:
-            found = locate_header(rows, index, 1)
-        if found is None:
-            if sheet is not None:
-                raise InputFileError(
-                    f"{p.name} 工作表“{name}”中找不到表头行（前 {HEAD_ROWS} 行中没有可识别的列名）"
-                )
-            skipped.append((name, "不是成交/调查数据表（找不到可识别的表头），已跳过"))
-            continue
-        first, last, headers = found
-        data = rows[last + 1 :]
-        columns = list(zip(*data, strict=True)) if data else [()] * len(headers)
-        frame = pd.DataFrame({i: pd.arrays.ArrowStringArray(_as_text(col)) for i, col in enumerate(columns)})
-        frame.index = np.arange(last + 2, last + 2 + len(frame))
-        tables.append(_finish(p, name, headers, frame, last + 1))
+        with _gc_paused():  # millions of cell objects: no cyclic garbage, skip the collector's passes
+            tables_or_skip = _read_sheet(p, wb, name, sheet, index, min_hits)
+        (tables if isinstance(tables_or_skip, RawTable) else skipped).append(tables_or_skip)
     return FileRead(tables, skipped)
+
+
+@contextmanager
+def _gc_paused():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_sheet(p: Path, wb, name: str, sheet: str | None, index, min_hits: int):
+    """One sheet → a RawTable, or ``(sheet, reason)`` when it is no data table."""
+    rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    found = locate_header(rows, index, min_hits)
+    if found is None and sheet is not None:
+        found = locate_header(rows, index, 1)
+    if found is None:
+        if sheet is not None:
+            raise InputFileError(
+                f"{p.name} 工作表“{name}”中找不到表头行（前 {HEAD_ROWS} 行中没有可识别的列名）"
+            )
+        return (name, "不是成交/调查数据表（找不到可识别的表头），已跳过")
+    first, last, headers = found
+    data = rows[last + 1 :]
+    del rows
+    columns = list(zip(*data, strict=True)) if data else [()] * len(headers)
+    del data
+    frame = pd.DataFrame({i: pd.arrays.ArrowStringArray(_as_text(col)) for i, col in enumerate(columns)})
+    frame.index = np.arange(last + 2, last + 2 + len(frame))
+    return _finish(p, name, headers, frame, last + 1)
 
 
 def _as_text(col: tuple) -> pa.Array:

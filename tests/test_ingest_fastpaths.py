@@ -1,0 +1,86 @@
+"""Vectorised fast paths of ingest (performance rewrites) pinned to explicit expectations:
+the byte-matrix ID parser and the customer master built from integer codes."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dealresearch.ingest import idcard
+from dealresearch.ingest.lifecycle import customers
+from dealresearch.schema import C, D
+
+
+def _full(body17: str) -> str:
+    return body17 + idcard.check_digit(pd.Series([body17])).iloc[0]
+
+
+def test_id_parser_mixed_batch():
+    good = _full("11010519491231002")  # ends in X
+    legacy = "110105491231002"  # 15 digits → 19491231, converted to 18 with a check digit
+    wrong = good[:17] + ("0" if good[17] != "0" else "1")
+    raw = pd.Series(
+        [
+            good.lower(),
+            legacy,
+            wrong,
+            "一二三四五六",
+            "12345",
+            None,
+            "１１０１０５４９１２３１００２",
+            " " + good + " ",
+        ],
+        dtype="str",
+    )
+    number, valid, wrong_check, garbage = idcard.id_numbers(raw)
+    assert number.tolist()[:3] == [good, good, wrong]
+    assert number.isna().tolist()[3:6] == [True, True, True]
+    assert number.iloc[6] == good and number.iloc[7] == good  # full-width digits, spaces
+    assert valid.tolist() == [True, True, False, False, False, False, True, True]
+    assert wrong_check.tolist() == [False, False, True, False, False, False, False, False]
+    # 18 bytes of Chinese text is no ID number: unrecognisable, not a wrong check digit
+    assert garbage.tolist() == [False, False, False, True, True, False, False, False]
+
+
+def test_id_derivation_from_matrix():
+    ids = pd.Series([_full("33010619800229001"), None, _full("44030520000101002")], dtype="str")
+    at = pd.Series(pd.to_datetime(["2026-02-28", "2026-01-01", "2026-01-01"]))
+    person = idcard.derive(ids, pd.Series([True, False, True]), at)
+    assert person["birth_date"].tolist()[0] == pd.Timestamp("1980-02-29")
+    assert pd.isna(person["birth_date"].iloc[1])
+    assert person["age"].tolist()[0] == 45 and person["age"].tolist()[2] == 26
+    assert person["gender"].tolist()[0] == "男" and person["gender"].tolist()[2] == "女"
+    assert person["origin_province"].iloc[0] == "浙江" and person["origin_province"].iloc[2] == "广东"
+    assert person["gender"].isna().iloc[1] and person["origin_province"].isna().iloc[1]
+
+
+def test_customer_master_rules():
+    d = pd.DataFrame(
+        {
+            D.customer_key: pd.Series(["k2", "k1", "k1", "k1", "k1", None], dtype="str"),
+            D.project: pd.Series(
+                ["云栖府", "星汇中心", "云栖府", "星汇中心", "星汇中心", "云栖府"], dtype="str"
+            ),
+            D.sign_date: pd.to_datetime(
+                ["2025-03-01", "2025-01-01", "2025-06-01", None, "2025-02-01", "2025-01-01"]
+            ),
+            D.subscribe_date: pd.to_datetime([None] * 6),
+            D.status: pd.Series(["签约", "签约", "签约", "签约", "退房", "签约"], dtype="str"),
+            D.total_price: [300.0, 100.0, 100.0, 20.0, 50.0, 9.0],
+            D.phone_masked: pd.Series(
+                ["139****0000", "138****0001", "138****0002", "138****0003", None, "x"], dtype="str"
+            ),
+        }
+    )
+    c = customers(d).set_index(C.customer_key)
+    assert list(c.index) == ["k1", "k2"]  # sorted by key; rows without a key ignored
+    k1 = c.loc["k1"]
+    assert k1[C.projects] == ["云栖府", "星汇中心"]  # by name
+    assert k1[C.project] == "星汇中心"  # 120 vs 100 (the 退房 deal counts 0)
+    assert k1[C.n_deals] == 3 and k1[C.total_amount] == 220.0
+    assert k1[C.phone_masked] == "138****0003"  # a deal without a date counts as the latest
+    assert k1[C.first_deal_date] == pd.Timestamp("2025-01-01")
+    assert k1[C.last_deal_date] == pd.Timestamp("2025-06-01")
+    assert c.loc["k2", C.projects] == ["云栖府"] and c.loc["k2", C.phone_masked] == "139****0000"
+    # a tie in amount (120 each) goes to the project seen first in the table (云栖府, row 1)
+    tie = d.assign(**{D.total_price: [300.0, 100.0, 120.0, 20.0, 50.0, 9.0]})
+    assert customers(tie).set_index(C.customer_key).loc["k1", C.project] == "云栖府"
