@@ -6,7 +6,8 @@ Both runs go through ``run_reports`` (papermill, same parallelism, same HTML exp
 number of notebooks: every template at group level and per project). The floor notebooks keep
 each template's parameters cell, metadata and top-level import statements and nothing else,
 so kernel start-up, imports and export cost the same; the ratio is what the analysis and
-charts add. Target ≤ 1.5. Without --data-dir the sample is generated and ingested into a
+charts add. Target ≤ 1.5. ``--floor-setup`` keeps the templates' ``P.setup()`` preamble in the
+floor too (it imports matplotlib + seaborn, whose scipy.stats import the analysis shares). Without --data-dir the sample is generated and ingested into a
 temporary folder first (not timed).
 """
 
@@ -26,22 +27,39 @@ import nbformat
 TARGET = 1.5
 
 
-def _imports_only(source: str) -> str:
+def _is_setup_call(node: ast.stmt) -> bool:
+    """``P.setup()``: the template preamble (theme, CJK font; imports matplotlib and seaborn)."""
+    call = node.value if isinstance(node, ast.Expr) else None
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "setup"
+        and not call.args
+        and not call.keywords
+    )
+
+
+def _imports_only(source: str, setup: bool = False) -> str:
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return ""
-    keep = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    keep = [
+        n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom) or (setup and _is_setup_call(n))
+    ]
     return "\n".join(ast.get_source_segment(source, n) for n in keep)
 
 
-def floor_notebooks(templates, dest: Path) -> Path:
-    """Copies of the templates holding only the parameters cell and the import statements."""
+def floor_notebooks(templates, dest: Path, setup: bool = False) -> Path:
+    """Copies of the templates holding only the parameters cell and the import statements
+    (with ``setup``: also the ``P.setup()`` preamble every template runs)."""
     dest.mkdir(parents=True, exist_ok=True)
     for t in templates:
         book = nbformat.read(t.path, as_version=4)
         params = [c for c in book.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
-        imports = [_imports_only(c.source) for c in book.cells if c.cell_type == "code" and c not in params]
+        imports = [
+            _imports_only(c.source, setup) for c in book.cells if c.cell_type == "code" and c not in params
+        ]
         code = "\n".join(i for i in imports if i)
         book.cells = [*params, nbformat.v4.new_code_cell(code)]
         nbformat.write(book, dest / t.path.name)
@@ -77,6 +95,11 @@ def main(argv=None) -> int:
     ap.add_argument("--notebooks-dir", type=Path, default=config.notebooks_dir())
     ap.add_argument("--jobs", type=int, default=None)
     ap.add_argument("--period", default=None)
+    ap.add_argument(
+        "--floor-setup",
+        action="store_true",
+        help="the floor notebooks also run the templates' P.setup() preamble (matplotlib/seaborn theme)",
+    )
     args = ap.parse_args(argv)
 
     templates = find_templates(args.notebooks_dir)
@@ -87,7 +110,7 @@ def main(argv=None) -> int:
         tmp = Path(tmp)
         data = args.data_dir or sample_store(tmp / "data")
         period = args.period or latest_period(data)
-        floor_dir = floor_notebooks(templates, tmp / "floor_notebooks")
+        floor_dir = floor_notebooks(templates, tmp / "floor_notebooks", setup=args.floor_setup)
         common = dict(data_dir=data, jobs=args.jobs, overwrite=True)
 
         t0 = time.perf_counter()
@@ -98,7 +121,8 @@ def main(argv=None) -> int:
         t_full = time.perf_counter() - t0
 
     by_key = {(r.name, r.project): r.seconds for r in floor.reports}
-    print(f"period {period}, {len(full.reports)} notebooks, jobs {full.jobs}")
+    floor_kind = "imports + P.setup()" if args.floor_setup else "imports only"
+    print(f"period {period}, {len(full.reports)} notebooks, jobs {full.jobs}, floor: {floor_kind}")
     print(f"{'report':28s} {'project':10s} {'full s':>8s} {'floor s':>8s} {'status':>7s}")
     for r in full.reports:
         floor_s = by_key.get((r.name, r.project), float("nan"))

@@ -39,16 +39,22 @@ def target_periods(targets: pd.DataFrame) -> pd.DataFrame:
     tg[A.kind] = kind
     tg[A.period] = lab
     periods = {s: parse_period(s) for s in pd.unique(tg[A.period])}
-    tg["_start"] = tg[A.period].map(lambda s: periods[s].start)
-    tg["_end"] = tg[A.period].map(lambda s: periods[s].end)
+    starts = {s: p.start for s, p in periods.items()}  # one Period.start/end per label
+    ends = {s: p.end for s, p in periods.items()}
+    tg["_start"] = tg[A.period].map(lambda s: starts[s])
+    tg["_end"] = tg[A.period].map(lambda s: ends[s])
     return tg
 
 
 def targets_for(targets: pd.DataFrame, period: str | Period, level: str | None = None) -> pd.DataFrame:
     """Targets of one period per (level, unit): the period's own target, else the sum of
     the unit's finer targets lying inside it (``target_source`` says which)."""
-    p = parse_period(period)
-    tg = target_periods(targets)
+    return _targets_for(target_periods(targets), parse_period(period), level)
+
+
+def _targets_for(tg: pd.DataFrame, p: Period, level: str | None) -> pd.DataFrame:
+    """:func:`targets_for` on targets already passed through :func:`target_periods`
+    (callers asking for many periods compute those once)."""
     cols = [c for c in (T.units_target, T.amount_target, T.collection_target) if c in tg]
     own = tg[(tg[A.kind] == p.kind) & (tg[A.period] == p.label)]
     own = own.groupby([T.level, T.unit], sort=False)[cols].sum(min_count=1)
@@ -92,8 +98,12 @@ def attainment(
     Columns: level, unit, period, units_target, units_actual, units_attainment (%),
     amount_target, amount_actual, amount_attainment (%), collection_target (回款 actuals
     are not in the deal data, so no 回款 attainment), target_source, attainment_status."""
-    p = parse_period(period)
-    tg = targets_for(targets, p, level)
+    return _attainment(ev, target_periods(targets), parse_period(period), level)
+
+
+def _attainment(ev: pd.DataFrame, tgp: pd.DataFrame, p: Period, level: str | None) -> pd.DataFrame:
+    """:func:`attainment` with the targets already passed through :func:`target_periods`."""
+    tg = _targets_for(tgp, p, level)
     frames = []
     for lvl, part in tg.groupby(T.level, sort=False):
         act = actual_in(ev, p, lvl).reindex(part[T.unit]).fillna(0)
@@ -146,10 +156,11 @@ def attainment_matrix(
     col = A.amount_attainment if metric == "amount" else A.units_attainment
     n = {"month": 12, "quarter": 4}[kind]
     first = parse_period(f"{year}-01" if kind == "month" else f"{year}Q1")
+    tgp = target_periods(targets)
     cols = {}
     for i in range(n):
         p = first.shift(i)
-        att = attainment(ev, targets, p, level)
+        att = _attainment(ev, tgp, p, level)
         cols[p.label] = att.set_index(T.unit)[col]
     mat = pd.DataFrame(cols)
     mat.index.name = T.unit
@@ -173,10 +184,11 @@ def pacing(
     reached − elapsed; ``projected_amount`` = run-rate forecast for the whole period.
     Status 超前 / 落后 beyond ``tolerance`` (share points), else 基本同步; no target: 无目标."""
     asof = pd.Timestamp(asof).normalize()
+    tgp = target_periods(targets)
+    upto = ev[ev[H.event_date] <= asof]
     frames = []
     for p in running_periods(asof):
-        upto = ev[ev[H.event_date] <= asof]
-        att = attainment(upto, targets, p, level)
+        att = _attainment(upto, tgp, p, level)
         if att.empty:
             continue
         days = (p.end - p.start).days + 1
@@ -232,10 +244,11 @@ def monthly_targets(
     """Target of one unit for each month of ``year`` (index "YYYY-MM"; NaN without a
     monthly target or finer targets to sum), for the trend chart."""
     first = parse_period(f"{year}-01")
+    tgp = target_periods(targets)
     out = {}
     for i in range(12):
         p = first.shift(i)
-        t = targets_for(targets, p, level)
+        t = _targets_for(tgp, p, level)
         t = t[t[T.unit] == unit]
         out[p.label] = float(t[metric].iloc[0]) if len(t) and metric in t else np.nan
     return pd.Series(out, name=metric)

@@ -262,29 +262,45 @@ def is_referral(deals: pd.DataFrame) -> pd.Series:
     return out.astype(bool)
 
 
-def derive(deals: pd.DataFrame, date_col: str = D.sign_date) -> pd.DataFrame:
-    """The deals with every derived column added (columns missing inputs are skipped)."""
+def derive(deals: pd.DataFrame, date_col: str = D.sign_date, columns=None) -> pd.DataFrame:
+    """The deals with every derived column added (columns missing inputs are skipped).
+
+    ``columns``: add only these derived columns (names of :class:`X`); the default adds
+    all. Each derived column depends only on raw columns, so a subset has the same values
+    as the full derivation (callers that need two bands need not pay for locality)."""
     out = deals.copy()
     cols = set(deals.columns)
-    if D.age in cols:
+    want = None if columns is None else set(columns)
+
+    def needed(*names: str) -> bool:
+        return want is None or not want.isdisjoint(names)
+
+    if D.age in cols and needed(X.age_band):
         out[X.age_band] = age_band(deals[D.age])
-    if D.area_sqm in cols:
+    if D.area_sqm in cols and needed(X.area_band):
         out[X.area_band] = cut_edges(deals[D.area_sqm], AREA_EDGES, unit="㎡")
-    if D.total_price in cols:
+    if D.total_price in cols and needed(X.total_price_band):
         out[X.total_price_band] = cut_edges(deals[D.total_price], TOTAL_PRICE_EDGES, 1e4, "万元")
-    if D.unit_price in cols:
+    if D.unit_price in cols and needed(X.unit_price_band):
         out[X.unit_price_band] = quantile_bands(deals[D.unit_price], unit="元/㎡")
-    if {D.sign_date, D.first_visit_date} <= cols:
+    if {D.sign_date, D.first_visit_date} <= cols and needed(X.days_to_sign, X.days_to_sign_band):
         days = days_to_sign(deals)
-        out[X.days_to_sign] = days
-        out[X.days_to_sign_band] = pd.cut(days.astype("float64"), list(DAYS_EDGES), labels=list(DAYS_LABELS))
+        if needed(X.days_to_sign):
+            out[X.days_to_sign] = days
+        if needed(X.days_to_sign_band):
+            out[X.days_to_sign_band] = pd.cut(
+                days.astype("float64"), list(DAYS_EDGES), labels=list(DAYS_LABELS)
+            )
     if D.city in cols:
-        out[X.project_province] = province_of_city(deals[D.city])
-        out[X.locality] = locality(deals)
-        out[X.origin_scope] = origin_scope(deals)
-    if D.customer_key in cols and date_col in cols:
+        if needed(X.project_province):
+            out[X.project_province] = province_of_city(deals[D.city])
+        if needed(X.locality):
+            out[X.locality] = locality(deals)
+        if needed(X.origin_scope):
+            out[X.origin_scope] = origin_scope(deals)
+    if D.customer_key in cols and date_col in cols and needed(X.repeat_buyer):
         out[X.repeat_buyer] = np.where(is_repeat_buyer(deals, date_col), "复购", "首购")
-    if {D.awareness_channel, D.referrer_key} & cols:
+    if {D.awareness_channel, D.referrer_key} & cols and needed(X.referral):
         out[X.referral] = np.where(is_referral(deals), "老带新", "非老带新")
     return out
 
@@ -328,7 +344,7 @@ def field_categories(deals: pd.DataFrame, name: str, bands=None) -> pd.Series:
     if name in deals:
         s = deals[name]
     elif name in DERIVED_LABELS:
-        d = derive(deals)
+        d = derive(deals, columns=[name])
         if name not in d:
             raise ParameterError(f"缺少计算“{label(name)}”所需的字段，无法分析。")
         s = d[name]
@@ -339,7 +355,7 @@ def field_categories(deals: pd.DataFrame, name: str, bands=None) -> pd.Series:
     if spec is not None and numeric:
         return quantile_bands(s, q=spec) if isinstance(spec, int) else cut_edges(s, spec)
     if name in _BAND_OF and numeric:
-        return derive(deals[[name]])[_BAND_OF[name]]
+        return derive(deals[[name]], columns=[_BAND_OF[name]])[_BAND_OF[name]]
     if pd.api.types.is_bool_dtype(s):
         return s.map({True: "是", False: "否"}).astype("string")
     if numeric:

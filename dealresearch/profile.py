@@ -191,9 +191,9 @@ def profile(
     ``bands`` overrides banding: {field: [edges...]} or {field: n_quantiles}.
     """
     fields = [fields] if isinstance(fields, str) else list(fields)
-    needs = {f for f in [*fields, by] if f and f not in deals and f in DERIVED_LABELS}
-    if needs:
-        deals = derive(deals)
+    used = [f for f in [*fields, by] if f and f in DERIVED_LABELS]
+    if any(f not in deals for f in used):  # (re)derive the derived fields this profile reads
+        deals = derive(deals, columns=used)
     groups = field_categories(deals, by, bands).astype("string") if by else None
     rows, tests, warns = [], [], []
     n_total = len(deals)
@@ -341,7 +341,9 @@ def compare(
         raise ParameterError(f'against 只能是 "qoq"（环比）或 "yoy"（同比），收到“{against}”。')
     p = parse_period(period)
     base = p.previous() if against == "qoq" else p.year_ago()
-    full = derive(deals, date_col=date_col)
+    fields = [fields] if isinstance(fields, str) else list(fields)
+    used = [f for f in [*fields, *filters] if f in DERIVED_LABELS]  # on the full table
+    full = derive(deals, date_col=date_col, columns=used) if used else deals
     now_d = scope(full, p, date_col=date_col, add_derived=False, **filters)
     base_d = scope(full, base, date_col=date_col, add_derived=False, **filters)
     both = pd.concat([base_d, now_d])

@@ -269,18 +269,19 @@ def _aggregate(ev: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     ev = ev.assign(_one=1, _gross=price)
     g = ev.groupby([*keys, H.status], observed=True, dropna=False)[["_one", "_gross"]].sum()
     wide = g.unstack(H.status, fill_value=0)
-    out = pd.DataFrame(index=wide.index)
+    one, gross = wide["_one"], wide["_gross"]
+    cols = {}  # built as arrays, then one frame (column-by-column assignment is the slow part)
     for status, units, amount in (
         (SIGNED, A.signed_units, A.signed_amount),
         (CANCELLED, A.cancelled_units, A.cancelled_amount),
         (CHANGED, A.changed_units, A.changed_amount),
     ):
-        out[units] = wide["_one"][status].astype("int64") if status in wide["_one"] else 0
-        out[amount] = wide["_gross"][status].astype("float64") if status in wide["_gross"] else 0.0
-    net = ev.groupby(keys, observed=True, dropna=False)[[A.sign, A.amount]].sum()
-    out[A.net_units] = net[A.sign].reindex(out.index).astype("int64")  # Σ sign: 签约 − 退房 + 换房
-    out[A.net_amount] = net[A.amount].reindex(out.index).astype("float64")
-    return out.reset_index()
+        cols[units] = one[status].to_numpy().astype("int64") if status in one else 0
+        cols[amount] = gross[status].to_numpy().astype("float64") if status in gross else 0.0
+    net = ev.groupby(keys, observed=True, dropna=False)[[A.sign, A.amount]].sum().reindex(wide.index)
+    cols[A.net_units] = net[A.sign].to_numpy().astype("int64")  # Σ sign: 签约 − 退房 + 换房
+    cols[A.net_amount] = net[A.amount].to_numpy().astype("float64")
+    return pd.DataFrame(cols, index=wide.index).reset_index()
 
 
 def actuals(ev: pd.DataFrame, kind: str = "month", by: str | list[str] | None = None) -> pd.DataFrame:

@@ -96,11 +96,15 @@ def recommend(
 def project_recommendations(
     deals: pd.DataFrame, period: str | Period, *, projects=None, **kwargs
 ) -> dict[str, list[Recommendation]]:
-    """项目阶段营销工作建议: recommendations per project with deals in the period."""
+    """项目阶段营销工作建议: recommendations per project with deals in the period.
+
+    The projects share one findings cache, so group-wide inputs (sales events, attainment
+    and pacing of every unit of a level) are computed once, not once per project."""
     p = parse_period(period)
     if projects is None:
         active = deals[deals[D.sign_date].notna() & p.contains(deals[D.sign_date])]
         projects = sorted(active[D.project].dropna().unique())
+    kwargs.setdefault("shared", {})
     return {proj: recommend(deals, p, project=proj, **kwargs) for proj in projects}
 
 

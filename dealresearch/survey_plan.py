@@ -174,10 +174,7 @@ def plan(
         t = int((planned & (method == i)).sum())
         even = t // MONTHS + (np.arange(MONTHS) < t % MONTHS)
         soft = np.minimum(caps[i], np.maximum(even, -(-int(cnt.sum()) // must_by_month)))
-        for kk in range(MONTHS):
-            add, rest = fill_early(loads[i], soft, kk, int(cnt[kk]))
-            loads[i] += add
-            loads[i] += fill_early(loads[i], caps[i], kk, rest)[0]
+        loads[i] = _place_must(cnt, soft, caps[i])
     if short:
         raise CapacityError(
             "调查容量不足，无法安排全部必访客户（将超过调查周期）：" + "；".join(short) + "。"
@@ -217,6 +214,26 @@ def plan(
     out[REASON] = pd.Categorical.from_codes((~must[rows]).astype(np.int8), categories=[MUST_SURVEY, SAMPLED])
     out[VALUE_CLASS] = pd.Categorical.from_codes(ctx.vcode[rows], categories=list(VALUE_LABELS))
     return out[list(PLAN_COLUMNS)]
+
+
+def _place_must(cnt: np.ndarray, soft: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """Monthly loads for 必访 released at month k (``cnt[k]``): earliest months up to the
+    ``soft`` level first, then up to ``cap``. The soft pass can strand units that a plain
+    earliest-fit under ``cap`` would place (it may take late room a later release needs),
+    so when anything is left over the placement falls back to earliest-fit under ``cap``,
+    which places everything whenever the Hall condition (checked by ``deficit``) holds."""
+    for levels in ((soft, cap), (cap,)):
+        load = np.zeros(MONTHS, dtype=np.int64)
+        left = 0
+        for kk in range(MONTHS):
+            rest = int(cnt[kk])
+            for level in levels:
+                add, rest = fill_early(load, level, kk, rest)
+                load += add
+            left += rest
+        if not left:
+            return load
+    raise AssertionError("必访排期失败：容量检查通过但仍有客户未排入")  # unreachable when deficit() == 0
 
 
 def workload(plan: pd.DataFrame) -> pd.DataFrame:

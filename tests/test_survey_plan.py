@@ -485,3 +485,14 @@ def test_prefer_due_draws_next_years_must_first():
     assert first[C.customer_key].isin(due).sum() >= 290  # strata quotas may cap a few
     assert 100 < plain[C.customer_key].isin(due).sum() < 190  # ≈ 47 % of 300 at random
     assert sp.validate_plan(plain, cust, sv, 2026) == []
+
+
+def test_must_placement_never_strands_a_customer_the_capacity_can_take():
+    """Regression (found by the property test): levelling 必访 to an even 'soft' level
+    first could take the only late slot a later-released customer needs (month 13)."""
+    from dealresearch.survey_plan import _place_must
+
+    cnt = np.array([0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1])  # 2 released in June, 1 in December
+    cap = np.array([0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 1])  # room: 2 in September, 1 in December
+    load = _place_must(cnt, np.minimum(cap, 1), cap)
+    assert load.tolist() == [0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 1]

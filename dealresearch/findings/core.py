@@ -61,7 +61,24 @@ class Context:
     against: str = "qoq"
     min_n: int = MIN_N
     alpha: float = ALPHA
+    #: a dict shared by the contexts of several scopes computed on the same inputs (e.g. the
+    #: projects of strategy.project_recommendations): group-wide results are computed once
+    shared: dict | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
+
+    def memo(self, key: tuple, compute):
+        """``compute()``, cached under ``key`` for these inputs (deals, history, targets, asof).
+
+        Only results that do not depend on ``project`` may be cached this way. An entry is
+        reused only when it was computed on the very same input objects."""
+        store = self._cache if self.shared is None else self.shared
+        inputs = (self.deals, self.history, self.targets)
+        hit = store.get((key, self.asof))
+        if hit is not None and all(a is b for a, b in zip(hit[0], inputs, strict=True)):
+            return hit[1]
+        value = compute()
+        store[(key, self.asof)] = (inputs, value)
+        return value
 
     @property
     def scope_name(self) -> str:
@@ -74,9 +91,7 @@ class Context:
 
     @property
     def events(self) -> pd.DataFrame:
-        if "ev" not in self._cache:
-            self._cache["ev"] = sales.events(self.deals, self.history)
-        return self._cache["ev"]
+        return self.memo(("events",), lambda: sales.events(self.deals, self.history))
 
     @property
     def survey_window(self) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -15,7 +15,10 @@ from .core import GROUP, Z_TEST, Context, F, Insufficient, _rows
 def _attainment(ctx: Context, level: str, name: str) -> pd.DataFrame:
     if ctx.targets is None or not len(ctx.targets):
         raise Insufficient("没有销售目标数据（可用 dealresearch targets-template 生成模板填写后导入）")
-    att = att_mod.attainment(ctx.events, ctx.targets, ctx.period, level)
+    att = ctx.memo(
+        ("attainment", ctx.period, level),
+        lambda: att_mod.attainment(ctx.events, ctx.targets, ctx.period, level),
+    )
     if ctx.project is not None and level != "项目":
         reps = set(ctx.project_deals[sales.LEVEL_COLUMNS[level]].dropna())
         att = att[att[T.unit].isin(reps)]
@@ -60,7 +63,7 @@ def pacing(ctx: Context) -> pd.DataFrame:
     if ctx.targets is None or not len(ctx.targets):
         raise Insufficient("没有销售目标数据，无法计算进度")
     level, unit = ("集团", GROUP) if ctx.project is None else ("项目", ctx.project)
-    pc = att_mod.pacing(ctx.events, ctx.targets, ctx.asof, level=level)
+    pc = ctx.memo(("pacing", level), lambda: att_mod.pacing(ctx.events, ctx.targets, ctx.asof, level=level))
     pc = pc[(pc[T.unit] == unit) & pc[sales.A.reached_share].notna()]
     if pc.empty:
         raise Insufficient(f"截至 {pd.Timestamp(ctx.asof):%Y-%m-%d} 的当月、当季没有{unit}的目标")

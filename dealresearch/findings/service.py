@@ -101,7 +101,7 @@ def survey_coverage(ctx: Context) -> pd.DataFrame:
         raise Insufficient(f"{year}年客户基数为空")
     asof = min(ctx.period.end, pd.Timestamp(ctx.asof)) if ctx.asof is not None else ctx.period.end
     cov = coverage(base, ctx.surveys, year, asof=asof)
-    elapsed = ((asof - pd.Timestamp(year, 1, 1)).days + 1) / (pd.Timestamp(year, 12, 31).dayofyear)
+    elapsed = ((asof - pd.Timestamp(year, 1, 1)).days + 1) / (pd.Timestamp(year, 12, 31).day_of_year)
     return _rows(
         **{
             F.finding: ["survey_coverage", "survey_overdue"],

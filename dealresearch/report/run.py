@@ -139,6 +139,9 @@ def _plan(templates, projects, base_params, *, group: bool = True) -> list[_Job]
 #: kernels log only critical errors: start-up warnings (local TCP) and shutdown chatter would
 #: repeat once per report in scheduled-run logs; the notebooks' own warnings stay in the run log
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+#: thread pools of numpy/BLAS/scikit-learn would oversubscribe the cores when several
+#: report kernels run at once; an explicit setting in the environment wins
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def _kernel_manager_class():
@@ -152,6 +155,8 @@ def _kernel_manager_class():
             env = dict(kw.get("env") or os.environ)
             if "inline" not in env.get("MPLBACKEND", "inline"):
                 env.pop("MPLBACKEND")
+            for var in THREAD_VARS:  # reports run side by side: one compute thread each
+                env.setdefault(var, "1")
             kw["env"] = env
             return await super()._async_pre_start_kernel(**kw)
 
