@@ -170,7 +170,7 @@ def table_html(df: pd.DataFrame, caption: str | None = None,
     head = "".join(f"<th>{esc(label(str(c)))}</th>" for c in frame.columns)
     rows = []
     for rec in frame.itertuples(index=False, name=None):  # display only: bounded by max_rows
-        cells = "".join(f"<td>{_cell(v, formats.get(str(c)))}</td>" for c, v in zip(frame.columns, rec))
+        cells = "".join(f"<td>{_cell(v, formats.get(str(c)))}</td>" for c, v in zip(frame.columns, rec, strict=True))
         rows.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     more = (f"<p class='dr-note'>仅显示前 {max_rows} 行，共 {len(df)} 行。</p>"

@@ -17,8 +17,19 @@ import pandas as pd
 from .. import config
 from ..schema import D
 from .deals import PROJECTS, generate_deals
-from .exports import (LAYOUT_A, LAYOUT_B, LAYOUT_C, Dirt, export_frame, reject_rows, survey_export,
-                      targets_export, with_duplicates, with_noise_rows, write_xlsx)
+from .exports import (
+    LAYOUT_A,
+    LAYOUT_B,
+    LAYOUT_C,
+    Dirt,
+    export_frame,
+    reject_rows,
+    survey_export,
+    targets_export,
+    with_duplicates,
+    with_noise_rows,
+    write_xlsx,
+)
 from .surveys import generate_surveys, generate_targets
 
 __all__ = ["generate", "PROJECTS"]
@@ -100,7 +111,7 @@ def generate(out_dir: str | Path | None = None, seed: int = 0) -> dict:
         "n_customers": int(deals[D.id_number].nunique()),
         "repeat_deal_ids": sorted(deals.loc[deals["prior_deals"] > 0, D.deal_id]),
         "referral_deal_ids": sorted(deals.loc[deals[D.referrer_phone].notna(), D.deal_id]),
-        "personas": dict(zip(deals[D.deal_id], deals["persona"])),
+        "personas": dict(zip(deals[D.deal_id], deals["persona"], strict=True)),
         "deals_by_quarter": net_q.size().to_dict(),
         "amount_by_project": deals.groupby(D.project)[D.total_price].sum().round(0).to_dict(),
         "network_share_by_quarter": net_q[D.awareness_channel].apply(lambda s: round(float((s == "网络").mean()), 4)).to_dict(),

@@ -81,7 +81,7 @@ def _factors(rng, personas: np.ndarray) -> list[list[str]]:
     chosen = rng.random(probs.shape) < probs
     top = probs.argmax(axis=1)  # everyone names at least their persona's main factor
     chosen[np.arange(len(personas)), top] = True
-    return [[f for f, c in zip(allf, row) if c] for row in chosen]
+    return [[f for f, c in zip(allf, row, strict=True) if c] for row in chosen]
 
 
 def _one_project(rng, proj: dict, n: int, personas: np.ndarray) -> pd.DataFrame:
@@ -101,12 +101,12 @@ def _one_project(rng, proj: dict, n: int, personas: np.ndarray) -> pd.DataFrame:
     subscribe = sign - pd.to_timedelta(rng.integers(3, 30, n), unit="D")
     first_visit = subscribe - pd.to_timedelta(rng.integers(0, 120, n), unit="D")
     reps = [f"{proj['code']}{t}{i}" for t in "AB" for i in range(1, 5)]
-    rep_names = dict(zip(reps, REP_NAMES[proj["code"]]))
+    rep_names = dict(zip(reps, REP_NAMES[proj["code"]], strict=True))
     rep = rng.choice(reps, n, p=np.array([.16, .14, .12, .08, .15, .13, .12, .10]))
     return pd.DataFrame({
         D.project: proj["name"], D.city: proj["city"], "quarter": q,
         D.building: [f"{b}栋" for b in rng.integers(1, 12, n)],
-        D.unit_no: [f"{f}{r:02d}" for f, r in zip(rng.integers(2, 33, n), rng.integers(1, 5, n))],
+        D.unit_no: [f"{f}{r:02d}" for f, r in zip(rng.integers(2, 33, n), rng.integers(1, 5, n), strict=True)],
         D.status: "签约", D.subscribe_date: subscribe, D.sign_date: sign,
         D.sales_rep: [rep_names[r] for r in rep], D.sales_team: [f"{proj['name']}{r[2]}组" for r in rep],
         D.unit_type: unit, D.area_sqm: area, D.unit_price: unit_price, D.total_price: total,

@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from ..schema import D, S, SURVEY_ITEMS
+from ..schema import SURVEY_ITEMS, D, S
 
 # canonical column → header text, per export layout (CRM systems differ)
 LAYOUT_A = {  # 滨江壹号: 思源-style, amounts in 元

@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..schema import D, DRIVER_ITEMS, S, SURVEY_ITEMS
+from ..schema import DRIVER_ITEMS, SURVEY_ITEMS, D, S
 
 #: true driver weights of overall satisfaction (sum 1; distinct so the ranks are recoverable)
 DRIVER_WEIGHTS = dict(zip(
     ("product_quality", "delivery", "service_attitude", "price_fairness", "responsiveness",
      "professionalism", "communication", "complaint_handling"),
-    (0.32, 0.22, 0.16, 0.12, 0.08, 0.05, 0.03, 0.02),
+    (0.32, 0.22, 0.16, 0.12, 0.08, 0.05, 0.03, 0.02), strict=True,
 ))
 SURVEY_SHARE, COMPLAINER_SHARE = 0.45, 0.04
 METHODS = {"走访": .15, "书面问卷": .35, "电话": .50}
