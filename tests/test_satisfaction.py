@@ -378,3 +378,12 @@ def test_nps_identities(scores):
     assert r.promoters + r.passives + r.detractors == pytest.approx(100)
     assert r.n + r.n_missing == len(scores)
     assert -100 <= r.ci_low <= r.value <= r.ci_high <= 100
+
+
+def test_ipa_labels_of_nearby_drivers_are_stacked_not_overprinted():
+    from dealresearch.plots.satisfaction import _label_lifts
+
+    d = pd.DataFrame({"performance": [70.82, 70.79, 70.64, 72.9], "importance": [7.21, 6.98, 6.52, 20.0]})
+    lifts = _label_lifts(d)
+    assert lifts[3] == 0.0  # far from the others
+    assert sorted(lifts[:3]) == [0.0, 11.0, 22.0]  # three close drivers: three distinct offsets

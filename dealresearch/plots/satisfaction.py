@@ -71,6 +71,25 @@ def driver_importance(weights: pd.DataFrame, *, title: str = "满意度驱动因
     return ax
 
 
+def _label_lifts(
+    ipa: pd.DataFrame, near_x: float = 0.35, near_y: float = 0.06, step: float = 11
+) -> list[float]:
+    """Vertical offsets (points) that keep labels of nearby drivers from printing on top of
+    each other: drivers close on both axes (relative to the data range) are stacked."""
+    x, y = ipa["performance"].to_numpy(float), ipa["importance"].to_numpy(float)
+    nx = (x - x.min()) / max(x.max() - x.min(), 1e-9)
+    ny = (y - y.min()) / max(y.max() - y.min(), 1e-9)
+    lifts = [0.0] * len(x)
+    order = sorted(range(len(x)), key=lambda k: (ny[k], nx[k]))  # bottom up; ≤ ~10 drivers
+    for rank, i in enumerate(order):
+        taken = {
+            lifts[j] for j in order[:rank] if abs(nx[j] - nx[i]) < near_x and abs(ny[j] - ny[i]) < near_y
+        }
+        while lifts[i] in taken:
+            lifts[i] += step
+    return lifts
+
+
 def ipa_chart(ipa: pd.DataFrame, *, title: str = "重要性—表现分析（IPA）", ax=None):
     """Scatter of performance (x, 0–100) against importance (y, %), cut at the means,
     with the four quadrant names."""
@@ -83,13 +102,17 @@ def ipa_chart(ipa: pd.DataFrame, *, title: str = "重要性—表现分析（IPA
     }
     for q, part in ipa.groupby("quadrant"):
         ax.scatter(part["performance"], part["importance"], s=60, color=colors.get(q, MAIN_COLOR), label=q)
-    for _, row in ipa.iterrows():  # one label per driver (≤ ~10 points)
+    points = zip(
+        ipa["performance"], ipa["importance"], ipa.get("label", ipa.index), _label_lifts(ipa), strict=True
+    )
+    for x, y, text, dy in points:
         ax.annotate(
-            row.get("label", row.name),
-            (row["performance"], row["importance"]),
+            text,
+            (x, y),
             textcoords="offset points",
-            xytext=(5, 4),
+            xytext=(6, 4 + dy),
             fontsize=9,
+            arrowprops={"arrowstyle": "-", "color": "#9aa5b1", "lw": 0.6} if dy else None,
         )
     pc, ic = ipa.attrs.get("performance_cut"), ipa.attrs.get("importance_cut")
     pc = ipa["performance"].mean() if pc is None else pc
