@@ -216,3 +216,24 @@ def test_blocked_requests_are_detected(tmp_path, browser):
         ctx.close()
     assert any("network request blocked: https://cdn.example.com/x.js" in p for p in issues)
     assert any("image not loaded" in p for p in issues)
+
+
+def test_reports_hold_no_personal_data(suites, sample_raw, sample_truth):
+    """Managers' pages never show a customer's name, phone or ID number (the sample's raw
+    exports are the list of what must not appear)."""
+    import re
+
+    from python_calamine import CalamineWorkbook
+
+    html = " ".join(p.read_text(encoding="utf-8") for p in _pages(suites["templates"]))
+    html = re.sub(r"data:[^\"')\s]+", "", html)  # embedded images: base64 may hold digit runs
+    assert not re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", html), "a mobile number reached a report"
+    assert not re.findall(r"(?<!\d)\d{17}[\dXx](?!\d)", html), "an ID number reached a report"
+    names = set()
+    for name in sample_truth["deal_files"][:3]:
+        rows = CalamineWorkbook.from_path(sample_raw / name).get_sheet_by_name("成交客户").to_python()
+        head = next(i for i, r in enumerate(rows) if len([c for c in r if c]) > 10)
+        col = next(i for i, c in enumerate(rows[head]) if c in ("客户姓名", "姓名"))
+        names |= {r[col] for r in rows[head + 1 :] if isinstance(r[col], str) and len(r[col]) == 3}
+    assert len(names) > 1000
+    assert not [n for n in names if n in html], "a customer name reached a report"
