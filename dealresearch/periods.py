@@ -123,16 +123,21 @@ def parse_period(text: str | Period) -> Period:
 
 
 def period_of(dates: pd.Series, kind: str = "quarter") -> pd.Series:
-    """Canonical period label of each date ("2026Q3", "2026-07", "2026"), NaT → <NA>."""
+    """Canonical period label of each date ("2026Q3", "2026-07", "2026", "2026W05"),
+    parseable by :func:`parse_period`; NaT → missing."""
     d = pd.to_datetime(dates)
+    year = d.dt.year.astype("Int64").astype("str")
     if kind == "quarter":
-        out = d.dt.year.astype("Int64").astype(str) + "Q" + d.dt.quarter.astype("Int64").astype(str)
+        out = year + "Q" + d.dt.quarter.astype("Int64").astype("str")
     elif kind == "month":
         out = d.dt.strftime("%Y-%m")
     elif kind == "year":
-        out = d.dt.year.astype("Int64").astype(str)
+        out = year
+    elif kind == "week":
+        iso = d.dt.isocalendar()
+        out = iso["year"].astype("Int64").astype("str") + "W" + iso["week"].astype("Int64").astype("str").str.zfill(2)
     else:
-        raise ParameterError(f"不支持的期间类型“{kind}”：可选 quarter / month / year。")
+        raise ParameterError(f"不支持的期间类型“{kind}”：可选 year / quarter / month / week。")
     return out.where(d.notna())
 
 

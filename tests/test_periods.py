@@ -43,6 +43,9 @@ def test_contains_and_period_of():
     dates = pd.Series(pd.to_datetime(["2026-06-30", "2026-07-01", "2026-09-30 18:00", None], format="mixed"))
     assert parse_period("2026Q3").contains(dates).tolist() == [False, True, True, False]
     assert period_of(dates).tolist()[:3] == ["2026Q2", "2026Q3", "2026Q3"]
+    assert period_of(dates, "week").tolist()[:3] == ["2026W27", "2026W27", "2026W40"]
+    assert period_of(dates, "month").tolist()[:2] == ["2026-06", "2026-07"]
+    assert all(parse_period(x).contains(dates.iloc[[i]]).iloc[0] for i, x in enumerate(period_of(dates, "week")[:3]))
 
 
 def test_latest_complete_quarter():

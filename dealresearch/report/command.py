@@ -5,12 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
+from .index import fmt_seconds
 from .inputs import latest_period
 from .run import run_reports
-
-
-def _fmt(seconds: float) -> str:
-    return f"{seconds:.1f} 秒"
 
 
 def report_command(
@@ -46,7 +43,7 @@ def report_command(
     for r in summary.reports:
         scope = r.project or "全集团"
         mark = "成功" if r.ok else "失败"
-        line = f"[{mark}] {r.title}（{scope}） {_fmt(r.seconds)} → {r.html}"
+        line = f"[{mark}] {r.title}（{scope}） {fmt_seconds(r.seconds)} → {r.html}"
         if r.failure:
             line += (
                 f"\n       出错章节：{r.failure.section}；错误信息：{r.failure.message}；运行日志：{r.log}"
@@ -55,7 +52,7 @@ def report_command(
     n_bad = len(summary.failed)
     print(
         f"共 {len(summary.reports)} 份报告，成功 {len(summary.reports) - n_bad} 份，失败 {n_bad} 份，"
-        f"用时 {_fmt(summary.seconds)}（并行 {summary.jobs}）。运行清单：{summary.manifest}"
+        f"用时 {fmt_seconds(summary.seconds)}（并行 {summary.jobs}）。运行清单：{summary.manifest}"
     )
     print(summary.index)
     return 0 if summary.ok else 1

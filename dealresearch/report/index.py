@@ -38,7 +38,8 @@ def _head(path: Path) -> str:
         return fh.read(4096)
 
 
-def _fmt_seconds(s) -> str:
+def fmt_seconds(s) -> str:
+    """Run time for people: 12.3 秒, 2 分 05 秒; — when unknown."""
     if s is None:
         return "—"
     s = float(s)
@@ -67,7 +68,7 @@ def collect(out_dir: Path) -> list[dict]:
                     or (_html.unescape(tm.group(1)).split(" · ")[0] if tm else page.stem),
                     "project": info.get("project"),
                     "status": status,
-                    "seconds": _fmt_seconds(info.get("seconds")),
+                    "seconds": fmt_seconds(info.get("seconds")),
                     "finished": info.get("finished")
                     or datetime.fromtimestamp(page.stat().st_mtime).isoformat(timespec="seconds"),
                     "order": info.get("order", 999),
