@@ -164,7 +164,7 @@ def apply_updates(followups: pd.DataFrame, updates: pd.DataFrame, *, asof=None) 
         raise DataError(
             f"回收表第 {'、'.join(map(str, rows[bad]))} 行的跟进状态无效：只能填 {' / '.join(STATUSES)}。"
         )
-    u[F.closed_date] = pd.to_datetime(u.get(F.closed_date), errors="coerce") if F.closed_date in u else pd.NaT
+    u[F.closed_date] = pd.to_datetime(u[F.closed_date], errors="coerce") if F.closed_date in u else pd.NaT
     no_date = (u[F.status] == CLOSED) & u[F.closed_date].isna()
     if no_date.any():
         raise DataError(f"回收表第 {'、'.join(map(str, rows[no_date]))} 行状态为已关闭，但没有填写关闭日期。")

@@ -35,9 +35,12 @@ def attach_deal_attributes(
     date = deals[D.sign_date]
     if D.subscribe_date in deals.columns:
         date = date.fillna(deals[D.subscribe_date])
-    d = deals.assign(_date=pd.to_datetime(date))[[D.customer_key, "_date", *columns]]
+    # one resolution on both sides: merge_asof refuses e.g. datetime64[s] against [us]
+    d = deals.assign(_date=pd.to_datetime(date).astype("datetime64[ns]"))[[D.customer_key, "_date", *columns]]
     d = d.dropna(subset=[D.customer_key, "_date"]).sort_values("_date")
-    s = surveys.assign(_order=np.arange(len(surveys)), _date=pd.to_datetime(surveys[S.survey_date]))
+    s = surveys.assign(
+        _order=np.arange(len(surveys)), _date=pd.to_datetime(surveys[S.survey_date]).astype("datetime64[ns]")
+    )
     has_date = s["_date"].notna()
     left = s[has_date].sort_values("_date")
     back = pd.merge_asof(left, d, on="_date", by=D.customer_key, direction="backward")
@@ -108,7 +111,8 @@ def _test(df: pd.DataFrame, metric: str) -> dict:
         return base | {"note": "可比较的组（每组至少 2 份答卷）不足两个，未做显著性检验。" + small}
     if metric == NPS:
         table = pd.crosstab(df["group"], nps_category(df["x"]))
-        table = table.loc[table.sum(axis=1) >= 2, table.sum(axis=0) > 0]
+        table = table[table.sum(axis=1) >= 2]
+        table = table.loc[:, table.sum(axis=0) > 0]  # after the row filter: no empty category
         if table.shape[0] < 2 or table.shape[1] < 2:
             return base | {"note": "推荐者/中立者/贬损者类别不足两类，未做卡方检验。" + small}
         chi2, p, dof, expected = stats.chi2_contingency(table.to_numpy())

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import present as P
 from .config import MIN_N
-from .drivers import QUADRANTS, ipa, relative_weights
+from .drivers import ITEM_SCALES, QUADRANTS, ipa, relative_weights
 from .errors import DealResearchError
 from .followups import LABELS as FU_LABELS
 from .followups import F, apply_updates, followup_kpis, followup_summary, followups
@@ -67,10 +67,9 @@ def build(surveys, deals=None, *, period="2026Q4", project=None, updates=None, s
         sv[(date >= start) & (date <= per.end)],
     )
     cur = rep.current
-    for key, col in (("nps", S.recommend), ("nps_prev", S.recommend)):
-        frame = cur if key == "nps" else rep.previous
-        if col in frame and frame[col].notna().any():
-            _try(rep, key, nps, frame[col])
+    for key, frame in (("nps", cur), ("nps_prev", rep.previous)):
+        if S.recommend in frame and frame[S.recommend].notna().any():
+            _try(rep, key, nps, frame[S.recommend])
     if S.overall in cur and cur[S.overall].notna().any():
         _try(rep, "csat", csat, cur[S.overall])
     drivers = [c for c in DRIVER_ITEMS if c in cur.columns]
@@ -80,7 +79,7 @@ def build(surveys, deals=None, *, period="2026Q4", project=None, updates=None, s
     if "csi" in rep.results and len(rep.previous):
         _try(rep, "csi_prev", csi, rep.previous, drivers, w)
     _try(rep, "ipa", ipa, cur, target=S.overall, drivers=drivers)
-    _try(rep, "trend", trend, rep.history, weights=w if not isinstance(w, str) else None)
+    _try(rep, "trend", trend, rep.history, weights=w)
     if len(cur) >= PLS_MIN_N:
         blocks, paths = ccsi_model()
         _try(
@@ -95,7 +94,7 @@ def build(surveys, deals=None, *, period="2026Q4", project=None, updates=None, s
             missing="mean",
             bootstrap=200,
             seed=0,
-            scales={c: (1, 5) for c in drivers} | {S.overall: (1, 5), S.recommend: (0, 10)},
+            scales=ITEM_SCALES,
         )
     for by in GROUPS:
         if by in cur.columns and cur[by].notna().any():
@@ -140,8 +139,8 @@ def summary(rep: Report) -> None:
         )
     if "csat" in r:
         cards.append(("总体满意率（4–5分）", f"{r['csat'].value:.1f}%", None))
-    if "followups" in r:
-        k = followup_kpis(r["followups"])
+    k = followup_kpis(r["followups"]) if "followups" in r else None
+    if k:
         cards.append(("需跟进客户", f"{k['total']}", f"逾期 {k['overdue']}"))
     P.kpis(cards)
     if "weights" in r:
@@ -156,8 +155,7 @@ def summary(rep: Report) -> None:
         lines.append(
             "重点改进：" + ("、".join(key["label"]) if len(key) else "无（重要题项表现均不低于平均）") + "。"
         )
-    if "followups" in r:
-        k = followup_kpis(r["followups"])
+    if k:
         lines.append(
             f"本期需跟进 {k['total']} 位客户，已关闭 {k['已关闭']} 位，逾期未关闭 {k['overdue']} 位。"
         )
@@ -251,7 +249,7 @@ def pls_model(rep: Report) -> None:
         P.note(reason)
         return
     m = rep.results["pls"]
-    lv = {k: v for k, v in CCSI_LABELS.items()}
+    lv = CCSI_LABELS
     paths = m.paths_table().assign(source=lambda d: d["source"].map(lv), target=lambda d: d["target"].map(lv))
     paths = paths[["source", "target", "coefficient", "ci_low", "ci_high"]].rename(
         columns={

@@ -229,6 +229,15 @@ def test_compare_detects_planted_project_gap_and_flags_small_groups():
     assert n["nps"].idxmin() == "云栖苑"
 
 
+def test_compare_nps_skips_categories_only_in_dropped_groups():
+    # 丙 (one answer) is left out of the test; its detractor category must go with it,
+    # else scipy meets an all-zero column and raises instead of the "too few categories" note
+    df = pd.DataFrame({S.project: ["甲"] * 3 + ["乙"] * 3 + ["丙"], S.recommend: [9, 10, 9, 9, 10, 10, 3]})
+    n = sat.compare(df, S.project, metric="nps")
+    assert n.attrs["test"] is None and "类别不足两类" in n.attrs["note"]
+    assert bool(n.loc["丙", "small_n"]) and n.loc["丙", "nps"] == -100
+
+
 def test_compare_no_gap_is_not_significant():
     r = sat.compare(synth_surveys(n=1500, seed=5), S.method)
     assert r.attrs["p_value"] > 0.01 and len(r) == 3
@@ -264,6 +273,13 @@ def test_attach_deal_attributes_takes_latest_deal_before_survey():
     out = sat.attach_deal_attributes(surveys, deals)
     assert out[D.sales_rep].tolist()[:3] == ["张三", "李四", "王五"]
     assert pd.isna(out[D.sales_rep].iloc[3]) and out[S.survey_id].tolist() == ["s1", "s2", "s3", "s4"]
+    # frames built by hand may hold dates at another resolution than the deals
+    mixed = surveys.assign(**{S.survey_date: surveys[S.survey_date].dt.as_unit("s")})
+    deals_us = deals.assign(**{D.sign_date: deals[D.sign_date].dt.as_unit("us")})
+    pd.testing.assert_frame_equal(
+        sat.attach_deal_attributes(mixed, deals_us).drop(columns=S.survey_date),
+        out.drop(columns=S.survey_date),
+    )
 
 
 def test_sample_recovers_planted_driver_order(request):
