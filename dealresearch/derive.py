@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
-from .schema import AGE_BANDS, DEAL_COLUMNS, LABELS, VOCABULARIES, D
+from .schema import AGE_BANDS, DEAL_COLUMNS, VOCABULARIES, D
+from .schema import label as _schema_label
 
 
 # ---------------------------------------------------------- derived column names (new)
@@ -315,7 +316,7 @@ DERIVED_FROM: dict[str, str] = {
 
 def label(column: str) -> str:
     """Chinese label of a canonical or derived column."""
-    return DERIVED_LABELS.get(column) or LABELS.get(column, column)
+    return DERIVED_LABELS.get(column) or _schema_label(column)
 
 
 # ------------------------------------------------------------- fields as categories

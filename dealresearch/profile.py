@@ -96,12 +96,13 @@ def scope(
         if col not in out:
             raise ParameterError(f"筛选字段“{label(col)}”（{col}）不在成交数据中。")
         present = out[col].astype("string")
-        if col == D.project and not present.isin([str(v) for v in values]).any():
+        hit = present.isin([str(v) for v in values]).fillna(False)
+        if col == D.project and not hit.any():
             known = "、".join(sorted(present.dropna().unique())[:20])
             raise ParameterError(
                 f"项目“{'、'.join(map(str, values))}”在成交数据中不存在；现有项目：{known}。"
             )
-        mask &= present.isin([str(v) for v in values]).fillna(False)
+        mask &= hit
         desc.append(f"{label(col)}：{'、'.join(map(str, values))}")
     result = out.loc[mask]
     result.attrs["scope"] = " · ".join(desc) if desc else "全部成交"

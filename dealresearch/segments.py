@@ -104,6 +104,14 @@ class ValuePotential:
         return out.rename(columns={"value_class": "价值等级", "potential_class": "潜力等级"})
 
 
+def _live_deals(deals: pd.DataFrame) -> pd.DataFrame:
+    """Deals that make a customer: not cancelled (退房), with a customer key."""
+    d = deals
+    if D.status in d:
+        d = d[(d[D.status].astype("string") != CANCELLED).fillna(True)]
+    return d[d[D.customer_key].notna()]
+
+
 def _latest(df: pd.DataFrame, key: str, date: str, cols: list[str]) -> pd.DataFrame:
     """Latest non-missing row per key for the given columns (vectorised)."""
     cols = [c for c in cols if c in df]
@@ -140,10 +148,7 @@ def value_potential(
     """
     if D.customer_key not in deals:
         raise ParameterError("成交数据缺少客户编码（customer_key），无法按客户分类。")
-    d = deals
-    if D.status in d:
-        d = d[(d[D.status].astype("string") != CANCELLED).fillna(True)]
-    d = d[d[D.customer_key].notna()]
+    d = _live_deals(deals)
     if d.empty:
         raise DataError("范围内没有有效成交（已排除退房），无法进行价值 × 潜力分类。")
     key = D.customer_key
@@ -378,10 +383,7 @@ def rfm_summary(table: pd.DataFrame) -> pd.DataFrame:
 # ------------------------------------------------------------------ report helpers
 def customer_rows(deals: pd.DataFrame, date_col: str = D.sign_date) -> pd.DataFrame:
     """One row per customer: their latest non-cancelled deal (the input for Personas)."""
-    d = deals
-    if D.status in d:
-        d = d[(d[D.status].astype("string") != CANCELLED).fillna(True)]
-    d = d[d[D.customer_key].notna()].sort_values([D.customer_key, date_col], kind="stable")
+    d = _live_deals(deals).sort_values([D.customer_key, date_col], kind="stable")
     return d.drop_duplicates(D.customer_key, keep="last")
 
 

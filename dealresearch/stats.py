@@ -85,11 +85,6 @@ def two_proportion_z(x1, n1, x2, n2) -> tuple[np.ndarray, np.ndarray]:
     return z, p
 
 
-def crosstab_counts(rows: pd.Series, cols: pd.Series) -> pd.DataFrame:
-    """Count table rows × cols (observed categories only, missing dropped)."""
-    return pd.crosstab(rows, cols, dropna=True)
-
-
 def count_table(values: pd.Series, name: str, groups: pd.Series | None):
     """(counts table categories × groups, respondents per group, missing per group, multi?)."""
     multi = is_multi_choice(values, name)

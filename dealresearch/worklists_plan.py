@@ -19,20 +19,12 @@ from . import config
 from . import survey_plan as sp
 from .coverage import LAST_SURVEY, VALUE_CLASS
 from .errors import DataError, DealResearchError, InputFileError, MissingColumnsError
+from .present import fmt_number
 from .schema import C, D, S, label
 
 PLAN_LABELS = {
-    C.customer_key: label(C.customer_key),
-    S.method: "调查方式",
-    sp.MONTH: "计划月份",
-    sp.REASON: "计划原因",
-    C.project: "项目",
-    VALUE_CLASS: "价值分级",
-    C.key_account: "重点客户",
-    LAST_SURVEY: "上次调查日期",
-    D.customer_name: "客户姓名",
-    D.phone: "联系电话",
-}
+    c: label(c) for c in (C.customer_key, S.method, C.project, D.customer_name, D.phone)
+} | sp.LABELS
 FIELD_COLUMNS = ("实际调查日期", "调查人", "是否完成", "未完成原因/备注")
 NAME_COL, PHONE_COL, WHEN_COL = D.customer_name, D.phone, "_when"
 
@@ -114,9 +106,7 @@ def raw_contacts(store=None, keys=None) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- workbook
 def _pct(df: pd.DataFrame, col: str) -> pd.DataFrame:
-    return (
-        df.assign(**{col: [f"{v:.1%}" if pd.notna(v) else "—" for v in df[col]]}) if col in df.columns else df
-    )
+    return df.assign(**{col: df[col].map(lambda v: fmt_number(v, "pct"))}) if col in df.columns else df
 
 
 def _sheet_name(method: str, month: int) -> str:

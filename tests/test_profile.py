@@ -342,3 +342,12 @@ def test_display_tables_in_chinese():
     assert list(t["字段"]) == ["户型"] and t["结论"].iloc[0] in ("差异显著（α = 0.05）", "差异不显著")
     c = pf.compare(d, "2026Q3", D.unit_type).display()
     assert "2026年第2季度占比" in c and c["变化(百分点)"].abs().max() < 100
+
+
+def test_label_covers_derived_then_schema_columns():
+    from dealresearch.derive import label
+    from dealresearch.schema import label as schema_label
+
+    assert label(X.age_band) == "年龄段"
+    assert label(D.project) == schema_label(D.project) != D.project
+    assert label("no_such_column") == "no_such_column"

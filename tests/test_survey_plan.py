@@ -496,3 +496,38 @@ def test_must_placement_never_strands_a_customer_the_capacity_can_take():
     cap = np.array([0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 1])  # room: 2 in September, 1 in December
     load = _place_must(cnt, np.minimum(cap, 1), cap)
     assert load.tolist() == [0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 1]
+
+
+def test_plan_workbook_headers_and_percentages(tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    from dealresearch.worklists_plan import write_plan_workbook
+
+    plan = pd.DataFrame(
+        {
+            C.customer_key: ["k1", "k2"],
+            S.method: ["电话", "走访"],
+            "month": [1, 2],
+            "reason": [sp.MUST_SURVEY, sp.SAMPLED],
+            C.project: ["A", "B"],
+            "value_class": ["高价值", "低价值"],
+            C.key_account: [True, False],
+            "last_survey_date": pd.to_datetime(["2024-03-01", None]),
+        }
+    )
+    overview = pd.DataFrame({"项目": ["必访", "抽样"], "人数": [1, 1], "占客户基数": [0.125, np.nan]})
+    path = write_plan_workbook(plan, tmp_path / "p.xlsx", year=2027, overview=overview, problems=[])
+    wb = CalamineWorkbook.from_path(str(path))
+    summary = [r[:3] for r in wb.get_sheet_by_name("汇总").to_python()]
+    assert ["必访", 1.0, "12.5%"] in summary and ["抽样", 1.0, "—"] in summary
+    header = wb.get_sheet_by_name(wb.sheet_names[1]).to_python()[1]
+    assert header[:8] == [
+        "序号",
+        "客户编码(假名)",
+        "项目",
+        "计划原因",
+        "价值分级",
+        "重点客户",
+        "上次调查日期",
+        "实际调查日期",
+    ]
