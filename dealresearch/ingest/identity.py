@@ -31,6 +31,15 @@ def link_keys(frame: pd.DataFrame, p: Pseudonymiser) -> dict[str, pd.Series]:
     }
 
 
+def _customer_keys(k: dict[str, pd.Series], links: pd.Series | None, *also_wanted: pd.Series) -> pd.Series:
+    """Customer key per row from ``link_keys`` output: learns only the links these rows
+    need (their phone / code keys without an ID, and ``also_wanted`` keys), then resolves."""
+    no_id = k["id"].isna().to_numpy()
+    wanted = pd.concat([k["phone"][no_id], k["code"][no_id], *also_wanted]).dropna()
+    known = learn_links(k["id"], k["phone"], k["code"], links=links, only=wanted)
+    return resolve(k["id"], k["phone"], k["code"], k["bad_id"], links=known)
+
+
 def deal_identity(
     frame: pd.DataFrame, p: Pseudonymiser, links: pd.Series | None
 ) -> tuple[pd.DataFrame, pd.Series]:
@@ -42,10 +51,7 @@ def deal_identity(
         p.keys(frame[D.referrer_id_number].where(ref_valid), "id"),
         p.keys(frame[D.referrer_phone], "phone"),
     )
-    no_id = k["id"].isna().to_numpy()
-    wanted = pd.concat([k["phone"][no_id], k["code"][no_id], ref_phone]).dropna()  # links actually needed
-    known = learn_links(k["id"], k["phone"], k["code"], links=links, only=wanted)
-    key = resolve(k["id"], k["phone"], k["code"], k["bad_id"], links=known)
+    key = _customer_keys(k, links, ref_phone)
     links = learn_links(key, k["phone"], k["code"], links=links)
     ref = resolve(ref_id, ref_phone, links=links)
     at = frame[D.sign_date].fillna(frame[D.subscribe_date])
@@ -68,10 +74,7 @@ def deal_identity(
 
 
 def survey_identity(frame: pd.DataFrame, p: Pseudonymiser, links: pd.Series | None) -> pd.DataFrame:
-    k = link_keys(frame, p)
-    no_id = k["id"].isna().to_numpy()
-    wanted = pd.concat([k["phone"][no_id], k["code"][no_id]]).dropna()
-    links = learn_links(k["id"], k["phone"], k["code"], links=links, only=wanted)
-    key = resolve(k["id"], k["phone"], k["code"], k["bad_id"], links=links)
+    """Add customer_key and phone_masked (resolved as for deals); drop personal columns."""
+    key = _customer_keys(link_keys(frame, p), links)
     out = frame.assign(customer_key=key, phone_masked=mask_phone(frame[D.phone]))
     return out.drop(columns=[c for c in PERSONAL if c in out.columns])

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..periods import parse_period
 from ..schema import C, D, H
 from .normalise import factorize
 
@@ -39,6 +40,8 @@ def collapse(frame: pd.DataFrame, key: str = D.deal_id) -> tuple[pd.DataFrame, n
     merged_away = np.zeros(len(frame), dtype=bool)
     if not dup.any():
         return frame, merged_away
+    if not frame.index.is_unique:
+        raise ValueError("collapse needs a unique index")
     multi = frame[dup]
     rank = multi[D.status].map(STATUS_RANK).fillna(STATUS_RANK["签约"]).to_numpy() if D.status in multi else 0
     pos = np.flatnonzero(dup)
@@ -52,9 +55,7 @@ def collapse(frame: pd.DataFrame, key: str = D.deal_id) -> tuple[pd.DataFrame, n
     merged_away[winner_pos] = False
     # winners keep the position of their winning row; output in input order
     winners.index = frame.index[winner_pos]
-    out = pd.concat([frame[~dup], winners]).sort_index(kind="stable") if frame.index.is_unique else None
-    if out is None:
-        raise ValueError("collapse needs a unique index")
+    out = pd.concat([frame[~dup], winners]).sort_index(kind="stable")
     for col in frame.columns:
         if out[col].dtype != frame[col].dtype:
             out[col] = out[col].astype(frame[col].dtype)
@@ -70,7 +71,7 @@ def date_from_name(name: str) -> pd.Timestamp | None:
             return ts
     m = re.search(r"(20\d{2})\s*(?:Q|q|年第?)([1-4])(?:季度)?", name)
     if m:
-        return pd.Period(f"{m.group(1)}Q{m.group(2)}", "Q").end_time.normalize()
+        return parse_period(f"{m.group(1)}Q{m.group(2)}").end
     return None
 
 

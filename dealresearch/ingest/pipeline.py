@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,7 @@ from .identity import ID_VALID, REF_VALID, deal_identity, survey_identity
 from .normalise import scrub_text
 from .prepare import prepare, raw_records
 from .privacy import Pseudonymiser, secret
-from .readers import CSV_SUFFIXES, EXCEL_SUFFIXES, NON_DATA_REASONS, read_file
+from .readers import CSV_SUFFIXES, EXCEL_SUFFIXES, NON_DATA_REASONS, SURVEY_ITEM_COLUMNS, read_file
 from .summary import SCORE_FLAGS, SURVEY_SCALES, build_summary
 from .validate import deal_rules, issue_frames, survey_rules
 
@@ -40,11 +40,8 @@ EXTRA_DEAL_COLUMNS = (
     ),
 )
 EXTRA_PERSONAL_ALIASES = {  # surveys accept every phone / ID alias deals accept
-    D.phone: next(c for c in DEAL_COLUMNS if c.name == D.phone).aliases,
-    D.id_number: next(c for c in DEAL_COLUMNS if c.name == D.id_number).aliases,
-    D.customer_code: next(c for c in DEAL_COLUMNS if c.name == D.customer_code).aliases,
+    c.name: c.aliases for c in DEAL_COLUMNS if c.name in (D.phone, D.id_number, D.customer_code)
 }
-SURVEY_ITEM_COLUMNS = tuple(Column(i.name, "score", i.label, i.aliases) for i in SURVEY_ITEMS)
 
 SURVEY_STORE_COLUMNS = (
     S.survey_id,
@@ -64,15 +61,7 @@ SURVEY_STORE_COLUMNS = (
 DEAL_SPEC = DEAL_COLUMNS + EXTRA_DEAL_COLUMNS
 SURVEY_SPEC = (
     tuple(
-        Column(
-            c.name,
-            c.kind,
-            c.label,
-            tuple(dict.fromkeys(c.aliases + EXTRA_PERSONAL_ALIASES.get(c.name, ()))),
-            c.required,
-            c.vocab,
-            c.personal,
-        )
+        replace(c, aliases=tuple(dict.fromkeys(c.aliases + EXTRA_PERSONAL_ALIASES.get(c.name, ()))))
         for c in SURVEY_COLUMNS
     )
     + SURVEY_ITEM_COLUMNS
@@ -238,20 +227,16 @@ def _process_table(kind, raw, path: Path, spec, aliases, today):
     rej, warn, rejected = issue_frames(p)
     if len(rej):
         rej["raw"] = raw_records(raw, rej.index.to_numpy())
-    frame = p.frame
+    frame = p.frame.assign(**{ID_VALID: p.extra.get("id_number__valid", False)})
     if kind == "deals":
-        valid = {
-            ID_VALID: p.extra.get("id_number__valid", False),
-            REF_VALID: p.extra.get("referrer_id_number__valid", False),
-        }
-        frame = frame.assign(**valid)
+        frame = frame.assign(**{REF_VALID: p.extra.get("referrer_id_number__valid", False)})
     else:
         flags = {
             f"_{k}": np.asarray(v, dtype=bool)
             for k, v in p.extra.items()
             if k.split("__")[0] in SURVEY_SCALES and k.split("__")[1] in SCORE_FLAGS
         }
-        frame = frame.assign(**{ID_VALID: p.extra.get("id_number__valid", False)}, **flags)
+        frame = frame.assign(**flags)
     entry = {
         "file": raw.file,
         "sheet": raw.sheet,
@@ -274,19 +259,20 @@ def _fill_change_dates(batch: pd.DataFrame) -> pd.DataFrame:
         return batch
     cols = [D.sign_date, D.subscribe_date, L.STATUS_DATE]
     latest = batch.groupby("source_file", sort=False)[cols].max().max(axis=1)
-    named = {f: L.date_from_name(Path(f).stem) for f in latest.index}
-    export = pd.Series(
-        {f: named[f] if named[f] is not None else latest[f] for f in latest.index}, dtype="datetime64[ns]"
-    )
+    named = pd.Series({f: L.date_from_name(Path(f).stem) for f in latest.index}, dtype="datetime64[ns]")
+    export = named.fillna(latest)
     return batch.assign(**{L.STATUS_DATE: batch[L.STATUS_DATE].fillna(batch["source_file"].map(export))})
 
 
+def _stored_links(store) -> pd.Series | None:
+    """The store's link table (phone / code key → customer key), None before the first run."""
+    old = st.read_table("customer_links", store)
+    return None if old is None else old.set_index("link_key")["customer_key"]
+
+
 def _finish_deals(batch: pd.DataFrame, store):
-    p = Pseudonymiser(secret(store))
-    old_links = st.read_table("customer_links", store)
-    links = None if old_links is None else old_links.set_index("link_key")["customer_key"]
     batch = _fill_change_dates(batch)
-    batch, links = deal_identity(batch, p, links)
+    batch, links = deal_identity(batch, Pseudonymiser(secret(store)), _stored_links(store))
     new_events = L.events(batch, batch[L.STATUS_DATE])
     deals, merged_away = L.collapse(batch)
     data = deals[list(DEAL_STORE_COLUMNS)]
@@ -314,9 +300,7 @@ def _finish_deals(batch: pd.DataFrame, store):
 
 
 def _finish_surveys(batch: pd.DataFrame, store):
-    old_links = st.read_table("customer_links", store)
-    links = None if old_links is None else old_links.set_index("link_key")["customer_key"]
-    batch = survey_identity(batch, Pseudonymiser(secret(store)), links)
+    batch = survey_identity(batch, Pseudonymiser(secret(store)), _stored_links(store))
     merged_away = batch[S.survey_id].duplicated(keep="first").to_numpy()
     data = batch[~merged_away][list(SURVEY_STORE_COLUMNS)]
     data = data.assign(**{S.comment: scrub_text(data[S.comment])})  # phones / IDs typed into comments

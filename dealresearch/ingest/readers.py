@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import InputFileError
-from ..schema import DEAL_COLUMNS, SURVEY_COLUMNS, Column
+from ..schema import DEAL_COLUMNS, SURVEY_COLUMNS, SURVEY_ITEMS, Column
 from .headers import alias_index, header_hits
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
@@ -99,11 +99,12 @@ class FileRead:
     skipped: list[tuple[str, str]]  # (sheet, reason in Chinese)
 
 
-def _default_columns() -> tuple[Column, ...]:
-    from ..schema import SURVEY_ITEMS
+#: the survey score items as columns (their headers also identify a survey table)
+SURVEY_ITEM_COLUMNS = tuple(Column(i.name, "score", i.label, i.aliases) for i in SURVEY_ITEMS)
 
-    items = tuple(Column(i.name, "score", i.label, i.aliases) for i in SURVEY_ITEMS)
-    return DEAL_COLUMNS + SURVEY_COLUMNS + items
+
+def _default_columns() -> tuple[Column, ...]:
+    return DEAL_COLUMNS + SURVEY_COLUMNS + SURVEY_ITEM_COLUMNS
 
 
 def read_tables(

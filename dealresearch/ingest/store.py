@@ -42,9 +42,12 @@ MANIFEST = "manifest.json"
 WRITERS = 2  # tables encoded concurrently by write_tables (more: more memory)
 
 
+def _folder(store=None, folder: str = "processed") -> Path:
+    return config.processed_dir(store) if folder == "processed" else config.interim_dir(store)
+
+
 def _path(name: str, store=None, folder: str = "processed") -> Path:
-    base = config.processed_dir(store) if folder == "processed" else config.interim_dir(store)
-    return base / f"{name}.parquet"
+    return _folder(store, folder) / f"{name}.parquet"
 
 
 def _atomic_bytes_write(path: Path, write) -> None:
@@ -83,17 +86,15 @@ def _is_text(t: pa.DataType) -> bool:
 
 def write_table(frame: pd.DataFrame, name: str, store=None, folder: str = "processed") -> Path:
     """Atomically write ``frame`` as ``<folder>/<name>.parquet`` (no pandas index)."""
-    path = _path(name, store, folder)
-    table = _to_arrow(frame)
-    _atomic_bytes_write(path, lambda tmp: _write(table, tmp))
-    return path
+    write_tables({name: frame}, store, folder)
+    return _path(name, store, folder)
 
 
 def write_tables(frames: dict, store=None, folder: str = "processed") -> None:
     """Write several tables: all temporary files first, then the renames back to back.
     A value may be a zero-argument callable returning the frame: it is computed on a
     writer thread, overlapping the other tables' parquet encoding (which releases the GIL)."""
-    base = config.processed_dir(store) if folder == "processed" else config.interim_dir(store)
+    base = _folder(store, folder)
     base.mkdir(parents=True, exist_ok=True)
     staged = []
     try:

@@ -28,6 +28,7 @@ from ..errors import DataError, InputFileError
 from ..schema import LEVELS, Column, T
 from . import normalise as N
 from .headers import match_headers
+from .readers import read_tables
 
 TARGET_COLUMNS: tuple[Column, ...] = (
     Column(T.year, "int", "年度", ("年度", "年份", "年", "目标年度", "year"), required=True),
@@ -87,8 +88,6 @@ INSTRUCTIONS_SHEET = "填写说明"
 def _find_tables(path: Path):
     """The target tables of a file (shared readers; the template's instructions sheet,
     whose examples look like a table, is skipped)."""
-    from .readers import read_tables
-
     tables = [t for t in read_tables(path, columns=TARGET_COLUMNS) if t.sheet != INSTRUCTIONS_SHEET]
     if not tables:
         raise InputFileError(f"目标文件 {path.name} 中找不到目标表：需要“年度”“层级”“签约金额”等表头。")
@@ -98,8 +97,7 @@ def _find_tables(path: Path):
 # --------------------------------------------------------------------------- parsing
 def _text(raw: pd.Series) -> pd.Series:
     """Clean text of raw cells (any missing marker — None, NaN, pd.NA — stays missing)."""
-    cells = raw.astype(object).where(raw.notna(), None)
-    return N.to_text(cells.to_numpy()).set_axis(raw.index)
+    return N.text(raw)[0]
 
 
 def _period_number(raw: pd.Series, low: int, high: int, strip: str) -> tuple[pd.Series, pd.Series]:
@@ -193,11 +191,8 @@ def _read_one(table) -> tuple[pd.DataFrame, list[str]]:
         (T.collection_target, "回款金额"),
     ):
         src = raw_cols.get(name, empty)
-        if name == T.units_target:
-            val, b = N.number(src.reset_index(drop=True))
-        else:
-            val, b = N.money(src.reset_index(drop=True), m.scales.get(name, 1.0))
-        val, b = val.set_axis(idx), b.set_axis(idx)
+        parse = N.number if name == T.units_target else N.money
+        val, b = parse(src, m.scales.get(name, 1.0))
         bad(b | (val < 0).fillna(False).astype(bool), label, src, "不是非负数字")
         out[name] = val.astype("float64")
     none = out[[T.units_target, T.amount_target]].isna().all(axis=1)
