@@ -138,6 +138,15 @@ LABELS: dict[str, str] = {c.name: c.label for c in DEAL_COLUMNS} | {
 }
 
 
+class Status:
+    """Canonical deal statuses (the keys of ``VOCABULARIES["status"]``)."""
+
+    subscribed = "认购"
+    signed = "签约"
+    cancelled = "退房"
+    changed = "换房"
+
+
 # ------------------------------------------------------------------ status history
 class H:
     """Deal status history (one row per status event)."""

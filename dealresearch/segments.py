@@ -26,7 +26,7 @@ import pandas as pd
 from . import config
 from .errors import DataError, ParameterError
 from .personas import Personas
-from .schema import D, S
+from .schema import D, S, Status
 
 __all__ = [
     "customer_rows",
@@ -48,7 +48,7 @@ POTENTIAL_CLASSES: tuple[str, ...] = ("高潜力", "中潜力", "低潜力")
 #: life stages with a likely next purchase (growing households)
 GROWING_FAMILIES: tuple[str, ...] = ("单身", "二人世界", "三口之家", "二孩家庭")
 LIFE_STAGE_MAX_AGE = 45
-CANCELLED = "退房"
+CANCELLED = Status.cancelled
 #: deal statuses that make a customer (everything but 退房)
 ACTIVE_STATUSES: tuple[str, ...] = ("认购", "签约", "换房")
 

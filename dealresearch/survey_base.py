@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, MissingColumnsError, ParameterError
-from .schema import C, D
+from .schema import C, D, Status
 
 # ---- columns added by this module (not in schema.py; listed in the report) ----------
 VALUE_CLASS = "value_class"
@@ -23,7 +23,7 @@ MUST = "must"
 REACHABLE = "reachable"
 DONE = "surveyed_in_year"
 
-CANCELLED = "退房"
+CANCELLED = Status.cancelled
 UNKNOWN_PROJECT = "未注明"
 NO_METHOD = "未记录"
 

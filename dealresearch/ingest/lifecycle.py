@@ -23,11 +23,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..periods import parse_period
-from ..schema import C, D, H
+from ..schema import C, D, H, Status
 from .normalise import factorize
 
-STATUS_RANK = {"认购": 0, "签约": 1, "换房": 2, "退房": 3}
-CHANGE_STATUSES = ("退房", "换房")
+STATUS_RANK = {Status.subscribed: 0, Status.signed: 1, Status.changed: 2, Status.cancelled: 3}
+CHANGE_STATUSES = (Status.cancelled, Status.changed)
 #: extra deal column (ingest-owned): date of a 退房/换房 change when the export has it
 STATUS_DATE = "status_date"
 KEY_ACCOUNT_QUANTILE = 0.9
@@ -146,7 +146,7 @@ def customers(deals: pd.DataFrame) -> pd.DataFrame:
     d = deals[[c for c in cols if c in deals]]  # filter only the columns used (memory, time)
     d = d[d[D.customer_key].notna().to_numpy()]
     live = (
-        d[D.status].ne("退房").fillna(True).to_numpy(dtype=bool) if D.status in d else np.ones(len(d), bool)
+        d[D.status].ne(Status.cancelled).fillna(True).to_numpy(dtype=bool) if D.status in d else np.ones(len(d), bool)
     )
     date = d[D.sign_date].fillna(d[D.subscribe_date]) if D.subscribe_date in d else d[D.sign_date]
     codes, keys = factorize(d[D.customer_key])  # group on integer codes, not strings
