@@ -38,11 +38,9 @@ def target_periods(targets: pd.DataFrame) -> pd.DataFrame:
     )
     tg[A.kind] = kind
     tg[A.period] = lab
-    periods = {s: parse_period(s) for s in pd.unique(tg[A.period])}
-    starts = {s: p.start for s, p in periods.items()}  # one Period.start/end per label
-    ends = {s: p.end for s, p in periods.items()}
-    tg["_start"] = tg[A.period].map(lambda s: starts[s])
-    tg["_end"] = tg[A.period].map(lambda s: ends[s])
+    periods = {s: parse_period(s) for s in pd.unique(tg[A.period])}  # one Period per label
+    tg["_start"] = tg[A.period].map({s: p.start for s, p in periods.items()})
+    tg["_end"] = tg[A.period].map({s: p.end for s, p in periods.items()})
     return tg
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .periods import Period, parse_period
-from .sales import LEVEL_COLUMNS, A, G, actual_in
+from .sales import LABELS, LEVEL_COLUMNS, A, G, actual_in
 from .schema import H, T
 
 OK, BOTH_ZERO, ZERO_BASE, NEGATIVE_BASE, NO_BASE, NO_CURRENT = (
@@ -115,9 +115,6 @@ def growth_wide(
     """One row per unit: current, 环比 and 同比 base, rate and status side by side."""
     g = growth(ev, period, level=level, metrics=(metric,))
     wide = g.pivot(index=T.unit, columns=G.comparison, values=[G.base, G.rate, G.status])
-    wide.columns = [
-        f"{cmp}{ {G.base: '基期值', G.rate: '增长率', G.status: '说明'}[v] }".replace(" ", "")
-        for v, cmp in wide.columns
-    ]
+    wide.columns = [f"{cmp}{LABELS[v]}" for v, cmp in wide.columns]  # 环比基期值, 同比增长率 …
     cur = g.drop_duplicates(T.unit).set_index(T.unit)[G.current].rename("本期")
     return pd.concat([cur, wide], axis=1).reset_index()

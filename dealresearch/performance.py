@@ -14,7 +14,8 @@ from .config import MIN_N
 from .errors import ParameterError
 from .growth import growth
 from .periods import Period, parse_period
-from .sales import GROUP_UNIT, A, G, R, _aggregate
+from .present import fmt_number
+from .sales import CANCELLED, GROUP_UNIT, A, G, R, _aggregate
 from .schema import D, H, S, T
 
 #: which target level ranks which column
@@ -140,28 +141,38 @@ def satisfaction_by_rep(deals: pd.DataFrame, surveys: pd.DataFrame, *, min_n: in
 
 
 # ------------------------------------------------------------------------- report helpers
-def _money(v: float) -> str:
-    if pd.isna(v):
-        return "—"
-    return f"{v / 1e8:,.2f} 亿元" if abs(v) >= 1e8 else f"{v / 1e4:,.1f} 万元"
-
-
 def _delta(row: pd.Series):
     return row[G.rate] if row[G.status] == "正常" else str(row[G.status])
 
 
-def kpis(
-    ev: pd.DataFrame, targets: pd.DataFrame | None, period: str | Period, *, project: str | None = None
-) -> list[tuple]:
-    """KPI cards for ``present.kpis``: net amount and units (delta = 同比, caption 环比),
-    amount attainment, cancellations. ``ev`` from :func:`sales.events`."""
-    p = parse_period(period)
+def _scope_figures(
+    ev: pd.DataFrame, targets: pd.DataFrame | None, p: Period, project: str | None
+) -> tuple[str, str, pd.DataFrame, pd.DataFrame | None]:
+    """What the KPI cards and the headline both report, computed once: the scope's level
+    and unit (the group, or ``project``), the growth rows of that unit, and attainment
+    (None without targets)."""
     level, unit = ("集团", GROUP_UNIT) if project is None else ("项目", project)
-    sub = scope_events(ev, project)
-    g = growth(sub if project is None else ev, p, level=level).query(f"{T.unit} == @unit")
+    g = growth(ev, p, level=level)
+    # the group's headline also counts its projects: one call for every level is cheaper than two
+    has_targets = targets is not None and len(targets)
+    att = attainment(ev, targets, p, None if project is None else "项目") if has_targets else None
+    return level, unit, g[g[T.unit] == unit], att
+
+
+def _own_attainment(att: pd.DataFrame | None, level: str, unit: str) -> pd.Series | None:
+    """The scope's attainment row when it has an amount attainment %, else None."""
+    if att is None:
+        return None
+    own = att[(att[T.level] == level) & (att[T.unit] == unit)]
+    return own.iloc[0] if len(own) and pd.notna(own[A.amount_attainment].iloc[0]) else None
+
+
+def _kpi_cards(sub: pd.DataFrame, p: Period, figures: tuple) -> list[tuple]:
+    """KPI cards from the scope's events ``sub`` and :func:`_scope_figures`."""
+    level, unit, g, att = figures
     cards = []
     for metric, name, fmt in (
-        (A.net_amount, "净签约金额", _money),
+        (A.net_amount, "净签约金额", lambda v: fmt_number(v, "money")),
         (A.net_units, "净签约套数", lambda v: f"{v:,.0f} 套"),
     ):
         rows = g[g[G.metric] == metric].set_index(G.comparison)
@@ -174,27 +185,58 @@ def kpis(
             mom = rows.loc["环比"]
             cap = f"环比 {mom[G.rate] * 100:+.1f}%" if mom[G.status] == "正常" else f"环比：{mom[G.status]}"
         cards.append((name, fmt(yoy[G.current]), _delta(yoy), cap))
-    if targets is not None and len(targets):
-        att = attainment(ev, targets, p, level)
-        att = att[att[T.unit] == unit]
-        if len(att) and pd.notna(att[A.amount_attainment].iloc[0]):
-            a = att.iloc[0]
+    if att is not None:
+        a = _own_attainment(att, level, unit)
+        if a is not None:
             cards.append(
                 (
                     "金额目标达成率",
                     f"{a[A.amount_attainment]:.1f}%",
                     None,
-                    f"目标 {_money(a[T.amount_target])}",
+                    f"目标 {fmt_number(a[T.amount_target], 'money')}",
                 )
             )
         else:
             cards.append(("金额目标达成率", "—", "无目标"))
     sub = sub[p.contains(sub[H.event_date])]
     signed = int((sub[H.status] == "签约").sum())
-    cancelled = int((sub[H.status] == "退房").sum())
+    cancelled = int((sub[H.status] == CANCELLED).sum())
     rate = f"退房率 {cancelled / signed * 100:.1f}%" if signed else "本期无签约"
     cards.append(("退房套数", f"{cancelled:,} 套", None, rate))
     return cards
+
+
+def _headline_text(p: Period, project: str | None, figures: tuple) -> str:
+    """The headline paragraph from :func:`_scope_figures`."""
+    level, unit, g, att = figures
+    g = g[g[G.metric] == A.net_amount].set_index(G.comparison)
+    who = "集团" if project is None else f"项目“{project}”"
+    if g.empty:
+        return f"{p.label_zh}{who}没有签约记录。"
+    cur = g[G.current].iloc[0]
+    parts = [f"{p.label_zh}{who}净签约金额 {fmt_number(cur, 'money')}"]
+    yoy = g.loc["同比"]
+    parts.append(f"同比 {yoy[G.rate] * 100:+.1f}%" if yoy[G.status] == "正常" else f"同比{yoy[G.status]}")
+    if att is not None:
+        a = _own_attainment(att, level, unit)
+        if a is not None:
+            parts.append(f"金额目标达成率 {a[A.amount_attainment]:.1f}%")
+        if level == "集团":
+            proj = att[att[T.level] == "项目"].dropna(subset=[A.amount_attainment])
+            low = proj[proj[A.amount_attainment] < 100]
+            if len(proj):
+                parts.append(f"{len(proj)} 个有目标的项目中 {len(low)} 个未达成")
+    return "，".join(parts) + "。"
+
+
+def kpis(
+    ev: pd.DataFrame, targets: pd.DataFrame | None, period: str | Period, *, project: str | None = None
+) -> list[tuple]:
+    """KPI cards for ``present.kpis``: net amount and units (delta = 同比, caption 环比),
+    amount attainment, cancellations. ``ev`` from :func:`sales.events`."""
+    p = parse_period(period)
+    sub = scope_events(ev, project)
+    return _kpi_cards(sub, p, _scope_figures(ev, targets, p, project))
 
 
 def headline(
@@ -207,24 +249,15 @@ def headline(
 ) -> str:
     """A short Chinese paragraph summarising the period (for the 摘要 section)."""
     p = parse_period(period)
-    level, unit = ("集团", GROUP_UNIT) if project is None else ("项目", project)
-    g = growth(ev, p, level=level)
-    g = g[(g[T.unit] == unit) & (g[G.metric] == A.net_amount)].set_index(G.comparison)
-    who = "集团" if project is None else f"项目“{project}”"
-    if g.empty:
-        return f"{p.label_zh}{who}没有签约记录。"
-    cur = g[G.current].iloc[0]
-    parts = [f"{p.label_zh}{who}净签约金额 {_money(cur)}"]
-    yoy = g.loc["同比"]
-    parts.append(f"同比 {yoy[G.rate] * 100:+.1f}%" if yoy[G.status] == "正常" else f"同比{yoy[G.status]}")
-    if targets is not None and len(targets):
-        att = attainment(ev, targets, p, level)
-        att = att[att[T.unit] == unit]
-        if len(att) and pd.notna(att[A.amount_attainment].iloc[0]):
-            parts.append(f"金额目标达成率 {att[A.amount_attainment].iloc[0]:.1f}%")
-        if level == "集团":
-            proj = attainment(ev, targets, p, "项目").dropna(subset=[A.amount_attainment])
-            low = proj[proj[A.amount_attainment] < 100]
-            if len(proj):
-                parts.append(f"{len(proj)} 个有目标的项目中 {len(low)} 个未达成")
-    return "，".join(parts) + "。"
+    return _headline_text(p, project, _scope_figures(ev, targets, p, project))
+
+
+def summary(
+    ev: pd.DataFrame, targets: pd.DataFrame | None, period: str | Period, *, project: str | None = None
+) -> tuple[str, list[tuple]]:
+    """:func:`headline` and :func:`kpis` of one report, sharing one computation of growth
+    and attainment."""
+    p = parse_period(period)
+    sub = scope_events(ev, project)
+    figures = _scope_figures(ev, targets, p, project)
+    return _headline_text(p, project, figures), _kpi_cards(sub, p, figures)

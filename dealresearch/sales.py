@@ -30,10 +30,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, ParameterError
-from .periods import Period, parse_period
-from .schema import LEVELS, D, H, T
+from .periods import Period, parse_period, period_of
+from .schema import LEVELS, D, H, Status, T, label
 
-SIGNED, CANCELLED, CHANGED, SUBSCRIBED = "签约", "退房", "换房", "认购"
+SIGNED, CANCELLED, CHANGED, SUBSCRIBED = Status.signed, Status.cancelled, Status.changed, Status.subscribed
 #: contribution of each event to net signings
 NET_SIGN: dict[str, int] = {SIGNED: 1, CANCELLED: -1, CHANGED: 1}
 #: deal column holding the unit of each target level (None: the whole group)
@@ -187,8 +187,6 @@ _FINER = {"year": ("quarter", "month", "week"), "quarter": ("month", "week"), "m
 
 def labelled(df: pd.DataFrame) -> pd.DataFrame:
     """A copy for display: Chinese column names (unknown names unchanged), flags as 是/否."""
-    from .schema import label
-
     out = df.copy()
     for c in out.columns:
         if out[c].dtype == bool or str(out[c].dtype) == "boolean":
@@ -235,27 +233,6 @@ def events(
     return ev.sort_values([H.event_date, H.deal_id], kind="stable").reset_index(drop=True)
 
 
-def period_labels(dates: pd.Series, kind: str) -> pd.Series:
-    """Canonical period label (parseable by periods.parse_period) of each date."""
-    d = pd.to_datetime(dates)
-    if kind == "year":
-        out = d.dt.year.astype("Int64").astype("str")
-    elif kind == "quarter":
-        out = d.dt.year.astype("Int64").astype("str") + "Q" + d.dt.quarter.astype("Int64").astype("str")
-    elif kind == "month":
-        out = d.dt.strftime("%Y-%m")
-    elif kind == "week":
-        iso = d.dt.isocalendar()
-        out = (
-            iso["year"].astype("Int64").astype("str")
-            + "W"
-            + iso["week"].astype("Int64").astype("str").str.zfill(2)
-        )
-    else:
-        raise ParameterError(f"不支持的期间类型“{kind}”：可选 year / quarter / month / week。")
-    return out.where(d.notna())
-
-
 def _aggregate(ev: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Signed / cancelled / changed / net units and amounts per key combination."""
     if ev.empty:
@@ -289,7 +266,7 @@ def actuals(ev: pd.DataFrame, kind: str = "month", by: str | list[str] | None = 
 
     ``ev`` is the output of :func:`events`. Periods without any event do not appear."""
     by = [by] if isinstance(by, str) else list(by or [])
-    ev = ev.assign(**{A.period: period_labels(ev[H.event_date], kind)})
+    ev = ev.assign(**{A.period: period_of(ev[H.event_date], kind)})
     out = _aggregate(ev, [*by, A.period])
     return out.sort_values([*by, A.period], kind="stable").reset_index(drop=True)
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import findings as fd
 from .errors import ParameterError
-from .periods import Period, parse_period
+from .periods import Period, parse_period, period_of
 from .rules import (
     CATEGORIES,
     FINDING_LABELS,
@@ -176,10 +176,8 @@ def topic_trend(
     deals: pd.DataFrame, topic: str, *, kind: str = "quarter", rules: RuleSet | None = None
 ) -> pd.DataFrame:
     """Deals of the topic per period and their share of all deals (期间, 全部成交, 专题成交, 专题占比)."""
-    from .sales import period_labels
-
     d = deals[deals[D.sign_date].notna()]
-    per = period_labels(d[D.sign_date], kind)
+    per = period_of(d[D.sign_date], kind)
     mask = topic_mask(d, topic, rules)
     out = (
         pd.DataFrame({"全部成交": per.value_counts(), "专题成交": per[mask].value_counts()})

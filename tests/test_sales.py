@@ -105,6 +105,17 @@ def test_monthly_actuals_by_date_of_event(ev):
     ]
 
 
+def test_weekly_and_yearly_actuals_use_canonical_labels(ev):
+    w = sales.actuals(ev, "week").set_index(sales.A.period)
+    # ISO week 6 of 2026 (Feb 2–8): c signed (+300), b cancelled (−200); e signed Sun 02-15 → W07
+    assert w.loc["2026W06", [sales.A.net_units, sales.A.net_amount]].tolist() == [0, 100]
+    assert w.loc["2026W07", sales.A.signed_units] == 1 and "2025W03" in w.index
+    y = sales.actuals(ev, "year").set_index(sales.A.period)
+    assert y.index.tolist() == ["2025", "2026"] and y.loc["2026", sales.A.net_units] == 4
+    with pytest.raises(ParameterError):
+        sales.actuals(ev, "day")
+
+
 def test_events_without_history_use_signing_dates(deals):
     ev = sales.events(deals)
     assert (ev[H.status] == "签约").all() and len(ev) == 5
@@ -164,6 +175,17 @@ def test_growth_rates_and_defined_results_for_bad_bases(ev):
     assert mar.loc[("P1", "环比"), growth.G.status] == "基期为负"  # Feb: −200
     both = growth.growth(ev, "2025-03", level="项目").set_index([T.unit, growth.G.comparison])
     assert both.loc[("P1", "环比"), growth.G.status].iloc[0] == "基期与本期均为零"
+    wide = growth.growth_wide(ev, "2026-02", level="项目").set_index(T.unit)
+    assert wide.columns.tolist() == [
+        "本期",
+        "同比基期值",
+        "环比基期值",
+        "同比增长率",
+        "环比增长率",
+        "同比说明",
+        "环比说明",
+    ]
+    assert wide.loc["P1", "本期"] == -200 and wide.loc["P2", "环比说明"] == "无基期数据"
 
 
 def test_growth_rate_vectorised_cases():
@@ -235,6 +257,15 @@ def test_kpis_and_headline(ev, targets):
     assert cards[3][1] == "1 套"
     text = perf.headline(ev, targets, "2026Q1")
     assert "金额目标达成率 50.0%" in text
+    assert "2 个有目标的项目中" in text  # P1 and P2 have Q1 amount targets (monthly, summed)
+    # one shared computation gives the very same headline and cards
+    assert perf.summary(ev, targets, "2026Q1") == (text, cards)
+    assert perf.summary(ev, targets, "2026Q1", project="P2") == (
+        perf.headline(ev, targets, "2026Q1", project="P2"),
+        perf.kpis(ev, targets, "2026Q1", project="P2"),
+    )
+    with pytest.raises(ParameterError):
+        perf.summary(ev, targets, "2026Q1", project="P9")
 
 
 def test_week_targets_are_read_as_iso_weeks(ev):

@@ -12,7 +12,7 @@ from dealresearch import findings as fd
 from dealresearch import profile, sales, strategy
 from dealresearch.errors import ParameterError
 from dealresearch.findings import F
-from dealresearch.schema import D, T
+from dealresearch.schema import D, H, T
 
 RULES = strategy.load_rules()
 
@@ -292,6 +292,26 @@ def test_attainment_rule_end_to_end_and_missing_targets():
     assert rec.evidence[0]["n"] == att[sales.A.units_actual] == 200
     none = strategy.recommend(d, "2026Q3", names=["project_attainment"])
     assert len(none) == 1 and none[0].text.startswith("数据不足：没有销售目标数据")
+
+
+def test_cancel_rate_finding_counts_cancellations_by_date_of_event():
+    from dealresearch.stats import two_proportion_z
+
+    d = _deals(shift=False)  # 200 signings in Q2 and 200 in Q3 of 2026
+    h = pd.DataFrame(
+        {  # 20 cancellations dated in Q3, 4 in Q2
+            H.deal_id: [f"1-{i}" for i in range(20)] + [f"0-{i}" for i in range(4)],
+            H.status: "退房",
+            H.event_date: pd.to_datetime(["2026-09-30"] * 20 + ["2026-06-30"] * 4),
+        }
+    )
+    r = fd.compute(d, "2026Q3", names=["cancel_rate"], history=h).iloc[0]
+    assert (r[F.subject], r[F.value], r[F.base], r[F.n], r[F.n_base]) == ("P1", 0.1, 0.02, 200, 200)
+    assert r[F.base_period] == "2026Q2" and r[F.p_value] == pytest.approx(
+        two_proportion_z(20, 200, 4, 200)[1]
+    )
+    few = fd.compute(d, "2026Q3", names=["cancel_rate"], history=h, min_n=300).iloc[0]
+    assert not few[F.available] and "少于 300" in few[F.reason]
 
 
 def test_small_samples_are_not_judged():

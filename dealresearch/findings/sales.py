@@ -7,7 +7,7 @@ import pandas as pd
 
 from .. import attainment as att_mod
 from .. import sales
-from ..schema import D, H, T
+from ..schema import D, T
 from .core import GROUP, Z_TEST, Context, F, Insufficient, _rows
 
 
@@ -91,14 +91,8 @@ def cancel_rate(ctx: Context) -> pd.DataFrame:
     from ..stats import two_proportion_z
 
     ev = ctx.events if ctx.project is None else ctx.events[ctx.events[D.project] == ctx.project]
-    now = sales.actuals(ev[ctx.period.contains(ev[H.event_date])], "year", by=D.project)
     prev = ctx.period.previous()
-    base = (
-        sales.actuals(ev[prev.contains(ev[H.event_date])], "year", by=D.project)
-        .groupby(D.project)
-        .sum(numeric_only=True)
-    )
-    now = now.groupby(D.project).sum(numeric_only=True)
+    now, base = (sales.actual_in(ev, p_, "项目") for p_ in (ctx.period, prev))
     now = now[now[sales.A.signed_units] >= ctx.min_n]
     if now.empty:
         raise Insufficient(f"各项目本期签约均少于 {ctx.min_n} 套，退房率不稳定")

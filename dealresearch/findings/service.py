@@ -88,13 +88,8 @@ def rep_satisfaction(ctx: Context) -> pd.DataFrame:
 def survey_coverage(ctx: Context) -> pd.DataFrame:
     if ctx.surveys is None or not len(ctx.surveys):
         raise Insufficient("没有满意度调查数据，无法核对调查覆盖率")
-    try:
-        from ..survey_plan import coverage, customer_base
-    except ImportError:
-        try:
-            from ..coverage import coverage, customer_base
-        except ImportError as e:
-            raise Insufficient("调查覆盖分析模块（survey_plan）尚未提供") from e
+    from ..coverage import coverage, customer_base
+
     year = ctx.period.year
     base = customer_base(ctx.project_deals, year, customers=ctx.customers)
     if not len(base):

@@ -117,11 +117,11 @@ def _template_fields(row: dict, params: dict) -> dict:
     out.update(row)
     for k in ("value", "base", "delta", "threshold"):
         v = out.get(k)
-        num = float(v) if isinstance(v, (int, float, np.number)) and v is not None else math.nan
-        out[f"{k}_pct" if k != "delta" else "delta_pp"] = num * 100 if not math.isnan(num) else math.nan
+        num = float(v) if isinstance(v, (int, float, np.number)) else math.nan  # NaN stays NaN below
         if k == "delta":
-            out["delta_abs"] = abs(num) if not math.isnan(num) else math.nan
-    out["delta_pp"] = abs(out["delta_pp"]) if not math.isnan(out["delta_pp"]) else math.nan
+            out["delta_pp"], out["delta_abs"] = abs(num) * 100, abs(num)
+        else:
+            out[f"{k}_pct"] = num * 100
     return out
 
 
