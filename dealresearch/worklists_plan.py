@@ -33,10 +33,10 @@ NAME_COL, PHONE_COL, WHEN_COL = D.customer_name, D.phone, "_when"
 def raw_contacts(store=None, keys=None) -> pd.DataFrame:
     """Name and phone per ``customer_key`` from the raw exports under ``data/raw`` (deal
     exports; survey files fill in customers without a deal). The latest row wins."""
-    from .ingest.identity import ID_VALID, link_keys
+    from .ingest.identity import ID_VALID, customer_keys
     from .ingest.pipeline import DEAL_SPEC, SURVEY_SCALES, SURVEY_SPEC
     from .ingest.prepare import prepare
-    from .ingest.privacy import Pseudonymiser, learn_links, resolve, secret
+    from .ingest.privacy import Pseudonymiser, secret
     from .ingest.readers import CSV_SUFFIXES, EXCEL_SUFFIXES, read_file
     from .ingest.store import read_table
 
@@ -88,12 +88,9 @@ def raw_contacts(store=None, keys=None) -> pd.DataFrame:
     if not parts:
         raise InputFileError(f"在 {root} 中没有找到含客户联系方式的原始导出文件，无法附上联系方式。")
     frame = pd.concat(parts, ignore_index=True)
-    pseud = Pseudonymiser(secret(store))
-    k = link_keys(frame, pseud)
-    stored = read_table("customer_links", store)
-    links = None if stored is None else stored.set_index("link_key")["customer_key"]
-    links = learn_links(k["id"], k["phone"], k["code"], links=links)
-    frame[C.customer_key] = resolve(k["id"], k["phone"], k["code"], k["bad_id"], links=links)
+    frame[C.customer_key] = customer_keys(
+        frame, Pseudonymiser(secret(store)), read_table("customer_links", store)
+    )
     frame = frame[frame[C.customer_key].notna()]
     if keys is not None:
         frame = frame[frame[C.customer_key].isin(pd.Index(keys))]

@@ -181,20 +181,25 @@ def _labels(names: pa.Array, codes: np.ndarray, index) -> pd.Series:
 
 def derive(number: pd.Series, valid: pd.Series, at: pd.Series) -> pd.DataFrame:
     """Birth date, age at ``at`` (completed years), gender, province of origin from
-    valid ID numbers (missing where the number is not valid)."""
+    valid ID numbers (missing where the number is not valid). Gender and province are
+    Categoricals."""
     good = number.where(valid.to_numpy(dtype=bool))
-    birth, gender, province = by_unique(good, _person_of_text)
+    birth, gender, province = by_unique(good, _person_of_text, categorical=(1, 2))
     birth = birth.astype(DATE_DTYPE)
-    years = at.dt.year - birth.dt.year
-    before_birthday = (at.dt.month < birth.dt.month) | (
-        (at.dt.month == birth.dt.month) & (at.dt.day < birth.dt.day)
-    )
-    age = (years - before_birthday.astype("Int64")).astype("Int64")
     return pd.DataFrame(
-        {
-            "birth_date": birth,
-            "age": age,
-            "gender": gender.astype("str"),
-            "origin_province": province.astype("str"),
-        }
+        {"birth_date": birth, "age": age_at(birth, at), "gender": gender, "origin_province": province}
     )
+
+
+def age_at(birth: pd.Series, at: pd.Series) -> pd.Series:
+    """Completed years between ``birth`` and ``at`` (Int64; missing if either is)."""
+    b, a = birth.to_numpy(DATE_DTYPE), at.to_numpy(DATE_DTYPE)
+    by, ay = b.astype("datetime64[Y]"), a.astype("datetime64[Y]")
+    years = (ay.astype(np.int64) - by.astype(np.int64)).astype(np.int64)
+    # day of year measured from each date's own month: (month, day) compared, leap-safe
+    bm, am = b.astype("datetime64[M]"), a.astype("datetime64[M]")
+    b_md = (bm - by).astype(np.int64) * 32 + (b.astype("datetime64[D]") - bm).astype(np.int64)
+    a_md = (am - ay).astype(np.int64) * 32 + (a.astype("datetime64[D]") - am).astype(np.int64)
+    years -= a_md < b_md
+    missing = np.isnat(b) | np.isnat(a)
+    return pd.Series(pd.arrays.IntegerArray(years, missing), index=birth.index)

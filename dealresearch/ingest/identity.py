@@ -2,67 +2,188 @@
 
 Key resolution (deals and surveys alike): a valid ID number gives the customer key;
 otherwise the phone, then the CRM customer code, then a malformed ID number, each resolved
-through the link table (phone/code keys learned from rows carrying an ID as well) or
-standing for the customer itself. Personal columns are dropped here.
+through the link table (phone/code keys learned from rows carrying an ID as well; earlier
+links win, the store's first) or standing for the customer itself. Personal columns are
+dropped here.
+
+The work runs on integer codes into one array of key texts (``KeySpace``): each distinct
+value is hashed once, and key text per row exists only in the final columns.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..schema import D
+from . import frames as F
 from .idcard import derive
 from .normalise import mask_phone
-from .privacy import Pseudonymiser, learn_links, resolve
+from .privacy import Pseudonymiser
 
 PERSONAL = (D.customer_name, D.phone, D.id_number, D.customer_code, D.referrer_phone, D.referrer_id_number)
 ID_VALID = "_id_valid"
 REF_VALID = "_ref_valid"
+LINK_COLUMNS = ["link_key", "customer_key"]
 
 
-def link_keys(frame: pd.DataFrame, p: Pseudonymiser) -> dict[str, pd.Series]:
-    valid = frame[ID_VALID].to_numpy(dtype=bool)
-    ids = frame[D.id_number]
-    return {
-        "id": p.keys(ids.where(valid), "id"),
-        "phone": p.keys(frame[D.phone], "phone"),
-        "code": p.keys(frame[D.customer_code], "code"),
-        "bad_id": p.keys(ids.where(~valid), "id"),
-    }
+def _text(values) -> pa.Array:
+    return pa.array(pd.Series(values, dtype="str").array, type=pa.large_string())
 
 
-def _customer_keys(k: dict[str, pd.Series], links: pd.Series | None, *also_wanted: pd.Series) -> pd.Series:
-    """Customer key per row from ``link_keys`` output: learns only the links these rows
-    need (their phone / code keys without an ID, and ``also_wanted`` keys), then resolves."""
-    no_id = k["id"].isna().to_numpy()
-    wanted = pd.concat([k["phone"][no_id], k["code"][no_id], *also_wanted]).dropna()
-    known = learn_links(k["id"], k["phone"], k["code"], links=links, only=wanted)
-    return resolve(k["id"], k["phone"], k["code"], k["bad_id"], links=known)
+def _pieces(column: pd.Series) -> list[pa.Array]:
+    """A text column as Arrow chunks (a Categorical: its categories)."""
+    if F.is_categorical(column):
+        return [_text(column.cat.categories)]
+    arr = column.array
+    arr = arr.__arrow_array__() if isinstance(arr, pd.arrays.ArrowStringArray) else _text(column)
+    return [c.cast(pa.large_string()) for c in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr])]
+
+
+def _encode(p: Pseudonymiser, kind: str, columns: list[pd.Series]) -> tuple[list[np.ndarray], pa.Array]:
+    """Codes (−1 = missing) of several columns in one space of ``kind`` keys, and the
+    key of each code: one dictionary encoding over all of them, each distinct value
+    hashed once."""
+    pieces = [_pieces(c) for c in columns]
+    chunks = [c for group in pieces for c in group]
+    enc = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
+    index = [c.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64) for c in enc.chunks]
+    index = np.concatenate(index) if index else np.zeros(0, np.int64)
+    out, start = [], 0
+    for column, group in zip(columns, pieces, strict=True):
+        size = sum(len(c) for c in group)
+        codes, start = index[start : start + size], start + size
+        if F.is_categorical(column):  # codes of the categories → codes of the rows
+            rows = column.cat.codes.to_numpy()
+            codes = (
+                np.where(rows >= 0, codes[np.maximum(rows, 0)], -1) if len(codes) else np.full(len(rows), -1)
+            )
+        out.append(codes)
+    dictionary = enc.chunks[0].dictionary if enc.num_chunks else pa.array([], pa.large_string())
+    return out, p.hash_texts(dictionary, kind)
+
+
+@dataclass
+class KeySpace:
+    """Key codes per role (``id``, ``bad_id``, ``phone``, ``code``, ``ref_id``,
+    ``ref_phone``: int64 per row, −1 = none) and the stored links, as codes into ``texts``."""
+
+    texts: pa.Array
+    codes: dict[str, np.ndarray]
+    stored: tuple[np.ndarray, np.ndarray]
+
+    @classmethod
+    def build(cls, frame: pd.DataFrame, p: Pseudonymiser, stored: pd.DataFrame | None) -> KeySpace:
+        valid = frame[ID_VALID].to_numpy(dtype=bool)
+        refs = D.referrer_id_number in frame and REF_VALID in frame
+        ids = [frame[D.id_number]]
+        phones = [frame[D.phone]]
+        if refs:
+            ids.append(frame[D.referrer_id_number])
+            phones.append(frame[D.referrer_phone])
+        (c_id, *c_ref_id), t_id = _encode(p, "id", ids)
+        (c_phone, *c_ref_phone), t_phone = _encode(p, "phone", phones)
+        (c_code,), t_code = _encode(p, "code", [frame[D.customer_code]])
+        at_phone, at_code = len(t_id), len(t_id) + len(t_phone)
+        codes = {
+            "id": np.where(valid, c_id, -1),
+            "bad_id": np.where(valid, -1, c_id),
+            "phone": np.where(c_phone >= 0, c_phone + at_phone, -1),
+            "code": np.where(c_code >= 0, c_code + at_code, -1),
+        }
+        if refs:
+            ref_valid = frame[REF_VALID].to_numpy(dtype=bool)
+            codes["ref_id"] = np.where(ref_valid, c_ref_id[0], -1)
+            codes["ref_phone"] = np.where(c_ref_phone[0] >= 0, c_ref_phone[0] + at_phone, -1)
+        texts = pa.concat_arrays([t_id, t_phone, t_code])
+        if stored is None or not len(stored):
+            return cls(texts, codes, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+        # the store's links: texts already here get their code, the others new codes
+        old = pa.concat_arrays([_text(stored[c]) for c in LINK_COLUMNS])
+        found = pc.index_in(old, value_set=texts)
+        missing = pc.is_null(found).to_numpy(zero_copy_only=False)
+        new = old.filter(pa.array(missing)).dictionary_encode()
+        at = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        at[missing] = len(texts) + new.indices.to_numpy(zero_copy_only=False)
+        texts = pa.concat_arrays([texts, new.dictionary])
+        return cls(texts, codes, (at[: len(stored)], at[len(stored) :]))
+
+    def learn(self, key: np.ndarray, roles=("phone", "code"), stored: bool = True):
+        """Links ``(link codes, key codes)``: the stored ones first, then each row's
+        ``roles`` keys → ``key``; the first link of a key wins."""
+        links, keys = [self.stored[0]] if stored else [], [self.stored[1]] if stored else []
+        for role in roles:
+            ok = (key >= 0) & (self.codes[role] >= 0)
+            links.append(self.codes[role][ok])
+            keys.append(key[ok])
+        links, keys = np.concatenate(links), np.concatenate(keys)
+        first = ~pd.Index(links).duplicated(keep="first")
+        return links[first], keys[first]
+
+    def resolve(self, primary: np.ndarray, roles, links) -> np.ndarray:
+        """Per row: ``primary``, else the first of ``roles`` present, through ``links``
+        (or standing for itself)."""
+        lookup = np.full(len(self.texts), -1, dtype=np.int64)
+        lookup[links[0]] = links[1]
+        out = primary.copy()
+        for role in roles:
+            lk = self.codes[role]
+            need = (out < 0) & (lk >= 0)
+            via = lookup[lk[need]]
+            out[need] = np.where(via >= 0, via, lk[need])
+        return out
+
+    def customer_keys(self) -> np.ndarray:
+        """Customer key codes per row (module rules)."""
+        known = self.learn(self.codes["id"])
+        return self.resolve(self.codes["id"], ("phone", "code", "bad_id"), known)
+
+    def strings(self, codes: np.ndarray, index=None) -> pd.Series:
+        taken = self.texts.take(pa.array(codes, mask=codes < 0))
+        return pd.Series(pd.arrays.ArrowStringArray(taken), index=index, dtype="str")
+
+    def link_table(self, links) -> pd.DataFrame:
+        return pd.DataFrame({c: self.strings(codes) for c, codes in zip(LINK_COLUMNS, links, strict=True)})
+
+
+def customer_keys(frame: pd.DataFrame, p: Pseudonymiser, stored_links: pd.DataFrame | None) -> pd.Series:
+    """The customer key per row of ``frame`` (id_number, phone, customer_code, ID_VALID)."""
+    space = KeySpace.build(frame, p, stored_links)
+    return space.strings(space.customer_keys(), frame.index)
 
 
 def deal_identity(
-    frame: pd.DataFrame, p: Pseudonymiser, links: pd.Series | None
-) -> tuple[pd.DataFrame, pd.Series]:
-    """Add customer_key, referrer_key, phone_masked and ID-derived fields; drop personal
-    columns. Returns ``(frame, links)`` with the links learned from these rows."""
-    k = link_keys(frame, p)
-    ref_valid = frame[REF_VALID].to_numpy(dtype=bool)
-    ref_id, ref_phone = (
-        p.keys(frame[D.referrer_id_number].where(ref_valid), "id"),
-        p.keys(frame[D.referrer_phone], "phone"),
+    frame: pd.DataFrame, p: Pseudonymiser, stored_links: pd.DataFrame | None
+) -> tuple[pd.DataFrame, KeySpace, tuple]:
+    """Add customer_key, referrer_key and phone_masked; drop personal columns (the
+    ID-derived fields come from ``person_fields`` first). Returns ``(frame, space, links)``: ``space.link_table(links)`` is the link
+    table to store (the stored links and those learned from these rows)."""
+    space = KeySpace.build(frame, p, stored_links)
+    key = space.customer_keys()
+    links = space.learn(key)
+    ref = space.resolve(space.codes["ref_id"], ("ref_phone",), links)
+    out = frame.assign(
+        customer_key=space.strings(key, frame.index),
+        referrer_key=space.strings(ref, frame.index),
+        phone_masked=mask_phone(frame[D.phone]),
     )
-    key = _customer_keys(k, links, ref_phone)
-    links = learn_links(key, k["phone"], k["code"], links=links)
-    ref = resolve(ref_id, ref_phone, links=links)
+    return out.drop(columns=[c for c in PERSONAL if c in out.columns]), space, links
+
+
+def person_fields(frame: pd.DataFrame) -> pd.DataFrame:
+    """Birth date, age at signing, gender and province of origin from valid ID numbers;
+    the export's own columns fill the gaps. Run per chunk of clean deal rows (before
+    ``deal_identity`` drops the ID numbers): its temporaries stay chunk-sized."""
     at = frame[D.sign_date].fillna(frame[D.subscribe_date])
     person = derive(frame[D.id_number], frame[ID_VALID], at)
     out = frame.assign(
-        customer_key=key,
-        referrer_key=ref,
-        phone_masked=mask_phone(frame[D.phone]),
         birth_date=person["birth_date"].fillna(frame[D.birth_date]),
         age=person["age"].fillna(frame[D.age]).astype("Int64"),
-        gender=person["gender"].fillna(frame[D.gender]).astype("str"),
+        gender=F.coalesce(person["gender"], frame[D.gender]),
         origin_province=person["origin_province"],
     )
     # age from a given birth date when there is no valid ID and no age column value
@@ -70,11 +191,12 @@ def deal_identity(
     if given.any():
         years = (at - out[D.birth_date]).dt.days // 365.2425
         out[D.age] = out[D.age].mask(given, years.astype("Int64"))
-    return out.drop(columns=[c for c in PERSONAL if c in out.columns]), links
+    return out
 
 
-def survey_identity(frame: pd.DataFrame, p: Pseudonymiser, links: pd.Series | None) -> pd.DataFrame:
+def survey_identity(frame: pd.DataFrame, p: Pseudonymiser, stored_links: pd.DataFrame | None) -> pd.DataFrame:
     """Add customer_key and phone_masked (resolved as for deals); drop personal columns."""
-    key = _customer_keys(link_keys(frame, p), links)
-    out = frame.assign(customer_key=key, phone_masked=mask_phone(frame[D.phone]))
+    out = frame.assign(
+        customer_key=customer_keys(frame, p, stored_links), phone_masked=mask_phone(frame[D.phone])
+    )
     return out.drop(columns=[c for c in PERSONAL if c in out.columns])

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from ..periods import parse_period
 from ..schema import C, D, H, Status
+from . import frames as F
 from .normalise import factorize
 
 STATUS_RANK = {Status.subscribed: 0, Status.signed: 1, Status.changed: 2, Status.cancelled: 3}
@@ -33,10 +34,13 @@ STATUS_DATE = "status_date"
 KEY_ACCOUNT_QUANTILE = 0.9
 
 
-def collapse(frame: pd.DataFrame, key: str = D.deal_id) -> tuple[pd.DataFrame, np.ndarray]:
+def collapse(
+    frame: pd.DataFrame, key: str = D.deal_id, codes: np.ndarray | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
     """One row per ``key`` (rules above). Returns ``(rows, merged_away)`` where
-    ``merged_away`` marks input rows absorbed into another row (positional)."""
-    dup = frame[key].duplicated(keep=False).to_numpy()
+    ``merged_away`` marks input rows absorbed into another row (positional). ``codes``:
+    the key's integer codes when the caller has them (no second pass over the text)."""
+    dup = frame[key].duplicated(keep=False).to_numpy() if codes is None else duplicated_codes(codes)
     merged_away = np.zeros(len(frame), dtype=bool)
     if not dup.any():
         return frame, merged_away
@@ -62,6 +66,11 @@ def collapse(frame: pd.DataFrame, key: str = D.deal_id) -> tuple[pd.DataFrame, n
     return out, merged_away
 
 
+def duplicated_codes(codes: np.ndarray) -> np.ndarray:
+    """Rows whose (non-negative) integer code occurs more than once."""
+    return np.bincount(codes)[codes] > 1 if len(codes) else np.zeros(0, bool)
+
+
 def date_from_name(name: str) -> pd.Timestamp | None:
     """Export date in a file name: 20260331, 2026-03-31, 2026.03.31, 2026Q1, 2026年1季度."""
     m = re.search(r"(20\d{2})[-_.]?(\d{2})[-_.]?(\d{2})", name)
@@ -75,150 +84,228 @@ def date_from_name(name: str) -> pd.Timestamp | None:
     return None
 
 
-def events(rows: pd.DataFrame, change_date: pd.Series) -> pd.DataFrame:
-    """Status events of clean deal rows (rules above); ``change_date`` per row."""
-    parts = []
-    for status, date in (("认购", rows.get(D.subscribe_date)), ("签约", rows.get(D.sign_date))):
+EVENT_COLUMNS = [H.deal_id, H.status, H.event_date, H.source_file]
+
+
+def events(rows: pd.DataFrame, change_date: pd.Series, deal: np.ndarray | None = None) -> pd.DataFrame:
+    """Status events of clean deal rows (rules above); ``change_date`` per row; ``deal``:
+    integer codes of the deal ids when the caller has them."""
+    if deal is None:
+        deal = factorize(rows[D.deal_id])[0]
+    source = F.as_categorical(rows[D.source_file])
+    status = F.as_categorical(rows[D.status]) if D.status in rows else None
+    names = sorted({Status.subscribed, Status.signed, *(status.cat.categories if status is not None else ())})
+    code = {name: i for i, name in enumerate(names)}
+    parts = []  # (row positions, status codes, dates)
+    for name, date in (
+        (Status.subscribed, rows.get(D.subscribe_date)),
+        (Status.signed, rows.get(D.sign_date)),
+    ):
         if date is not None:
-            ok = date.notna()
-            parts.append(
-                pd.DataFrame(
-                    {
-                        H.deal_id: rows[D.deal_id][ok],
-                        H.status: status,
-                        H.event_date: date[ok],
-                        H.source_file: rows[D.source_file][ok],
-                    }
-                )
-            )
-    if D.status in rows:
-        chg = rows[D.status].isin(CHANGE_STATUSES).fillna(False).to_numpy(dtype=bool)
-        parts.append(
-            pd.DataFrame(
-                {
-                    H.deal_id: rows[D.deal_id][chg],
-                    H.status: rows[D.status][chg],
-                    H.event_date: change_date[chg],
-                    H.source_file: rows[D.source_file][chg],
-                }
-            )
-        )
-    out = pd.concat(parts, ignore_index=True)
-    out[H.status] = out[H.status].astype("str")
-    return _first_sightings(out)
+            at = np.flatnonzero(date.notna().to_numpy())
+            parts.append((at, np.full(len(at), code[name]), date.to_numpy()[at]))
+    if status is not None:
+        at = np.flatnonzero(status.isin(CHANGE_STATUSES).to_numpy(dtype=bool))
+        recode = np.array([code[c] for c in status.cat.categories], dtype=np.int64)
+        parts.append((at, recode[status.cat.codes.to_numpy()[at]], change_date.to_numpy()[at]))
+    at = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    codes = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    when = np.concatenate([p[2] for p in parts]).astype("datetime64[ns]")
+    # one event per (deal, status), the first seen: only a deal on several rows can repeat one
+    repeated = duplicated_codes(deal)[at]
+    keep = np.ones(len(at), bool)
+    keep[repeated] = _first(deal[at[repeated]], codes[repeated])
+    at, codes, when = at[keep], codes[keep], when[keep]
+    ids = _arrow_text(rows[D.deal_id]).take(pa.array(at))
+    status_dtype = pd.CategoricalDtype(pd.Index(names, dtype="str"))
+    return pd.DataFrame(
+        {
+            H.deal_id: pd.Series(pd.arrays.ArrowStringArray(ids), dtype="str"),
+            H.status: pd.Categorical.from_codes(codes, dtype=status_dtype),
+            H.event_date: when,
+            H.source_file: pd.Categorical.from_codes(source.cat.codes.to_numpy()[at], dtype=source.dtype),
+        }
+    )
 
 
-def _first_sightings(events: pd.DataFrame) -> pd.DataFrame:
-    """One event per (deal, status), the first one; no copy when there is nothing to drop."""
-    dup = events.duplicated([H.deal_id, H.status], keep="first").to_numpy()
-    return events[~dup] if dup.any() else events
+def _first(deal: np.ndarray, status: np.ndarray) -> np.ndarray:
+    """Mask of the first occurrence of each (deal code, status code) pair."""
+    return ~pd.Index(deal * (int(status.max(initial=0)) + 1) + status).duplicated(keep="first")
 
 
 def merge_history(old: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
-    out = new if old is None else pd.concat([old, new], ignore_index=True)
-    # first sighting wins, in arrival order: re-ingesting adds nothing and moves nothing
-    out = _first_sightings(out)
-    return out.reset_index(drop=True)[[H.deal_id, H.status, H.event_date, H.source_file]]
+    """The stored history followed by the new events, one event per (deal, status): the
+    first sighting wins, in arrival order, so re-ingesting adds nothing and moves nothing."""
+    if old is None:
+        return new.reset_index(drop=True)[EVENT_COLUMNS]  # ``events`` is one per (deal, status)
+    out = F.concat([F.like(old, new), new])
+    deal, _ = factorize(out[H.deal_id])
+    status = F.as_categorical(out[H.status]).cat.codes.to_numpy().astype(np.int64)
+    keep = _first(deal, status + 1)
+    return (out if keep.all() else out[keep]).reset_index(drop=True)[EVENT_COLUMNS]
 
 
-def _lists_by_key(keys: np.ndarray, values: pa.Array) -> pd.Series:
-    """Sorted keys with one value each → Series (indexed by distinct key) of Arrow lists of
-    the values of each key, built from offsets (no Python list per key)."""
-    if len(keys) == 0:
-        return pd.Series(pd.arrays.ArrowExtensionArray(pa.array([], pa.list_(pa.string()))))
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    offsets = pa.array(np.r_[starts, len(keys)].astype(np.int32))
-    lists = pa.ListArray.from_arrays(offsets, values)
-    return pd.Series(pd.arrays.ArrowExtensionArray(lists), index=keys[starts])
+CUSTOMER_COLUMNS = [
+    C.customer_key,
+    C.first_deal_date,
+    C.last_deal_date,
+    C.n_deals,
+    C.total_amount,
+    C.projects,
+    C.project,
+    C.phone_masked,
+    C.do_not_contact,
+    C.key_account,
+    C.active,
+]
 
 
-def _last_per_key(k: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """Positions (into ``order``'s source) of the last row of each key in sorted ``k``."""
-    ks = k[order]
-    return order[np.r_[ks[1:] != ks[:-1], True]] if len(ks) else order
+def _segments(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(starts, segment of each row)`` of a sorted key array."""
+    return _segments_where(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+
+
+_NIBBLE = np.full(256, 255, dtype=np.uint8)
+_NIBBLE[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16, dtype=np.uint8)
+
+
+def _group_by_key(keys: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(rows, starts, segment)``: row positions ordered by key text (stable), where each
+    key's rows start, and each ordered row's key number. Customer keys (32 lower-case hex
+    characters) are read as two 64-bit integers — same order, no string hashing or sorting;
+    other text takes the general path."""
+    arr = _arrow_text(keys)
+    n = len(arr)
+    if n and arr.null_count == 0 and pc.all(pc.equal(pc.binary_length(arr), 32)).as_py():
+        offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64, count=n + 1, offset=arr.offset * 8)
+        data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+        nib = _NIBBLE[data].reshape(n, 32)
+        if nib.max() < 16:
+            packed = np.ascontiguousarray((nib[:, 0::2] << 4) | nib[:, 1::2]).view(">u8")
+            hi, lo = packed[:, 0].astype(np.uint64), packed[:, 1].astype(np.uint64)
+            del nib, packed
+            rows = np.lexsort((lo, hi))
+            hi, lo = hi[rows], lo[rows]
+            starts, seg = _segments_where(np.r_[True, (hi[1:] != hi[:-1]) | (lo[1:] != lo[:-1])])
+            return rows, starts, seg
+    codes, uniques = factorize(keys)
+    order = pc.array_sort_indices(pa.array(uniques)).to_numpy().astype(np.int64)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    ranked = rank[codes]
+    rows = np.argsort(ranked, kind="stable")
+    starts, seg = _segments(ranked[rows])
+    return rows, starts, seg
+
+
+def _arrow_text(s: pd.Series) -> pa.Array:
+    """A text Series as one contiguous Arrow large_string array."""
+    arr = pa.array(s.array, type=pa.large_string()) if s.dtype == object else s.array.__arrow_array__()
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return arr.cast(pa.large_string())
+
+
+def _segments_where(new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    starts = np.flatnonzero(new)
+    return starts, np.cumsum(new) - 1
+
+
+def _pick(values: np.ndarray, ok: np.ndarray, tie: np.ndarray, starts, seg) -> np.ndarray:
+    """Per segment, the row (position) with the largest ``values`` among ``ok`` rows and,
+    among those, the largest ``tie``; −1 where no row is ok. O(n), no sort."""
+    v = np.where(ok, values, -np.inf if values.dtype.kind == "f" else np.iinfo(values.dtype).min)
+    cand = ok & (v == np.maximum.reduceat(v, starts)[seg])
+    t = np.where(cand, tie, np.iinfo(np.int64).min)
+    best = cand & (t == np.maximum.reduceat(t, starts)[seg])
+    return np.maximum.reduceat(np.where(best, np.arange(len(v)), -1), starts)
 
 
 def customers(deals: pd.DataFrame) -> pd.DataFrame:
-    """The customer master (schema.C), one row per customer_key, from all stored deals.
-    Amounts and counts exclude cancelled (退房) deals; ``active`` = has a live deal;
-    ``key_account`` = top 10 % by amount or more than one live deal."""
+    """The customer master (schema.C), one row per customer_key in key order, from all
+    stored deals. Amounts and counts exclude cancelled (退房) deals; ``active`` = has a
+    live deal; ``key_account`` = top 10 % by amount or more than one live deal; the main
+    project has the largest amount (ties: the project seen first); the phone is that of the
+    latest deal with one. Integer codes, one sort, segment reductions: no string grouping."""
     cols = [D.customer_key, D.project, D.sign_date, D.subscribe_date, D.status, D.total_price, D.phone_masked]
-    d = deals[[c for c in cols if c in deals]]  # filter only the columns used (memory, time)
-    d = d[d[D.customer_key].notna().to_numpy()]
-    live = (
-        d[D.status].ne(Status.cancelled).fillna(True).to_numpy(dtype=bool) if D.status in d else np.ones(len(d), bool)
-    )
+    d = deals[[c for c in cols if c in deals]]  # only the columns used (memory, time)
+    keyed = d[D.customer_key].notna().to_numpy()
+    if not keyed.all():
+        d = d[keyed]
+    if not len(d):
+        return _no_customers()
+    live = d[D.status].ne(Status.cancelled).fillna(True).to_numpy(dtype=bool) if D.status in d else True
     date = d[D.sign_date].fillna(d[D.subscribe_date]) if D.subscribe_date in d else d[D.sign_date]
-    codes, keys = factorize(d[D.customer_key])  # group on integer codes, not strings
-    pcodes, pnames = factorize(d[D.project])
-    keys = pa.array(keys)
-    order = pc.array_sort_indices(keys).to_numpy().astype(np.int64)  # sorted by key (Arrow: fast)
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    k = rank[codes]
-    base = pd.DataFrame(
-        {
-            "k": k,
-            "p": pcodes,
-            "date": date.to_numpy(),
-            "amt": d[D.total_price].where(live, 0.0).to_numpy(),
-            "live": live,
-        }
-    )
-    g = base.groupby("k", sort=True)
+    rows, starts, seg = _group_by_key(d[D.customer_key])  # by key, file order within a key
+    keys = _arrow_text(d[D.customer_key]).take(pa.array(rows[starts]))
+    when = date.to_numpy().astype("datetime64[ns]").view(np.int64)[rows]
+    nat, big = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+    first = np.minimum.reduceat(np.where(when == nat, big, when), starts)
+    first[first == big] = nat
+    amount = np.where(live, d[D.total_price].to_numpy(dtype=float, na_value=0.0), 0.0)[rows]
+    live_rows = np.broadcast_to(live, len(d))[rows]
     out = pd.DataFrame(
         {
-            C.first_deal_date: g["date"].min(),
-            C.last_deal_date: g["date"].max(),
-            C.n_deals: g["live"].sum().astype("int64"),
-            C.total_amount: g["amt"].sum(),
+            C.customer_key: pd.Series(pd.arrays.ArrowStringArray(keys), dtype="str"),
+            C.first_deal_date: first.view("datetime64[ns]"),
+            C.last_deal_date: np.maximum.reduceat(when, starts).view("datetime64[ns]"),
+            C.n_deals: np.add.reduceat(live_rows.astype(np.int64), starts),
+            C.total_amount: np.add.reduceat(amount, starts),
         }
     )
-    pnames = np.asarray(pnames, dtype=object)
-    width = len(pnames) + 1  # one integer per (customer, project): a single-key groupby
-    by_project = base["amt"].groupby(base["k"].to_numpy() * width + (base["p"].to_numpy() + 1)).sum()
-    pair = by_project.index.to_numpy()
-    bk, bp, bamt = pair // width, pair % width - 1, by_project.to_numpy()
-    # main project: largest amount, ties → first project code (stable sorts throughout)
-    main = _last_per_key(bk, np.lexsort((np.arange(len(bk))[::-1], bamt, bk)))
-    name_rank = np.empty(len(pnames), dtype=np.int64)
-    name_rank[np.argsort(pnames, kind="stable")] = np.arange(len(pnames))
-    named = np.lexsort((name_rank[bp], bk))  # projects of a customer in name order
-    projects = pa.array(pnames[bp[named]].tolist() if len(named) else [], pa.string())
-    out[C.projects] = _lists_by_key(bk[named], projects).reindex(out.index)
-    out[C.project] = pd.Series(pnames[bp[main]], index=bk[main], dtype="str").reindex(out.index)
+    # (customer, project) pairs in customer then project-name order, with their amounts
+    project = F.as_categorical(d[D.project])  # sorted categories: codes are name ranks
+    names = pa.array(project.cat.categories.array, type=pa.string())
+    pcode = project.cat.codes.to_numpy().astype(np.int64)[rows]
+    seen = np.full(len(names), big)  # first row of each project (ties: the project seen first)
+    np.minimum.at(seen, pcode[pcode >= 0], rows[pcode >= 0])
+    named = pcode >= 0
+    pair = seg[named] * len(names) + pcode[named]
+    pair_amount = pd.Series(amount[named]).groupby(pair, sort=True).sum()
+    pk, pp = pair_amount.index.to_numpy() // len(names), pair_amount.index.to_numpy() % len(names)
+    counts = np.bincount(pk, minlength=len(out))
+    offsets = pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32))
+    out[C.projects] = pd.arrays.ArrowExtensionArray(
+        pa.ListArray.from_arrays(offsets, names.take(pa.array(pp)))
+    )
+    has = counts > 0
+    main = np.full(len(out), -1, np.int64)
+    pstarts, pseg = _segments(pk)
+    main[has] = pp[_pick(pair_amount.to_numpy(), np.ones(len(pk), bool), -seen[pp], pstarts, pseg)]
+    out[C.project] = _take_text(names, main)
     if D.phone_masked in d:
-        phone = d[D.phone_masked]
-        has = phone.notna().to_numpy()
-        when = date.to_numpy().view("int64")
-        when = np.where(date.isna().to_numpy(), np.iinfo(np.int64).max, when)  # missing date: last
-        rows = np.flatnonzero(has)
-        latest = rows[_last_per_key(k[rows], np.lexsort((when[rows], k[rows])))]
-        out[C.phone_masked] = pd.Series(phone.array[latest], index=k[latest], dtype="str").reindex(out.index)
+        ok = d[D.phone_masked].notna().to_numpy()[rows]
+        latest = _pick(np.where(when == nat, big, when), ok, np.arange(len(rows)), starts, seg)
+        phones = _arrow_text(d[D.phone_masked])
+        out[C.phone_masked] = _take_text(phones, np.where(latest >= 0, rows[np.maximum(latest, 0)], -1))
     else:
-        out[C.phone_masked] = pd.Series(dtype="str", index=out.index)
+        out[C.phone_masked] = pd.Series(pd.NA, index=out.index, dtype="str")
     out[C.do_not_contact] = False
-    threshold = out[C.total_amount].quantile(KEY_ACCOUNT_QUANTILE) if len(out) else 0.0
+    threshold = out[C.total_amount].quantile(KEY_ACCOUNT_QUANTILE)
     out[C.key_account] = ((out[C.total_amount] >= threshold) & (out[C.total_amount] > 0)) | (
         out[C.n_deals] > 1
     )
     out[C.active] = out[C.n_deals] > 0
-    sorted_keys = keys.take(pa.array(order[out.index.to_numpy()]))
-    out.insert(
-        0, C.customer_key, pd.Series(pd.arrays.ArrowStringArray(sorted_keys), index=out.index, dtype="str")
+    return out[CUSTOMER_COLUMNS]
+
+
+def _take_text(values: pa.Array, positions: np.ndarray) -> pd.Series:
+    taken = values.take(pa.array(positions, mask=positions < 0))
+    return pd.Series(pd.arrays.ArrowStringArray(taken), dtype="str")
+
+
+def _no_customers() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            C.customer_key: pd.Series(dtype="str"),
+            C.first_deal_date: pd.Series(dtype="datetime64[ns]"),
+            C.last_deal_date: pd.Series(dtype="datetime64[ns]"),
+            C.n_deals: pd.Series(dtype="int64"),
+            C.total_amount: pd.Series(dtype="float64"),
+            C.projects: pd.arrays.ArrowExtensionArray(pa.array([], pa.list_(pa.large_string()))),
+            C.project: pd.Series(dtype="str"),
+            C.phone_masked: pd.Series(dtype="str"),
+            C.do_not_contact: pd.Series(dtype=bool),
+            C.key_account: pd.Series(dtype=bool),
+            C.active: pd.Series(dtype=bool),
+        }
     )
-    return out.reset_index(drop=True)[
-        [
-            C.customer_key,
-            C.first_deal_date,
-            C.last_deal_date,
-            C.n_deals,
-            C.total_amount,
-            C.projects,
-            C.project,
-            C.phone_masked,
-            C.do_not_contact,
-            C.key_account,
-            C.active,
-        ]
-    ]

@@ -77,18 +77,41 @@ def factorize(raw: pd.Series) -> tuple[np.ndarray, object]:
     return pd.factorize(raw, use_na_sentinel=True)
 
 
-def by_unique(raw: pd.Series, fn: Callable[[pd.Series], tuple]) -> tuple:
+def by_unique(
+    raw: pd.Series, fn: Callable[[pd.Series], tuple], *, categorical: bool | tuple[int, ...] = False
+) -> tuple:
     """Apply ``fn(text_of_uniques) -> (out1, out2, ...)`` to the distinct values of
-    ``raw`` and broadcast each output back to ``raw``'s rows (same index)."""
+    ``raw`` and broadcast each output back to ``raw``'s rows (same index).
+    ``categorical``: the first output (or the outputs at these positions), text, comes
+    back as a pandas Categorical with sorted categories (a small code per row)."""
     codes, uniques = factorize(raw)
     outs = fn(to_text(uniques))
+    as_category = (0,) if categorical is True else categorical or ()
     result = []
-    for out in outs:
+    for i, out in enumerate(outs):
+        if i in as_category:
+            result.append(categorical_of(out, codes, raw.index, raw.name))
+            continue
         arr = out.array if isinstance(out, pd.Series) else out
         fill = False if getattr(arr, "dtype", None) == np.bool_ else None
         taken = pd.api.extensions.take(arr, codes, allow_fill=True, fill_value=fill)
         result.append(pd.Series(taken, index=raw.index, name=raw.name))
     return tuple(result)
+
+
+def categorical_of(values, codes: np.ndarray, index=None, name=None) -> pd.Series:
+    """Rows ``values[codes]`` (−1 = missing) as a Categorical with sorted categories;
+    ``values`` (one per distinct raw value) may repeat and hold missing values."""
+    arr = pa.array(pd.Series(values, dtype="str").array, type=pa.large_string())
+    enc = arr.dictionary_encode()
+    order = pc.array_sort_indices(enc.dictionary).to_numpy().astype(np.int64)
+    rank = np.empty(len(order) + 1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1  # missing
+    vcodes = rank[enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)]
+    rows = np.where(codes >= 0, vcodes[np.maximum(codes, 0)], -1) if len(vcodes) else np.full(len(codes), -1)
+    cats = pd.Index(pd.arrays.ArrowStringArray(enc.dictionary.take(pa.array(order))), dtype="str")
+    return pd.Series(pd.Categorical.from_codes(rows, dtype=pd.CategoricalDtype(cats)), index=index, name=name)
 
 
 def _num(text: pd.Series) -> pd.Series:
@@ -103,8 +126,8 @@ def _invalid(text: pd.Series, parsed: pd.Series) -> np.ndarray:
 
 
 # -------------------------------------------------------------------------------- text
-def text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    (t,) = by_unique(raw, lambda u: (u,))
+def text(raw: pd.Series, categorical: bool = False) -> tuple[pd.Series, pd.Series]:
+    (t,) = by_unique(raw, lambda u: (u,), categorical=categorical)
     return t, pd.Series(False, index=raw.index)
 
 
@@ -254,9 +277,26 @@ def phones(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def mask_phone(phone: pd.Series) -> pd.Series:
-    """13800138000 → 138****8000; landline 01012345678 → 0101****5678."""
-    head = phone.str.slice(0, 3).where(phone.str.startswith("1"), phone.str.slice(0, 4))
-    return head + "****" + phone.str.slice(-4)
+    """13800138000 → 138****8000; landline 01012345678 → 0101****5678. Normalised phones
+    of one width (all mobiles, the usual case) are masked as a byte matrix."""
+    arr = pa.array(phone.astype("str").array, type=pa.large_string())
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    n = len(arr)
+    if n and arr.null_count == 0 and arr.offset == 0:
+        offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64, count=n + 1)
+        if offsets[-1] - offsets[0] == 11 * n:  # every value 11 bytes (digits: 11 characters)
+            chars = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(n, 11)
+            if (chars[:, 0] == ord("1")).all():
+                out = chars.copy()
+                out[:, 3:7] = ord("*")
+                masked = pa.Array.from_buffers(
+                    pa.large_string(),
+                    n,
+                    [None, pa.py_buffer((offsets - offsets[0]).tobytes()), pa.py_buffer(out)],
+                )
+                return pd.Series(pd.arrays.ArrowStringArray(masked), index=phone.index, dtype="str")
+    masked = pc.replace_substring_regex(arr, r"^(1[0-9]{2}|[0-9]{4})[0-9]*([0-9]{4})$", r"\1****\2")
+    return pd.Series(pd.arrays.ArrowStringArray(masked), index=phone.index, dtype="str")
 
 
 _PII_IN_TEXT = r"(?:\+?86[\s-]?)?1[3-9][0-9](?:[\s-]?[0-9]){8}|[0-9]{17}[0-9Xx]|[0-9]{15}"

@@ -19,14 +19,23 @@ import pandas as pd
 
 from ..errors import InputFileError, MissingColumnsError, ParameterError
 from ..schema import DEAL_COLUMNS, DEAL_STORE_COLUMNS, SURVEY_COLUMNS, SURVEY_ITEMS, Column, D, S
+from . import frames as F
 from . import lifecycle as L
 from . import store as st
 from .headers import resolve_aliases
-from .identity import ID_VALID, REF_VALID, deal_identity, survey_identity
-from .normalise import scrub_text
+from .identity import ID_VALID, REF_VALID, deal_identity, person_fields, survey_identity
+from .memory import release
+from .normalise import factorize, scrub_text
 from .prepare import prepare, raw_records
 from .privacy import Pseudonymiser, secret
-from .readers import CSV_SUFFIXES, EXCEL_SUFFIXES, NON_DATA_REASONS, SURVEY_ITEM_COLUMNS, read_file
+from .readers import (
+    CSV_SUFFIXES,
+    EXCEL_SUFFIXES,
+    NON_DATA_REASONS,
+    SURVEY_ITEM_COLUMNS,
+    prefetched,
+    read_file,
+)
 from .summary import SCORE_FLAGS, SURVEY_SCALES, build_summary
 from .validate import deal_rules, issue_frames, survey_rules
 
@@ -66,19 +75,30 @@ SURVEY_SPEC = (
     )
     + SURVEY_ITEM_COLUMNS
 )
-CHUNK_ROWS = 250_000  # CSV rows normalised at a time (bounds memory on large exports)
+CHUNK_ROWS = 125_000  # CSV rows normalised at a time (bounds memory on large exports)
+SUMMARY_INPUTS = ("source_file", D.deal_id, D.status)  # what build_summary reads of a batch
 REJECT_COLUMNS = ["source_file", "sheet", "source_row", "record_id", "field", "reason", "all_reasons", "raw"]
 
 
 @dataclass
 class IngestResult:
     """``data`` (this run's clean rows), ``rejects`` (with reasons and raw values),
-    ``summary`` (counts; see module doc), ``warnings`` (rows kept, fields flagged)."""
+    ``summary`` (counts; see module doc), ``warnings`` (rows kept, fields flagged).
 
-    data: pd.DataFrame
+    ``data`` is built on first access from the run's compact frame (text held as
+    Categoricals while ingesting): a CLI run over a million rows never pays for it."""
+
+    compact: pd.DataFrame = field(repr=False)
     rejects: pd.DataFrame
     summary: dict
     warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    _data: pd.DataFrame | None = field(default=None, init=False, repr=False)
+
+    @property
+    def data(self) -> pd.DataFrame:
+        if self._data is None:
+            self._data = F.expand(self.compact).reset_index(drop=True)
+        return self._data
 
     def __iter__(self):
         return iter((self.data, self.rejects, self.summary))
@@ -147,7 +167,7 @@ def _run(kind, paths, store, aliases, sheet, progress) -> IngestResult:
         skipped += [{"file": path.name, "sheet": s, "reason": r} for s, r in read.skipped]
         missing: list[MissingColumnsError] = []
         n_tables = 0
-        for raw in read.tables:
+        for raw in prefetched(read.tables):
             n_tables += 1
             try:
                 done = _process_table(kind, raw, path, spec, aliases, today)
@@ -159,6 +179,7 @@ def _run(kind, paths, store, aliases, sheet, progress) -> IngestResult:
                 skipped.append({"file": path.name, "sheet": raw.sheet, "reason": f"已跳过：{first}"})
                 continue
             frame, rej, warn, entry, table_unknown = done
+            release()
             kept.append(frame)
             rejects += [rej] if len(rej) else []
             warnings.append(warn)
@@ -175,10 +196,8 @@ def _run(kind, paths, store, aliases, sheet, progress) -> IngestResult:
         raise InputFileError(
             f"没有找到可导入的{'成交' if kind == 'deals' else '调查'}数据表：{'、'.join(f.name for f in files)}"
         )
-    batch = pd.concat(kept, ignore_index=True) if len(kept) > 1 else kept[0].reset_index(drop=True)
-    del kept
     finish = _finish_deals if kind == "deals" else _finish_surveys
-    data, merged_away, store_stats = finish(batch, store)
+    data, merged_away, store_stats, counted = finish(kept, store)  # empties ``kept``
     rejects_df = (
         pd.concat(rejects, ignore_index=True)[REJECT_COLUMNS]
         if rejects
@@ -187,7 +206,7 @@ def _run(kind, paths, store, aliases, sheet, progress) -> IngestResult:
     warnings_df = pd.concat(warnings, ignore_index=True)
     _write_interim(kind, rejects_df, warnings_df, files, store)
     summary = build_summary(
-        kind, per_file, batch, merged_away, data, rejects_df, warnings_df, skipped, unknown
+        kind, per_file, counted, merged_away, data, rejects_df, warnings_df, skipped, unknown
     )
     summary["store"] = store_stats
     summary["timings"] = {
@@ -217,7 +236,7 @@ def _run(kind, paths, store, aliases, sheet, progress) -> IngestResult:
         },
         store,
     )
-    return IngestResult(data.reset_index(drop=True), rejects_df, summary, warnings_df)
+    return IngestResult(data, rejects_df, summary, warnings_df)
 
 
 def _process_table(kind, raw, path: Path, spec, aliases, today):
@@ -248,7 +267,8 @@ def _process_table(kind, raw, path: Path, spec, aliases, today):
     }
     # release the raw cells (memory); a zero-row slice would keep their Arrow buffers alive
     raw.frame = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in raw.frame.dtypes.items()})
-    return frame[~rejected], rej, warn, entry, p.unknown
+    frame = frame[~rejected]
+    return (person_fields(frame) if kind == "deals" else frame), rej, warn, entry, p.unknown
 
 
 def _fill_change_dates(batch: pd.DataFrame) -> pd.DataFrame:
@@ -260,55 +280,67 @@ def _fill_change_dates(batch: pd.DataFrame) -> pd.DataFrame:
     cols = [D.sign_date, D.subscribe_date, L.STATUS_DATE]
     latest = batch.groupby("source_file", sort=False)[cols].max().max(axis=1)
     named = pd.Series({f: L.date_from_name(Path(f).stem) for f in latest.index}, dtype="datetime64[ns]")
-    export = named.fillna(latest)
+    export = named.fillna(latest).astype("datetime64[ns]")
     return batch.assign(**{L.STATUS_DATE: batch[L.STATUS_DATE].fillna(batch["source_file"].map(export))})
 
 
-def _stored_links(store) -> pd.Series | None:
+def _stored_links(store) -> pd.DataFrame | None:
     """The store's link table (phone / code key → customer key), None before the first run."""
-    old = st.read_table("customer_links", store)
-    return None if old is None else old.set_index("link_key")["customer_key"]
+    return st.read_table("customer_links", store)
 
 
-def _finish_deals(batch: pd.DataFrame, store):
+def _batch(kept: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The run's clean rows as one frame (``kept`` emptied: no second reference keeps the
+    personal columns alive) and the columns ``build_summary`` counts."""
+    batch = F.concat(kept, consume=True)
+    kept.clear()
+    release()
+    return batch, batch[[c for c in batch.columns if c in SUMMARY_INPUTS or c.startswith("_")]]
+
+
+def _finish_deals(kept: list[pd.DataFrame], store):
+    """Identity, lifecycle and the store for the run's clean deal rows. Each table is
+    written (not yet visible) as soon as it is complete and its memory released; all of
+    them appear together at the end."""
+    batch, counted = _batch(kept)
     batch = _fill_change_dates(batch)
-    batch, links = deal_identity(batch, Pseudonymiser(secret(store)), _stored_links(store))
-    new_events = L.events(batch, batch[L.STATUS_DATE])
-    deals, merged_away = L.collapse(batch)
-    data = deals[list(DEAL_STORE_COLUMNS)]
-    old = st.read_table("deals", store)
-    combined = data if old is None else L.collapse(pd.concat([old, data], ignore_index=True))[0]
-    history = L.merge_history(st.read_table("status_history", store), new_events)
-    del new_events  # ~2 events per deal: do not hold two copies while writing
-    stats = {
-        "deals_before": 0 if old is None else len(old),
-        "deals_after": len(combined),
-        "deals_new": len(combined) - (0 if old is None else len(old)),
-    }
-    st.write_tables(
-        {
-            "deals": combined.reset_index(drop=True),
-            "status_history": history,
-            "customers": lambda: L.customers(combined),  # computed while the others encode
-            "customer_links": pd.DataFrame(
-                {"link_key": links.index.astype("str"), "customer_key": links.to_numpy()}
-            ),
-        },
-        store,
-    )
-    return data, merged_away, stats
+    with st.transaction(store) as tx:
+        batch, space, links = deal_identity(batch, Pseudonymiser(secret(store)), _stored_links(store))
+        tx.write("customer_links", space.link_table(links))
+        del space, links
+        release()
+        deal = factorize(batch[D.deal_id])[0]  # once, for events, duplicates and the summary
+        counted = counted.assign(_deal=deal)
+        new_events = L.events(batch, batch[L.STATUS_DATE], deal)
+        tx.write("status_history", L.merge_history(st.read_table("status_history", store), new_events))
+        del new_events
+        deals, merged_away = L.collapse(batch, codes=deal)
+        data = deals[list(DEAL_STORE_COLUMNS)]
+        del batch, deals, deal
+        release()
+        old = st.read_table("deals", store)
+        combined = data if old is None else L.collapse(F.concat([F.like(old, data), data]))[0]
+        stats = {
+            "deals_before": 0 if old is None else len(old),
+            "deals_after": len(combined),
+            "deals_new": len(combined) - (0 if old is None else len(old)),
+        }
+        del old
+        tx.write("customers", L.customers(combined))
+        release()
+        tx.write("deals", combined.reset_index(drop=True))
+    return data, merged_away, stats, counted
 
 
-def _finish_surveys(batch: pd.DataFrame, store):
+def _finish_surveys(kept: list[pd.DataFrame], store):
+    batch, counted = _batch(kept)
     batch = survey_identity(batch, Pseudonymiser(secret(store)), _stored_links(store))
     merged_away = batch[S.survey_id].duplicated(keep="first").to_numpy()
     data = batch[~merged_away][list(SURVEY_STORE_COLUMNS)]
     data = data.assign(**{S.comment: scrub_text(data[S.comment])})  # phones / IDs typed into comments
     old = st.read_table("surveys", store)
     combined = (
-        data
-        if old is None
-        else pd.concat([old, data], ignore_index=True).drop_duplicates(S.survey_id, keep="last")
+        data if old is None else F.concat([F.like(old, data), data]).drop_duplicates(S.survey_id, keep="last")
     )
     stats = {
         "surveys_before": 0 if old is None else len(old),
@@ -319,7 +351,7 @@ def _finish_surveys(batch: pd.DataFrame, store):
     if customers is not None:
         stats["matched_to_customers"] = int(data[S.customer_key].isin(customers[S.customer_key]).sum())
     st.write_tables({"surveys": combined.reset_index(drop=True)}, store)
-    return data, merged_away, stats
+    return data, merged_away, stats, counted
 
 
 def _write_interim(kind, rejects, warnings, files, store) -> None:

@@ -7,7 +7,8 @@ person gets the same key in every project and every run as long as the secret is
 A key is ``HMAC(secret, "<kind>:<normalised value>")`` for kind ``id`` (18-char resident
 ID), ``phone`` (digits) or ``code`` (CRM customer code), truncated to 128 bits (32 hex).
 The ID key is the customer key; phone and code keys are *link keys* that resolve to a
-customer key through ``links`` (learned from rows carrying both), else stand in for it.
+customer key through ``links`` (learned from rows carrying both), else stand in for it
+(see ``ingest.identity``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import secrets
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -24,6 +26,7 @@ from .. import config
 from .normalise import factorize
 
 KEY_FILE = ".dealresearch.key"
+HASH_SLICE = 1 << 16  # values hashed per slice
 SECRET_ENV = "DEALRESEARCH_SECRET"
 
 
@@ -54,58 +57,40 @@ class Pseudonymiser:
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
 
-    def _many(self, texts: list[str]) -> list[str]:
-        ic, oc, out = self._inner.copy, self._outer.copy, []
-        append = out.append
-        for t in texts:  # distinct values only; no vectorised HMAC exists
-            h = ic()
-            h.update(t.encode("utf-8"))
-            o = oc()
-            o.update(h.digest())
-            append(o.hexdigest()[:32])
-        return out
+    def hash_texts(self, texts: pa.Array, kind: str) -> pa.Array:
+        """Keys (32 hex chars) of distinct, non-missing texts, in order."""
+        inner = self._inner.copy()
+        inner.update(f"{kind}:".encode())
+        ic, oc, parts = inner.copy, self._outer.copy, []
+        texts = texts.cast(pa.binary())
+        for start in range(0, len(texts), HASH_SLICE):  # slices: few Python objects alive at once
+            digests = []
+            append = digests.append
+            for b in texts.slice(start, HASH_SLICE).to_pylist():  # no vectorised HMAC exists
+                h = ic()
+                h.update(b)
+                o = oc()
+                o.update(h.digest())
+                append(o.digest())
+            parts.append(_hex128(b"".join(digests), len(digests)))
+        return pa.concat_arrays(parts) if parts else pa.array([], pa.large_string())
 
     def keys(self, values: pd.Series, kind: str) -> pd.Series:
         """Keys for a Series of normalised values (missing stays missing). Hashes each
         distinct value once."""
-        if not isinstance(values.array, pd.arrays.ArrowStringArray):
-            values = values.astype("str")
-        codes, uniques = factorize(values)  # Arrow dictionary encoding
-        prefix = f"{kind}:"
-        hashed = pa.array(self._many([prefix + v for v in pa.array(uniques).to_pylist()]), pa.string())
+        codes, uniques = factorize(values.astype("str"))
+        hashed = self.hash_texts(pa.array(uniques, type=pa.string()), kind)
         taken = hashed.take(pa.array(codes, mask=codes < 0))
         return pd.Series(pd.arrays.ArrowStringArray(taken), index=values.index, dtype="str")
 
 
-def learn_links(
-    customer_key: pd.Series,
-    *link_keys: pd.Series,
-    links: pd.Series | None = None,
-    only: pd.Series | None = None,
-) -> pd.Series:
-    """Link key → customer key, from rows that carry both (earlier links win; ``links``
-    from earlier runs first). ``only`` restricts the new links to those keys."""
-    frames = [] if links is None else [pd.DataFrame({"link": links.index.array, "key": links.array})]
-    has = customer_key.notna().to_numpy()
-    for lk in link_keys:
-        ok = has & lk.notna().to_numpy()
-        if only is not None:
-            ok &= lk.isin(only).to_numpy()
-        frames.append(pd.DataFrame({"link": lk.array[ok], "key": customer_key.array[ok]}))
-    if not frames:
-        return pd.Series(dtype="str")
-    df = pd.concat(frames, ignore_index=True)
-    df = df[~df["link"].duplicated(keep="first").to_numpy()]
-    return pd.Series(df["key"].array, index=pd.Index(df["link"].array), dtype="str")
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
-def resolve(primary: pd.Series, *link_keys: pd.Series, links: pd.Series) -> pd.Series:
-    """Customer key per row: the primary key, else the first link key resolved through
-    ``links`` (or standing for itself when unknown)."""
-    out = primary.copy()
-    for lk in link_keys:
-        need = out.isna() & lk.notna()
-        if need.any():
-            via = lk[need].map(links).astype("str").fillna(lk[need])
-            out = out.mask(need, via)
-    return out.astype("str")
+def _hex128(digests: bytes, n: int) -> pa.Array:
+    """The first 128 bits of each 32-byte digest as 32 lower-case hex characters."""
+    head = np.frombuffer(digests, dtype=np.uint8).reshape(n, 32)[:, :16]
+    chars = np.empty((n, 32), dtype=np.uint8)
+    chars[:, 0::2], chars[:, 1::2] = _HEX[head >> 4], _HEX[head & 15]
+    offsets = pa.py_buffer((np.arange(n + 1, dtype=np.int64) * 32).tobytes())
+    return pa.Array.from_buffers(pa.large_string(), n, [None, offsets, pa.py_buffer(chars.tobytes())])

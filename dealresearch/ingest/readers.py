@@ -23,6 +23,8 @@ import codecs
 import csv
 import gc
 import io
+import queue
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -58,7 +60,7 @@ TOTAL_WORDS = frozenset(
     }
 )
 HEAD_ROWS = 30  # header searched among the first rows
-CSV_BLOCK_BYTES = 1 << 22  # pyarrow streaming block (rows arrive in batches of about this size)
+CSV_BLOCK_BYTES = 1 << 20  # pyarrow streaming block (rows arrive in batches of about this size)
 NON_DATA_REASONS = {"blank": "空白行", "totals": "合计行", "header": "重复表头行"}
 
 
@@ -136,6 +138,44 @@ def read_file(
     raise InputFileError(f"不支持的文件类型：{p.name}（支持 xlsx/xlsm/xls/csv/txt）")
 
 
+def prefetched(items: Iterable[RawTable]) -> Iterator[RawTable]:
+    """``items`` with the next one produced on a background thread while the caller works
+    on the current one (the CSV parse overlaps the normalisation). At most one item is
+    made ahead; errors surface in the caller; stopping early stops the producer."""
+    if isinstance(items, list | tuple):
+        yield from items
+        return
+    ready: queue.Queue = queue.Queue(maxsize=1)
+    slot = threading.Semaphore(1)  # a new item is started only once the previous one is taken
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                ready.put(item)
+                while not slot.acquire(timeout=0.1):
+                    if stop.is_set():
+                        return
+        except BaseException as e:  # re-raised in the caller
+            ready.put(e)
+        ready.put(done)
+
+    slot.acquire()
+    worker = threading.Thread(target=produce, name="dealresearch-read", daemon=True)
+    worker.start()
+    try:
+        while (item := ready.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            slot.release()
+            yield item
+    finally:
+        stop.set()
+        slot.release()
+        worker.join(timeout=5)
+
+
 # ------------------------------------------------------------------------------ header
 def _blank(v) -> bool:
     return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
@@ -184,6 +224,17 @@ def _unique_labels(headers: list[str]) -> list[str]:
     return out
 
 
+_TOTALS = pa.array(sorted(TOTAL_WORDS), pa.large_string())
+
+
+def _is_total(column: pd.Series) -> np.ndarray:
+    """Cells that are a totals label (合计/总计/小计...)."""
+    if isinstance(column.array, pd.arrays.ArrowStringArray):
+        found = pc.is_in(column.array.__arrow_array__(), value_set=_TOTALS)
+        return found.to_numpy(zero_copy_only=False).astype(bool, copy=False)
+    return column.isin(TOTAL_WORDS).to_numpy(dtype=bool)
+
+
 def _finish(
     p: Path, sheet, headers: list[str], frame: pd.DataFrame, header_row: int, encoding=None
 ) -> RawTable:
@@ -195,7 +246,7 @@ def _finish(
     blank = frame.isna().all(axis=1).to_numpy()
     totals = np.zeros(len(frame), dtype=bool)
     for c in frame.columns:
-        totals |= frame[c].isin(TOTAL_WORDS).to_numpy(dtype=bool)
+        totals |= _is_total(frame[c])
     named = [c for c, h in zip(frame.columns, headers, strict=True) if h][:3]
     repeat = np.ones(len(frame), dtype=bool) if named else np.zeros(len(frame), dtype=bool)
     for c in named:
@@ -361,11 +412,10 @@ def _csv_chunks(p, body, bom, encoding, delimiter, last, headers, chunk_rows) ->
             pending.append(batch)
             n += batch.num_rows
             if n >= chunk_rows:
-                yield table(pa.Table.from_batches(pending).to_pandas())
-                consumed, pending, n = consumed + n, [], 0
+                yield table(_drain(pending))
+                consumed, n = consumed + n, 0
         if pending or consumed == 0:
-            schema = pa.schema([(c, pa.large_string()) for c in names])
-            yield table(pa.Table.from_batches(pending, schema=schema).to_pandas())
+            yield table(_drain(pending, pa.schema([(c, pa.large_string()) for c in names])))
     except pa.ArrowInvalid as e:
         if body is None:
             body = p.read_bytes()[3 if bom else 0 :]
@@ -373,6 +423,14 @@ def _csv_chunks(p, body, bom, encoding, delimiter, last, headers, chunk_rows) ->
             _utf8_or_error(body, p.name)
         # rows already yielded are skipped; the rest is parsed by Python's csv module
         yield table(_read_csv_slow(body, delimiter, last + 1 + consumed, len(headers)))
+
+
+def _drain(batches: list, schema=None) -> pd.DataFrame:
+    """The batches as one frame; the list is emptied so the suspended reader holds no
+    second reference while the consumer works on (and releases) the chunk."""
+    table = pa.Table.from_batches(batches, schema=schema)
+    batches.clear()
+    return table.to_pandas()
 
 
 def _read_csv_slow(body: bytes, delimiter: str, skip: int, width: int) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import json
 import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -25,9 +26,9 @@ import pyarrow.parquet as pq
 
 from .. import __version__, config
 from ..errors import DealResearchError, InputFileError
+from .frames import LIST_COLUMNS, as_categorical, sorted_unused_dropped, to_list_array
 
 TABLES = ("deals", "surveys", "customers", "status_history", "targets", "customer_links")
-LIST_COLUMNS = ("key_factors", "projects")
 #: high-cardinality columns: dictionary encoding only costs time there
 NO_DICTIONARY = {"customer_key", "referrer_key", "link_key", "deal_id", "survey_id", "source_row", "comment"}
 #: nullable dtypes restored on load (parquet drops them when a column has no missing value)
@@ -63,6 +64,18 @@ def _atomic_bytes_write(path: Path, write) -> None:
 
 
 def _to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """Categorical text (ingest's compact frames) is written dictionary-encoded as it is,
+    with only the categories in use: the same content gives the same bytes."""
+    cats = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    if cats:
+        frame = frame.assign(
+            **{
+                c: pd.arrays.ArrowExtensionArray(to_list_array(frame[c]))
+                if c in LIST_COLUMNS
+                else sorted_unused_dropped(as_categorical(frame[c]))
+                for c in cats
+            }
+        )
     table = pa.Table.from_pandas(frame, preserve_index=False)
     for name in LIST_COLUMNS:
         if name in table.column_names and not pa.types.is_list(table.schema.field(name).type):
@@ -75,7 +88,15 @@ def _write(table: pa.Table, where) -> None:
     dictionary = [n for n in table.column_names if n not in NO_DICTIONARY]
     # min/max statistics of text columns cost a third of the write and serve no reader here
     stats = [f.name for f in table.schema if not _is_text(f.type)]
-    pq.write_table(table, where, compression="snappy", use_dictionary=dictionary, write_statistics=stats)
+    # no stored Arrow schema: dictionary columns read back as plain text, not Categoricals
+    pq.write_table(
+        table,
+        where,
+        compression="snappy",
+        use_dictionary=dictionary,
+        write_statistics=stats,
+        store_schema=False,
+    )
 
 
 def _is_text(t: pa.DataType) -> bool:
@@ -91,34 +112,66 @@ def write_table(frame: pd.DataFrame, name: str, store=None, folder: str = "proce
 
 
 def write_tables(frames: dict, store=None, folder: str = "processed") -> None:
-    """Write several tables: all temporary files first, then the renames back to back.
-    A value may be a zero-argument callable returning the frame: it is computed on a
-    writer thread, overlapping the other tables' parquet encoding (which releases the GIL)."""
-    base = _folder(store, folder)
-    base.mkdir(parents=True, exist_ok=True)
-    staged = []
-    try:
-        for name in frames:
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=base)
-            os.close(fd)
-            staged.append((tmp, base / f"{name}.parquet"))
+    """Write several tables atomically as a set (see ``Transaction``)."""
+    with transaction(store, folder) as tx:
+        tx.write_many(frames)
+
+
+class Transaction:
+    """Tables written to temporary files as soon as they are ready (their memory can go),
+    made visible together at ``commit``: the renames run back to back at the end."""
+
+    def __init__(self, store=None, folder: str = "processed"):
+        self.base = _folder(store, folder)
+        self.staged: list[tuple[str, Path]] = []
+
+    def _stage(self, name: str) -> str:
+        self.base.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.base)
+        os.close(fd)
+        self.staged.append((tmp, self.base / f"{name}.parquet"))
+        return tmp
+
+    def write(self, name: str, frame: pd.DataFrame) -> None:
+        _write(_to_arrow(frame), self._stage(name))
+
+    def write_many(self, frames: dict) -> None:
+        """Several tables, encoded concurrently (parquet encoding releases the GIL). A value
+        may be a zero-argument callable returning the frame, computed on a writer thread."""
+        items = [(self._stage(name), frame) for name, frame in frames.items()]
 
         def stage(item) -> None:
-            (tmp, _), frame = item
+            tmp, frame = item
             _write(_to_arrow(frame() if callable(frame) else frame), tmp)
 
-        items = list(zip(staged, frames.values(), strict=True))
         if len(items) > 1:
             with ThreadPoolExecutor(max_workers=min(len(items), WRITERS)) as pool:
                 list(pool.map(stage, items))  # re-raises the first error
         else:
             for item in items:
                 stage(item)
-        for tmp, final in staged:
+
+    def commit(self) -> None:
+        for tmp, final in self.staged:
             os.replace(tmp, final)
-    finally:
-        for tmp, _ in staged:
+        self.staged = []
+
+    def abort(self) -> None:
+        for tmp, _ in self.staged:
             Path(tmp).unlink(missing_ok=True)
+        self.staged = []
+
+
+@contextmanager
+def transaction(store=None, folder: str = "processed"):
+    """``with transaction(store) as tx: tx.write(name, frame) ...`` — all tables appear at
+    the end of the block, or none (an exception leaves the previous tables in place)."""
+    tx = Transaction(store, folder)
+    try:
+        yield tx
+        tx.commit()
+    finally:
+        tx.abort()
 
 
 def read_table(name: str, store=None, folder: str = "processed") -> pd.DataFrame | None:

@@ -79,13 +79,11 @@ def build_summary(kind, per_file, batch, merged_away, data, rejects, warnings, s
             if any(counts.values()):
                 summary["invalid_scores"][item] = {lab: n for lab, n in counts.items() if n}
     else:
-        status_rows = batch[D.status].fillna("")
-        deal_groups = batch[D.deal_id][merged_away | batch[D.deal_id].duplicated(keep=False).to_numpy()]
-        pairs = (
-            batch.loc[deal_groups.index, [D.deal_id]]
-            .assign(s=status_rows[deal_groups.index])
-            .drop_duplicates()
-        )
+        deal = batch["_deal"] if "_deal" in batch else batch[D.deal_id]  # integer codes when given
+        deal_groups = deal[merged_away | deal.duplicated(keep=False).to_numpy()]
+        pairs = pd.DataFrame(
+            {"d": deal_groups, "s": batch[D.status][deal_groups.index].astype("str").fillna("")}
+        ).drop_duplicates()
         summary["status_updates"] = int(len(pairs) - deal_groups.nunique())
         summary["exact_duplicates"] = int(merged_away.sum()) - summary["status_updates"]
     accounted = (

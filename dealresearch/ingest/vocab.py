@@ -17,6 +17,7 @@ from ..schema import VOCABULARIES
 from .normalise import by_unique
 
 LIST_SEPARATORS = r"[、，,;；/|\s]+"
+LIST_JOIN = "|"  # a separator: never inside a value
 
 
 def _key(text: str) -> str:
@@ -35,20 +36,22 @@ def _lookup(u: pd.Series, name: str) -> pd.Series:
 
 
 def categorical(raw: pd.Series, name: str) -> tuple[pd.Series, pd.Series]:
-    """``(values, unknown)``: canonical values; unknown non-blank values kept verbatim."""
+    """``(values, unknown)``: canonical values (a Categorical); unknown non-blank values
+    kept verbatim."""
 
     def fn(u):
         canon = _lookup(u, name)
         return canon.fillna(u), (u.notna() & canon.isna()).to_numpy()
 
-    values, unknown = by_unique(raw, fn)
-    return values.astype("str"), unknown.astype(bool)
+    values, unknown = by_unique(raw, fn, categorical=True)
+    return values, unknown.astype(bool)
 
 
 def multi(raw: pd.Series, name: str) -> tuple[pd.Series, pd.Series]:
-    """Multi-choice cells (地段、价格/户型) → list of canonical values per row.
-    Returns ``(lists, unknown_tokens)``: ``unknown_tokens`` is a per-row list of tokens
-    not in the vocabulary (kept in the value lists too)."""
+    """Multi-choice cells (地段、价格/户型) → canonical values per row, held compactly as
+    a Categorical of the values joined by ``LIST_JOIN`` (``frames.expand`` and the store
+    turn them into lists). Returns ``(values, unknown_tokens)``: ``unknown_tokens`` is a
+    per-row list of tokens not in the vocabulary (kept in the values too)."""
     index = vocab_index(name)
 
     def fn(u: pd.Series):
@@ -58,18 +61,18 @@ def multi(raw: pd.Series, name: str) -> tuple[pd.Series, pd.Series]:
             tokens = [t for t in re.split(LIST_SEPARATORS, cell)] if isinstance(cell, str) else []
             tokens = [t for t in tokens if t]
             out = list(dict.fromkeys(index.get(_key(t), t) for t in tokens))
-            lists[i] = out if tokens else None
+            lists[i] = LIST_JOIN.join(out) if tokens else None
             unknown[i] = [t for t in tokens if _key(t) not in index]
         return lists, unknown
 
-    lists, unknown = by_unique(raw, fn)
-    return lists.astype(object), unknown.astype(object)
+    lists, unknown = by_unique(raw, fn, categorical=True)
+    return lists, unknown.astype(object)
 
 
 def unknown_counts(values: pd.Series, unknown: pd.Series) -> dict[str, int]:
     """Counts of unknown raw values (for the summary), most frequent first."""
     vc = values[unknown.to_numpy(dtype=bool)].value_counts()
-    return {str(k): int(v) for k, v in vc.items()}
+    return {str(k): int(v) for k, v in vc.items() if v}  # a Categorical counts unseen values as 0
 
 
 def unknown_token_counts(tokens: pd.Series) -> dict[str, int]:
