@@ -100,6 +100,8 @@ def _ids_of_text(u: pd.Series):
     length = pc.binary_length(s).to_numpy(zero_copy_only=False)
     length = np.where(pd.isna(length), 0, length).astype(np.int64) if n else np.zeros(0, np.int64)
     is18, is15, valid = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
+    births = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    genders, provinces = np.full(n, -1, np.int64), np.full(n, -1, np.int64)
     full15 = np.zeros((0, 18), np.uint8)
     for width in (18, 15):
         pos = np.flatnonzero(length == width)
@@ -125,13 +127,24 @@ def _ids_of_text(u: pd.Series):
             full15 = np.concatenate([body + 48, check[:, None]], axis=1)[good]
             pos15 = pos[good]
         valid[pos[good]] = True
+        births[pos[good]] = birth[good]
+        genders[pos[good]] = body[good][:, 16].astype(np.int64) % 2  # odd: male
+        provinces[pos[good]] = (d[0] * 10 + d[1])[good]
     number = s.cast(pa.string())  # as given (upper-cased, no spaces)
     if len(full15):  # legacy 15-digit numbers: converted
         number = pc.replace_with_mask(number, _mask(n, pos15), _as_strings(full15))
     wrong = (is18 | is15) & ~valid
     garbage = u.notna().to_numpy() & ~(is18 | is15)
     number = pd.Series(pd.arrays.ArrowStringArray(number.cast(pa.large_string())), index=u.index, dtype="str")
-    return number.where(valid | wrong), pd.Series(valid, index=u.index), wrong, garbage
+    return (
+        number.where(valid | wrong),
+        pd.Series(valid, index=u.index),
+        wrong,
+        garbage,
+        pd.Series(births, index=u.index),
+        _labels(_GENDERS, genders, u.index),
+        _labels(_PROVINCE_NAMES, provinces, u.index),
+    )
 
 
 def _mask(n: int, positions: np.ndarray) -> pa.Array:
@@ -140,13 +153,21 @@ def _mask(n: int, positions: np.ndarray) -> pa.Array:
     return pa.array(out)
 
 
-def id_numbers(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+def id_numbers(raw: pd.Series, person: bool = False) -> tuple:
     """Normalise ID numbers. Returns ``(number, valid, wrong_check, invalid)``:
     ``number`` is the 18-character ID (15-digit legacy IDs converted, lower-case x
     upper-cased); for a well-formed number with a wrong check digit it is the number as
-    given (flagged by ``wrong_check``); text that is no ID at all is ``invalid``."""
-    number, valid, wrong, garbage = by_unique(raw, _ids_of_text)
-    return number.astype("str"), valid.fillna(False).astype(bool), wrong.astype(bool), garbage.astype(bool)
+    given (flagged by ``wrong_check``); text that is no ID at all is ``invalid``.
+    ``person=True`` adds a 5th item, what ``derive`` gives without the age: birth_date,
+    gender, origin_province (computed in the same pass over the distinct numbers)."""
+    number, valid, wrong, garbage, birth, gender, province = by_unique(raw, _ids_of_text, categorical=(5, 6))
+    out = (number.astype("str"), valid.fillna(False).astype(bool), wrong.astype(bool), garbage.astype(bool))
+    if not person:
+        return out
+    fields = pd.DataFrame(
+        {"birth_date": birth.astype(DATE_DTYPE), "gender": gender, "origin_province": province}
+    )
+    return (*out, fields)
 
 
 _PROVINCE_NAMES = pa.array([PROVINCES.get(f"{i:02d}") for i in range(100)], pa.string())

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from ..schema import D
 from . import frames as F
-from .idcard import derive
+from .idcard import age_at, derive
 from .normalise import mask_phone
 from .privacy import Pseudonymiser
 
@@ -174,12 +174,19 @@ def deal_identity(
     return out.drop(columns=[c for c in PERSONAL if c in out.columns]), space, links
 
 
-def person_fields(frame: pd.DataFrame) -> pd.DataFrame:
+def person_fields(frame: pd.DataFrame, person: pd.DataFrame | None = None) -> pd.DataFrame:
     """Birth date, age at signing, gender and province of origin from valid ID numbers;
-    the export's own columns fill the gaps. Run per chunk of clean deal rows (before
-    ``deal_identity`` drops the ID numbers): its temporaries stay chunk-sized."""
+    the export's own columns fill the gaps. ``person``: birth_date, gender and
+    origin_province already read from the numbers (``idcard.id_numbers(person=True)``,
+    aligned with ``frame``). Run per chunk of clean deal rows (before ``deal_identity``
+    drops the ID numbers): its temporaries stay chunk-sized."""
     at = frame[D.sign_date].fillna(frame[D.subscribe_date])
-    person = derive(frame[D.id_number], frame[ID_VALID], at)
+    if person is None:
+        person = derive(frame[D.id_number], frame[ID_VALID], at)
+    else:
+        person = person.set_axis(frame.index).assign(
+            age=age_at(person["birth_date"].set_axis(frame.index), at)
+        )
     out = frame.assign(
         birth_date=person["birth_date"].fillna(frame[D.birth_date]),
         age=person["age"].fillna(frame[D.age]).astype("Int64"),

@@ -116,9 +116,16 @@ def categorical_of(values, codes: np.ndarray, index=None, name=None) -> pd.Serie
 
 def _num(text: pd.Series) -> pd.Series:
     """Strict decimal parse: anything not a plain number → NaN."""
+    return _plain(text)[0]
+
+
+def _plain(text: pd.Series) -> tuple[pd.Series, bool]:
+    """``(values, every_present_cell_plain)``: the strict parse, and whether it needed no
+    cleaning at all (the common clean-export case: callers then skip their clean-up)."""
     ok = text.str.fullmatch(NUMBER).fillna(False).astype(bool)
     arr = pa.array(text.where(ok).array).cast(pa.float64())
-    return pd.Series(arr.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
+    values = pd.Series(arr.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
+    return values, bool((ok | text.isna()).all())
 
 
 def _invalid(text: pd.Series, parsed: pd.Series) -> np.ndarray:
@@ -193,6 +200,9 @@ def dates(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 # ------------------------------------------------------------------------ money / area
 def _money_of_text(scale: float):
     def fn(u: pd.Series):
+        values, plain = _plain(u)
+        if plain:
+            return values * scale, np.zeros(len(u), dtype=bool)
         s = u.str.replace(r"[¥, 元]|RMB|rmb|CNY|cny|人民币", "", regex=True)
         wan, yi = (
             s.str.endswith("万").fillna(False).to_numpy(bool),
@@ -214,6 +224,9 @@ def money(raw: pd.Series, scale: float = 1.0) -> tuple[pd.Series, pd.Series]:
 
 
 def _area_of_text(u: pd.Series):
+    values, plain = _plain(u)
+    if plain:
+        return values, np.zeros(len(u), dtype=bool)
     s = u.str.replace(r"平方米|平米|[mM]2|sqm|SQM|[平, ]", "", regex=True)
     out = _num(s)
     return out, _invalid(u, out)
@@ -227,6 +240,9 @@ def area(raw: pd.Series, scale: float = 1.0) -> tuple[pd.Series, pd.Series]:
 
 def number(raw: pd.Series, scale: float = 1.0) -> tuple[pd.Series, pd.Series]:
     def fn(u):
+        values, plain = _plain(u)
+        if plain:
+            return values, np.zeros(len(u), dtype=bool)
         out = _num(u.str.replace(r"[, ]|[次岁个套人%]$", "", regex=True))
         return out, _invalid(u, out)
 
@@ -260,6 +276,9 @@ def boolean(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 # ------------------------------------------------------------------------------ phones
 def _phone_of_text(u: pd.Series):
+    mobile = u.str.fullmatch(r"1[3-9][0-9]{9}").fillna(False).astype(bool)
+    if bool((mobile | u.isna()).all()):  # already clean mobiles: nothing to strip
+        return u, np.zeros(len(u), dtype=bool)
     s = u.str.replace(r"[ \-()（）.]", "", regex=True)
     s = s.str.replace(r"^(?:\+86|0086)", "", regex=True)
     s = s.where(~s.str.fullmatch(r"861[3-9][0-9]{9}").fillna(False).astype(bool), s.str.slice(2))

@@ -268,7 +268,10 @@ def _process_table(kind, raw, path: Path, spec, aliases, today):
     # release the raw cells (memory); a zero-row slice would keep their Arrow buffers alive
     raw.frame = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in raw.frame.dtypes.items()})
     frame = frame[~rejected]
-    return (person_fields(frame) if kind == "deals" else frame), rej, warn, entry, p.unknown
+    if kind == "deals":
+        person = p.extra.get("id_number__person")
+        frame = person_fields(frame, None if person is None else person[~rejected])
+    return frame, rej, warn, entry, p.unknown
 
 
 def _fill_change_dates(batch: pd.DataFrame) -> pd.DataFrame:

@@ -153,7 +153,7 @@ def prepare(raw: RawTable, columns: tuple[Column, ...], aliases=None, scales: di
 
 
 def _keep(v, keep: np.ndarray):
-    if isinstance(v, pd.Series):
+    if isinstance(v, pd.Series | pd.DataFrame):
         return v[keep].reset_index(drop=True)
     return np.asarray(v)[keep]
 
@@ -188,7 +188,8 @@ def _normalise(col: Column, cell: pd.Series, scale: float, scales, extra, unknow
     if kind == "phone":
         return N.phones(cell)
     if kind == "idno":
-        number, valid, wrong, garbage = id_numbers(cell)
+        number, valid, wrong, garbage, person = id_numbers(cell, person=True)
+        extra[f"{col.name}__person"] = person  # birth date, gender, province of valid numbers
         extra[f"{col.name}__valid"] = valid
         extra[f"{col.name}__wrong_check"] = wrong
         return number, garbage
