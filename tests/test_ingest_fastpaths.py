@@ -84,3 +84,29 @@ def test_customer_master_rules():
     # a tie in amount (120 each) goes to the project seen first in the table (云栖府, row 1)
     tie = d.assign(**{D.total_price: [300.0, 100.0, 120.0, 20.0, 50.0, 9.0]})
     assert customers(tie).set_index(C.customer_key).loc["k1", C.project] == "云栖府"
+
+
+def test_customer_master_hex_keys_take_the_integer_path_with_the_same_result():
+    """Real customer keys (32 lower-case hex) are grouped as two 64-bit integers; the result
+    must equal the general path (upper-case keys are not hex for it and go the text way)."""
+    keys = ["0f" * 16, "a0" * 16, "0f" * 16, None, "ff" * 15 + "0a", "a0" * 16, "0f" * 16]
+    d = pd.DataFrame(
+        {
+            D.customer_key: pd.Series(keys, dtype="str"),
+            D.project: pd.Series(["B", "A", "A", "A", "B", "B", "C"], dtype="str"),
+            D.sign_date: pd.to_datetime(
+                ["2025-03-01", "2025-01-01", None, "2025-02-01", "2025-02-01", "2025-04-01", "2025-03-01"]
+            ),
+            D.status: pd.Series(["签约", "签约", "签约", "签约", "退房", "签约", "签约"], dtype="str"),
+            D.total_price: [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 5.0],
+            D.phone_masked: pd.Series(["p1", "p2", None, "p4", "p5", None, "p7"], dtype="str"),
+        }
+    )
+    fast = customers(d)
+    slow = customers(d.assign(**{D.customer_key: d[D.customer_key].str.upper()}))
+    assert fast[C.customer_key].tolist() == ["0f" * 16, "a0" * 16, "ff" * 15 + "0a"]
+    pd.testing.assert_frame_equal(fast.drop(columns=C.customer_key), slow.drop(columns=C.customer_key))
+    first = fast.iloc[0]
+    assert first[C.projects] == ["A", "B", "C"] and first[C.project] == "A"  # 30 vs 10 vs 5
+    assert first[C.phone_masked] == "p7"  # latest date with a phone; same date → the later row
+    assert fast.iloc[2][C.n_deals] == 0 and not fast.iloc[2][C.active]  # only a 退房 deal
