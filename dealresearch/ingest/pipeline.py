@@ -3,6 +3,13 @@
 ``rows_read == rows_clean + rows_rejected + duplicates_merged + non_data_rows`` holds for
 the run and for every file. ``data`` holds this run's clean rows; the store holds the
 merge of every run (see ``lifecycle`` for the deal rules).
+
+Memory (a million-row export stays within about three times the file size): CSV files
+are read in chunks, the next one parsed on a background thread while the current one is
+normalised; inside ingest, text is held as Categoricals (``frames``) and customer keys as
+integer codes (``identity.KeySpace``); each store table is written as soon as it is
+complete (``store.transaction``) and freed memory is handed back between steps
+(``memory.release``).
 """
 
 from __future__ import annotations
