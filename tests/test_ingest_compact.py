@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from dealresearch.ingest import frames as F
 from dealresearch.ingest import idcard, store
 from dealresearch.ingest import normalise as N
-from dealresearch.ingest.readers import prefetched
+from dealresearch.ingest.prefetch import prefetched
 
 
 def _cat(values):

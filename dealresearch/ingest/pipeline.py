@@ -33,6 +33,7 @@ from .headers import resolve_aliases
 from .identity import ID_VALID, REF_VALID, deal_identity, person_fields, survey_identity
 from .memory import release
 from .normalise import factorize, scrub_text
+from .prefetch import prefetched
 from .prepare import prepare, raw_records
 from .privacy import Pseudonymiser, secret
 from .readers import (
@@ -40,7 +41,6 @@ from .readers import (
     EXCEL_SUFFIXES,
     NON_DATA_REASONS,
     SURVEY_ITEM_COLUMNS,
-    prefetched,
     read_file,
 )
 from .summary import SCORE_FLAGS, SURVEY_SCALES, build_summary
