@@ -31,6 +31,22 @@ def scope_events(ev: pd.DataFrame, project: str | None = None) -> pd.DataFrame:
     return ev[ev[D.project] == project]
 
 
+def for_project(table: pd.DataFrame | None, events: pd.DataFrame, project: str | None) -> pd.DataFrame | None:
+    """Rows of a per-unit table (attainment, pacing, growth: a ``unit`` column) that belong
+    to ``project``: the project itself and its sales teams and reps as seen in ``events``.
+    The whole table when ``project`` is None."""
+    if table is None or project is None:
+        return table
+    own = scope_events(events, project)
+    units = {project} | set(own[D.sales_team].dropna()) | set(own[D.sales_rep].dropna())
+    return table[table["unit"].isin(units)]
+
+
+def deals_of(deals: pd.DataFrame, project: str | None) -> pd.DataFrame:
+    """The deals of one project (all when ``project`` is None)."""
+    return deals if project is None else deals[deals[D.project] == project]
+
+
 def rankings(
     ev: pd.DataFrame,
     period: str | Period,
@@ -96,13 +112,24 @@ def cycle_time(
     return out.reset_index()
 
 
-def satisfaction_by_rep(deals: pd.DataFrame, surveys: pd.DataFrame, *, min_n: int = MIN_N) -> pd.DataFrame:
+def satisfaction_by_rep(
+    deals: pd.DataFrame,
+    surveys: pd.DataFrame,
+    *,
+    until: pd.Timestamp | None = None,
+    months: int = 12,
+    min_n: int = MIN_N,
+) -> pd.DataFrame:
     """Survey results per sales rep. Each survey is attributed to the rep of the
     customer's latest deal signed on or before the survey date (else the customer's
-    first deal). Columns: sales_rep, n, overall_mean (总体满意度), nps (推荐意愿 0–10:
-    % 9–10 minus % 0–6), promoters, detractors (shares), small_n (n < ``min_n``).
-    Empty when there are no surveys or no rep can be matched."""
+    first deal). With ``until``, only the surveys of the ``months`` months ending then.
+    Columns: sales_rep, n, overall_mean (总体满意度), nps (推荐意愿 0–10: % 9–10 minus
+    % 0–6), promoters, detractors (shares), small_n (n < ``min_n``). Empty when there are
+    no surveys or no rep can be matched."""
     cols = [D.sales_rep, R.n, R.overall_mean, R.nps, R.promoters, R.detractors, R.small_n]
+    if surveys is not None and until is not None:
+        start = pd.Timestamp(until) - pd.DateOffset(months=months)
+        surveys = surveys[(surveys[S.survey_date] > start) & (surveys[S.survey_date] <= pd.Timestamp(until))]
     if surveys is None or surveys.empty or D.sales_rep not in deals:
         return pd.DataFrame(columns=cols)
     dl = deals[deals[D.customer_key].notna() & deals[D.sales_rep].notna()]

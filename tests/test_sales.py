@@ -249,6 +249,28 @@ def test_satisfaction_by_rep(deals):
     assert bool(out.loc["r1", sales.R.small_n]) and not bool(out.loc["r3", sales.R.small_n])
 
 
+def test_satisfaction_by_rep_window(deals):
+    sv = pd.DataFrame(
+        {
+            S.customer_key: ["k1", "k1", "k1"],
+            S.survey_date: pd.to_datetime(["2025-03-31", "2025-04-01", "2026-03-31"]),
+            S.overall: [1.0, 4.0, 5.0],
+            S.recommend: [0.0, 9.0, 10.0],
+        }
+    )
+    out = perf.satisfaction_by_rep(deals, sv, until=pd.Timestamp("2026-03-31"), months=12)
+    assert int(out[sales.R.n].sum()) == 2  # 2025-03-31 is outside (2025-03-31, 2026-03-31]
+    assert out[sales.R.overall_mean].max() == pytest.approx(5.0)
+
+
+def test_for_project_keeps_the_project_its_teams_and_reps(ev, targets):
+    att = sales.attainment(ev, targets, "2026-02")
+    p2 = perf.for_project(att, ev, "P2")
+    assert set(p2["unit"]) == {"P2", "r3"}  # P2's rep target; P1 and the group drop out
+    assert perf.for_project(att, ev, None) is att and perf.for_project(None, ev, "P2") is None
+    assert set(perf.deals_of(ev, "P1")["project"]) == {"P1"}
+
+
 def test_kpis_and_headline(ev, targets):
     cards = perf.kpis(ev, targets, "2026Q1")
     labels = [c[0] for c in cards]
