@@ -14,7 +14,7 @@ import pandas as pd
 from .config import MIN_N
 from .drivers import ITEM_SCALES, rescale
 from .errors import DataError, ParameterError
-from .schema import D, S, label
+from .schema import NPS_DETRACTOR_MAX, D, S, label
 
 
 class F:
@@ -52,7 +52,6 @@ LABELS = {
 }
 STATUSES = ("待处理", "处理中", "已关闭")
 OPEN, IN_PROGRESS, CLOSED = STATUSES
-DETRACTOR_MAX = 6
 
 
 def _flag(surveys: pd.DataFrame, col: str) -> pd.Series:
@@ -74,7 +73,7 @@ def followups(surveys: pd.DataFrame, *, sla_days: int = 7, low_score: float = 2,
     s = surveys.reset_index(drop=True)
     reasons = pd.DataFrame(index=s.index)
     rec = pd.to_numeric(s.get(S.recommend, pd.Series(np.nan, index=s.index)), errors="coerce")
-    detractor = rec <= DETRACTOR_MAX
+    detractor = rec <= NPS_DETRACTOR_MAX
     complaint = _flag(s, S.complaint)
     flagged = _flag(s, S.followup_needed)
     reasons["complaint"] = np.where(complaint, "客户投诉", "")

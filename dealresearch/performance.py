@@ -16,7 +16,7 @@ from .growth import growth
 from .periods import Period, parse_period
 from .present import fmt_number
 from .sales import CANCELLED, GROUP_UNIT, A, G, R, _aggregate
-from .schema import D, H, S, T
+from .schema import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, D, H, S, T
 
 #: which target level ranks which column
 RANK_LEVELS: dict[str, str] = {D.sales_rep: "个人", D.sales_team: "团队", D.project: "项目"}
@@ -152,7 +152,8 @@ def satisfaction_by_rep(
         return pd.DataFrame(columns=cols)
     rec = m[S.recommend] if S.recommend in m else pd.Series(np.nan, index=m.index)
     overall = m[S.overall] if S.overall in m else pd.Series(np.nan, index=m.index)
-    m = m.assign(_p=(rec >= 9).where(rec.notna()), _dt=(rec <= 6).where(rec.notna()), _o=overall)
+    promoter, detractor = rec >= NPS_PROMOTER_MIN, rec <= NPS_DETRACTOR_MAX
+    m = m.assign(_p=promoter.where(rec.notna()), _dt=detractor.where(rec.notna()), _o=overall)
     g = m.groupby(D.sales_rep)
     out = pd.DataFrame(
         {

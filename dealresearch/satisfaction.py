@@ -20,7 +20,7 @@ from scipy import stats
 from .config import MIN_N
 from .drivers import ipa, item_scales, relative_weights, rescale
 from .errors import DataError, ParameterError
-from .schema import DRIVER_ITEMS, S, label
+from .schema import DRIVER_ITEMS, NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, S, label
 
 NPS_DEFINITION = "NPS = 推荐者(9–10分)占比 − 贬损者(0–6分)占比；中立者为 7–8 分"
 
@@ -76,8 +76,8 @@ def nps(scores, ci: float = 0.95) -> NPSResult:
     n = len(x)
     if n == 0:
         raise DataError("没有有效的推荐意愿评分，无法计算 NPS。")
-    p_p = float((x >= 9).mean())
-    p_d = float((x <= 6).mean())
+    p_p = float((x >= NPS_PROMOTER_MIN).mean())
+    p_d = float((x <= NPS_DETRACTOR_MAX).mean())
     value = p_p - p_d
     se = float(np.sqrt(max(p_p + p_d - value**2, 0.0) / n))
     return NPSResult(
@@ -98,7 +98,10 @@ def nps_category(scores) -> pd.Series:
     """推荐者 / 中立者 / 贬损者 per answer (<NA> where missing)."""
     x = pd.to_numeric(pd.Series(scores), errors="coerce")
     cat = pd.Series(pd.NA, index=x.index, dtype="object")
-    cat = cat.mask(x <= 6, "贬损者").mask((x > 6) & (x < 9), "中立者").mask(x >= 9, "推荐者")
+    cat = cat.mask(x <= NPS_DETRACTOR_MAX, "贬损者").mask(
+        (x > NPS_DETRACTOR_MAX) & (x < NPS_PROMOTER_MIN), "中立者"
+    )
+    cat = cat.mask(x >= NPS_PROMOTER_MIN, "推荐者")
     return cat
 
 

@@ -186,6 +186,10 @@ class Item:
     scale: tuple[int, int] = (1, 5)
 
 
+#: NPS bands of the 0–10 推荐意愿 answer: 推荐者 ≥ 9, 贬损者 ≤ 6, 中立者 between
+NPS_PROMOTER_MIN = 9
+NPS_DETRACTOR_MAX = 6
+
 SURVEY_ITEMS: tuple[Item, ...] = (
     Item("service_attitude", "服务态度", ("服务态度",)),
     Item("professionalism", "专业能力", ("专业能力", "专业水平")),

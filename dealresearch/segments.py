@@ -26,7 +26,7 @@ import pandas as pd
 from . import config
 from .errors import DataError, ParameterError
 from .personas import Personas
-from .schema import D, S, Status
+from .schema import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, D, S, Status
 
 __all__ = [
     "customer_rows",
@@ -185,7 +185,8 @@ def value_potential(
         sv = surveys.dropna(subset=[S.recommend])
         rec = _latest(sv, S.customer_key, S.survey_date, [S.recommend])[S.recommend].reindex(cust.index)
     cust["recommend"] = rec.astype("float64")
-    cust["pts_recommend"] = np.select([cust["recommend"] >= 9, cust["recommend"] >= 7], [2, 1], 0)
+    promoter, passive = cust["recommend"] >= NPS_PROMOTER_MIN, cust["recommend"] > NPS_DETRACTOR_MAX
+    cust["pts_recommend"] = np.select([promoter, passive], [2, 1], 0)
     inc = (
         cust[D.income_band].astype("string") if D.income_band in cust else pd.Series(pd.NA, index=cust.index)
     )
