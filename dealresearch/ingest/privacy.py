@@ -19,11 +19,9 @@ import secrets
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from .. import config
-from .normalise import factorize
 
 KEY_FILE = ".dealresearch.key"
 HASH_SLICE = 1 << 16  # values hashed per slice
@@ -74,14 +72,6 @@ class Pseudonymiser:
                 append(o.digest())
             parts.append(_hex128(b"".join(digests), len(digests)))
         return pa.concat_arrays(parts) if parts else pa.array([], pa.large_string())
-
-    def keys(self, values: pd.Series, kind: str) -> pd.Series:
-        """Keys for a Series of normalised values (missing stays missing). Hashes each
-        distinct value once."""
-        codes, uniques = factorize(values.astype("str"))
-        hashed = self.hash_texts(pa.array(uniques, type=pa.string()), kind)
-        taken = hashed.take(pa.array(codes, mask=codes < 0))
-        return pd.Series(pd.arrays.ArrowStringArray(taken), index=values.index, dtype="str")
 
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
