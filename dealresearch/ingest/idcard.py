@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .normalise import DATE_DTYPE, by_unique, ymd
+from .normalise import DATE_DTYPE, arrow_text, by_unique, byte_matrix, ymd
 
 #: GB/T 2260 province-level codes (first two digits of the ID number)
 PROVINCES: dict[str, str] = {
@@ -70,15 +70,6 @@ _PROVINCE_OK[[int(k) for k in PROVINCES]] = True
 _BIRTH_RANGE = (np.datetime64("1900-01-01", "ns"), np.datetime64("2030-12-31", "ns"))
 
 
-def _fixed_width(arr: pa.Array, width: int) -> np.ndarray:
-    """Arrow strings all ``width`` bytes long → (n, width) uint8 matrix (no Python loop)."""
-    arr = arr.cast(pa.large_string())
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if len(arr) else np.zeros(0, np.uint8)
-    return data[offsets[0] : offsets[-1]].reshape(len(arr), width)
-
-
 def _as_strings(matrix: np.ndarray) -> pa.Array:
     n, width = matrix.shape
     offsets = pa.py_buffer((np.arange(n + 1, dtype=np.int32) * width).tobytes())
@@ -105,7 +96,7 @@ def _ids_of_text(u: pd.Series):
     full15 = np.zeros((0, 18), np.uint8)
     for width in (18, 15):
         pos = np.flatnonzero(length == width)
-        m = _fixed_width(s.take(pa.array(pos)), width) - 48
+        m = byte_matrix(s.take(pa.array(pos)), width) - 48
         digits = m[:, :17] if width == 18 else m
         ok = (digits <= 9).all(axis=1)  # bytes below '0' wrap around to >= 208
         if width == 18:
@@ -179,7 +170,7 @@ def _person_of_text(u: pd.Series):
     n = len(u)
     has = u.notna().to_numpy()
     pos = np.flatnonzero(has)
-    m = _fixed_width(pa.array(u.array[has], type=pa.large_string()), 18) - 48
+    m = byte_matrix(arrow_text(u.array[has]), 18) - 48
     m = {i: m[:, i].astype(np.int64) for i in (0, 1, 6, 7, 8, 9, 10, 11, 12, 13, 16)}  # digits used
     birth = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     birth[pos] = ymd(m[6] * 1000 + m[7] * 100 + m[8] * 10 + m[9], m[10] * 10 + m[11], m[12] * 10 + m[13])

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from ..schema import D
 from . import frames as F
 from .idcard import age_at, derive
-from .normalise import mask_phone
+from .normalise import arrow_text, mask_phone
 from .privacy import Pseudonymiser
 
 PERSONAL = (D.customer_name, D.phone, D.id_number, D.customer_code, D.referrer_phone, D.referrer_id_number)
@@ -31,17 +31,13 @@ REF_VALID = "_ref_valid"
 LINK_COLUMNS = ["link_key", "customer_key"]
 
 
-def _text(values) -> pa.Array:
-    return pa.array(pd.Series(values, dtype="str").array, type=pa.large_string())
-
-
 def _pieces(column: pd.Series) -> list[pa.Array]:
     """A text column as Arrow chunks (a Categorical: its categories)."""
     if F.is_categorical(column):
-        return [_text(column.cat.categories)]
-    arr = column.array
-    arr = arr.__arrow_array__() if isinstance(arr, pd.arrays.ArrowStringArray) else _text(column)
-    return [c.cast(pa.large_string()) for c in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr])]
+        return [arrow_text(column.cat.categories)]
+    if isinstance(column.array, pd.arrays.ArrowStringArray):  # its chunks as they are: no copy
+        return [c.cast(pa.large_string()) for c in column.array.__arrow_array__().chunks]
+    return [arrow_text(column)]
 
 
 def _encode(p: Pseudonymiser, kind: str, columns: list[pd.Series]) -> tuple[list[np.ndarray], pa.Array]:
@@ -103,7 +99,7 @@ class KeySpace:
         if stored is None or not len(stored):
             return cls(texts, codes, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
         # the store's links: texts already here get their code, the others new codes
-        old = pa.concat_arrays([_text(stored[c]) for c in LINK_COLUMNS])
+        old = pa.concat_arrays([arrow_text(stored[c]) for c in LINK_COLUMNS])
         found = pc.index_in(old, value_set=texts)
         missing = pc.is_null(found).to_numpy(zero_copy_only=False)
         new = old.filter(pa.array(missing)).dictionary_encode()

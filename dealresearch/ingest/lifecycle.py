@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from ..periods import parse_period
 from ..schema import C, D, H, Status
 from . import frames as F
-from .normalise import factorize
+from .normalise import arrow_text, byte_matrix, factorize
 
 STATUS_RANK = {Status.subscribed: 0, Status.signed: 1, Status.changed: 2, Status.cancelled: 3}
 CHANGE_STATUSES = (Status.cancelled, Status.changed)
@@ -116,7 +116,7 @@ def events(rows: pd.DataFrame, change_date: pd.Series, deal: np.ndarray | None =
     keep = np.ones(len(at), bool)
     keep[repeated] = _first(deal[at[repeated]], codes[repeated])
     at, codes, when = at[keep], codes[keep], when[keep]
-    ids = _arrow_text(rows[D.deal_id]).take(pa.array(at))
+    ids = arrow_text(rows[D.deal_id]).take(pa.array(at))
     status_dtype = pd.CategoricalDtype(pd.Index(names, dtype="str"))
     return pd.DataFrame(
         {
@@ -174,12 +174,9 @@ def _group_by_key(keys: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     key's rows start, and each ordered row's key number. Customer keys (32 lower-case hex
     characters) are read as two 64-bit integers — same order, no string hashing or sorting;
     other text takes the general path."""
-    arr = _arrow_text(keys)
-    n = len(arr)
-    if n and arr.null_count == 0 and pc.all(pc.equal(pc.binary_length(arr), 32)).as_py():
-        offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64, count=n + 1, offset=arr.offset * 8)
-        data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-        nib = _NIBBLE[data].reshape(n, 32)
+    chars = byte_matrix(arrow_text(keys), 32)
+    if chars is not None and len(chars):
+        nib = _NIBBLE[chars]
         if nib.max() < 16:
             packed = np.ascontiguousarray((nib[:, 0::2] << 4) | nib[:, 1::2]).view(">u8")
             hi, lo = packed[:, 0].astype(np.uint64), packed[:, 1].astype(np.uint64)
@@ -196,13 +193,6 @@ def _group_by_key(keys: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows = np.argsort(ranked, kind="stable")
     starts, seg = _segments(ranked[rows])
     return rows, starts, seg
-
-
-def _arrow_text(s: pd.Series) -> pa.Array:
-    """A text Series as one contiguous Arrow large_string array."""
-    arr = pa.array(s.array, type=pa.large_string()) if s.dtype == object else s.array.__arrow_array__()
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    return arr.cast(pa.large_string())
 
 
 def _segments_where(new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -236,7 +226,7 @@ def customers(deals: pd.DataFrame) -> pd.DataFrame:
     live = d[D.status].ne(Status.cancelled).fillna(True).to_numpy(dtype=bool) if D.status in d else True
     date = d[D.sign_date].fillna(d[D.subscribe_date]) if D.subscribe_date in d else d[D.sign_date]
     rows, starts, seg = _group_by_key(d[D.customer_key])  # by key, file order within a key
-    keys = _arrow_text(d[D.customer_key]).take(pa.array(rows[starts]))
+    keys = arrow_text(d[D.customer_key]).take(pa.array(rows[starts]))
     when = date.to_numpy().astype("datetime64[ns]").view(np.int64)[rows]
     nat, big = np.iinfo(np.int64).min, np.iinfo(np.int64).max
     first = np.minimum.reduceat(np.where(when == nat, big, when), starts)
@@ -275,7 +265,7 @@ def customers(deals: pd.DataFrame) -> pd.DataFrame:
     if D.phone_masked in d:
         ok = d[D.phone_masked].notna().to_numpy()[rows]
         latest = _pick(np.where(when == nat, big, when), ok, np.arange(len(rows)), starts, seg)
-        phones = _arrow_text(d[D.phone_masked])
+        phones = arrow_text(d[D.phone_masked])
         out[C.phone_masked] = _take_text(phones, np.where(latest >= 0, rows[np.maximum(latest, 0)], -1))
     else:
         out[C.phone_masked] = pd.Series(pd.NA, index=out.index, dtype="str")

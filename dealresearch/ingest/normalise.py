@@ -77,6 +77,32 @@ def factorize(raw: pd.Series) -> tuple[np.ndarray, object]:
     return pd.factorize(raw, use_na_sentinel=True)
 
 
+def arrow_text(values) -> pa.Array:
+    """Text (Series, Index or array; a Categorical is decoded) as one contiguous Arrow
+    ``large_string`` array — what the byte-level fast paths work on."""
+    if isinstance(values, pd.Series | pd.Index):
+        values = values.array
+    if isinstance(values, pd.arrays.ArrowStringArray):
+        arr = values.__arrow_array__()
+    else:
+        arr = pa.array(pd.Series(values, dtype="str").array)
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return arr.cast(pa.large_string())
+
+
+def byte_matrix(arr: pa.Array, width: int) -> np.ndarray | None:
+    """An (n, width) uint8 view of Arrow strings that are all exactly ``width`` bytes (no
+    missing value), else None."""
+    arr = arr.cast(pa.large_string())
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    if not len(arr):
+        return np.zeros((0, width), dtype=np.uint8)
+    if arr.null_count or not pc.all(pc.equal(pc.binary_length(arr), width)).as_py():
+        return None
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    return np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(len(arr), width)
+
+
 def by_unique(
     raw: pd.Series, fn: Callable[[pd.Series], tuple], *, categorical: bool | tuple[int, ...] = False
 ) -> tuple:
@@ -296,25 +322,17 @@ def phones(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def mask_phone(phone: pd.Series) -> pd.Series:
-    """13800138000 → 138****8000; landline 01012345678 → 0101****5678. Normalised phones
-    of one width (all mobiles, the usual case) are masked as a byte matrix."""
-    arr = pa.array(phone.astype("str").array, type=pa.large_string())
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    n = len(arr)
-    if n and arr.null_count == 0 and arr.offset == 0:
-        offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64, count=n + 1)
-        if offsets[-1] - offsets[0] == 11 * n:  # every value 11 bytes (digits: 11 characters)
-            chars = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(n, 11)
-            if (chars[:, 0] == ord("1")).all():
-                out = chars.copy()
-                out[:, 3:7] = ord("*")
-                masked = pa.Array.from_buffers(
-                    pa.large_string(),
-                    n,
-                    [None, pa.py_buffer((offsets - offsets[0]).tobytes()), pa.py_buffer(out)],
-                )
-                return pd.Series(pd.arrays.ArrowStringArray(masked), index=phone.index, dtype="str")
-    masked = pc.replace_substring_regex(arr, r"^(1[0-9]{2}|[0-9]{4})[0-9]*([0-9]{4})$", r"\1****\2")
+    """13800138000 → 138****8000; landline 01012345678 → 0101****5678. When every phone is
+    an 11-digit mobile (the usual case) the mask is set on a byte matrix, else one regex."""
+    arr = arrow_text(phone)
+    chars = byte_matrix(arr, 11)
+    if chars is not None and len(chars) and (chars[:, 0] == ord("1")).all():
+        out = chars.copy()
+        out[:, 3:7] = ord("*")
+        offsets = pa.py_buffer((np.arange(len(out) + 1, dtype=np.int64) * 11).tobytes())
+        masked = pa.Array.from_buffers(pa.large_string(), len(out), [None, offsets, pa.py_buffer(out)])
+    else:
+        masked = pc.replace_substring_regex(arr, r"^(1[0-9]{2}|[0-9]{4})[0-9]*([0-9]{4})$", r"\1****\2")
     return pd.Series(pd.arrays.ArrowStringArray(masked), index=phone.index, dtype="str")
 
 
