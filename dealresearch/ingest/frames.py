@@ -25,7 +25,8 @@ def is_categorical(s: pd.Series) -> bool:
 
 
 def as_categorical(s: pd.Series) -> pd.Series:
-    """A text Series as a Categorical with sorted categories (already one: unchanged)."""
+    """A text Series as a Categorical with sorted categories (a Categorical of text stays as
+    it is; one without text categories gets them)."""
     if is_categorical(s):
         cats = s.cat.categories
         if cats.dtype == "str":
@@ -103,7 +104,7 @@ def to_list_array(s: pd.Series) -> pa.Array:
     return _split(s).take(pa.array(codes, mask=codes < 0))
 
 
-def sorted_unused_dropped(s: pd.Series) -> pd.Series:
+def without_unused_categories(s: pd.Series) -> pd.Series:
     """A Categorical with only the categories in use (a deterministic dictionary on disk)."""
     used = np.unique(s.cat.codes.to_numpy())
     used = used[used >= 0]

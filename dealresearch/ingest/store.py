@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from .. import __version__, config
 from ..errors import DealResearchError, InputFileError
-from .frames import LIST_COLUMNS, as_categorical, sorted_unused_dropped, to_list_array
+from .frames import LIST_COLUMNS, as_categorical, to_list_array, without_unused_categories
 
 TABLES = ("deals", "surveys", "customers", "status_history", "targets", "customer_links")
 #: high-cardinality columns: dictionary encoding only costs time there
@@ -72,7 +72,7 @@ def _to_arrow(frame: pd.DataFrame) -> pa.Table:
             **{
                 c: pd.arrays.ArrowExtensionArray(to_list_array(frame[c]))
                 if c in LIST_COLUMNS
-                else sorted_unused_dropped(as_categorical(frame[c]))
+                else without_unused_categories(as_categorical(frame[c]))
                 for c in cats
             }
         )
