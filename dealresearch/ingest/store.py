@@ -40,7 +40,7 @@ NULLABLE = {
     "complaint": "boolean",
 }
 MANIFEST = "manifest.json"
-WRITERS = 2  # tables encoded concurrently by write_tables (more: more memory)
+WRITERS = 2  # tables encoded concurrently by write_many (more: more memory)
 
 
 def _folder(store=None, folder: str = "processed") -> Path:
@@ -136,20 +136,15 @@ class Transaction:
         _write(_to_arrow(frame), self._stage(name))
 
     def write_many(self, frames: dict) -> None:
-        """Several tables, encoded concurrently (parquet encoding releases the GIL). A value
-        may be a zero-argument callable returning the frame, computed on a writer thread."""
+        """Several tables, encoded concurrently (parquet encoding releases the GIL)."""
         items = [(self._stage(name), frame) for name, frame in frames.items()]
 
         def stage(item) -> None:
             tmp, frame = item
-            _write(_to_arrow(frame() if callable(frame) else frame), tmp)
+            _write(_to_arrow(frame), tmp)
 
-        if len(items) > 1:
-            with ThreadPoolExecutor(max_workers=min(len(items), WRITERS)) as pool:
-                list(pool.map(stage, items))  # re-raises the first error
-        else:
-            for item in items:
-                stage(item)
+        with ThreadPoolExecutor(max_workers=max(1, min(len(items), WRITERS))) as pool:
+            list(pool.map(stage, items))  # re-raises the first error
 
     def commit(self) -> None:
         for tmp, final in self.staged:
