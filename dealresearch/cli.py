@@ -85,7 +85,7 @@ def cmd_followups(args) -> int:
     out = Path(args.out) if args.out else config.reports_dir() / "followups" / f"回访跟进清单_{args.period or '全部'}.xlsx"
     out.parent.mkdir(parents=True, exist_ok=True)
     fu = export_followups(load("surveys", store=args.store), out, period=args.period, project=args.project,
-                          sla_days=args.sla_days, updates_path=args.updates)
+                          sla_days=args.sla_days, updates_path=args.updates, store=args.store)
     print(f"回访跟进清单已写入：{out}（共 {len(fu):,} 条）")
     return 0
 

@@ -77,7 +77,8 @@ def followups(surveys: pd.DataFrame, *, sla_days: int = 7, low_score: float = 2,
     complaint = _flag(s, S.complaint)
     flagged = _flag(s, S.followup_needed)
     reasons["complaint"] = np.where(complaint, "客户投诉", "")
-    reasons["detractor"] = np.where(detractor, "贬损者（推荐意愿 " + rec.map("{:g}".format) + " 分）", "")
+    score = rec.map("{:g}".format, na_action="ignore").astype("str")  # str even when empty
+    reasons["detractor"] = np.where(detractor, "贬损者（推荐意愿 " + score + " 分）", "")
     reasons["flagged"] = np.where(flagged, "调查员标注需跟进", "")
     items = [c for c in ITEM_SCALES if c != S.recommend and c in s.columns]
     cut = (low_score - 1) / 4 * 100  # position of low_score on a 1–5 scale, in 0–100
@@ -143,16 +144,43 @@ def _derive(fu: pd.DataFrame, asof: pd.Timestamp) -> pd.DataFrame:
     return out
 
 
-def apply_updates(followups: pd.DataFrame, updates: pd.DataFrame, *, asof=None) -> pd.DataFrame:
+UPDATE_COLUMNS = [F.followup_id, F.status, F.closed_date, F.result, F.owner]
+
+
+def merge_updates(*sheets: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Returned sheets in the order received → one row per follow-up: the latest status
+    (and its closed date), the latest non-blank result and owner. None when there is none."""
+    sheets = [s for s in sheets if s is not None and len(s)]
+    if not sheets:
+        return None
+    u = pd.concat([s.reindex(columns=UPDATE_COLUMNS) for s in sheets], ignore_index=True)
+    u[F.followup_id] = u[F.followup_id].astype(str).str.strip()
+    for c in (F.result, F.owner):
+        text = u[c].astype("string").str.strip()
+        u[c] = text.where(text != "")
+    last = u.drop_duplicates(F.followup_id, keep="last").set_index(F.followup_id)
+    filled = u.groupby(F.followup_id, sort=False)[[F.result, F.owner]].last()  # skips blanks
+    out = last[[F.status, F.closed_date]].join(filled).sort_index().reset_index()
+    out[F.closed_date] = pd.to_datetime(out[F.closed_date], errors="coerce")
+    return out[UPDATE_COLUMNS].astype({F.result: "str", F.owner: "str", F.status: "str"})
+
+
+def apply_updates(
+    followups: pd.DataFrame, updates: pd.DataFrame, *, asof=None, known_only: bool = False
+) -> pd.DataFrame:
     """Apply a returned sheet: ``updates`` has followup_id and status (待处理/处理中/已关闭),
     optionally closed_date, result and owner (canonical names, as
     :func:`dealresearch.worklists.read_followup_updates` returns them). A later row for
-    the same follow-up wins. 已关闭 needs a closed date on or after the survey date."""
+    the same follow-up wins. 已关闭 needs a closed date on or after the survey date.
+    ``known_only``: rows for follow-ups not in this list (other periods, in the stored
+    updates) are skipped instead of refused."""
     for c in (F.followup_id, F.status):
         if c not in updates.columns:
             raise DataError(f"回收的跟进表缺少“{LABELS.get(c, c)}”列。")
     u = updates.copy()
     u[F.followup_id] = u[F.followup_id].astype(str).str.strip()
+    if known_only:
+        u = u[u[F.followup_id].isin(followups[F.followup_id].astype(str))]
     u[F.status] = u[F.status].astype(str).str.strip()
     rows = u.index.to_series() + 2  # Excel row numbers (header is row 1)
     unknown = ~u[F.followup_id].isin(followups[F.followup_id].astype(str))

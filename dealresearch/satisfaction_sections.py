@@ -103,7 +103,7 @@ def build(surveys, deals=None, *, period="2026Q4", project=None, updates=None, s
     if len(cur):
         _try(rep, "followups", followups, cur, sla_days=sla_days, asof=per.end)
         if updates is not None and "followups" in rep.results:
-            _try(rep, "followups", apply_updates, rep.results["followups"], updates, asof=per.end)
+            _try(rep, "followups", apply_updates, rep.results["followups"], updates, asof=per.end, known_only=True)
             rep.updates_applied = "followups" not in rep.problems
     return rep
 
@@ -332,7 +332,8 @@ def followup_status(rep: Report) -> None:
     )
     if not rep.updates_applied:
         P.warning(
-            "尚未导入回收的跟进表（参数 followup_updates）：以下状态均为初始的“待处理”，按时关闭率不反映实际处理情况。"
+            "尚未导入回收的跟进表（运行 dealresearch followups --updates 回收表.xlsx 登记）：以下状态均为初始的“待处理”，"
+            "按时关闭率不反映实际处理情况。"
         )
     if "followups" in rep.problems:
         P.warning("回收的跟进表未能导入：" + rep.problems["followups"])

@@ -69,6 +69,18 @@ def read_followup_updates(path: str | os.PathLike) -> pd.DataFrame:
     return df  # index = data row position (Excel row = index + 2)
 
 
+UPDATES_TABLE = "followup_updates"
+
+
+def save_followup_updates(updates: pd.DataFrame, store=None) -> None:
+    """Record a returned sheet in the store (merged with those recorded before: the latest
+    status wins), so every later follow-up list and report starts from it."""
+    from .followups import merge_updates
+    from .ingest.store import read_table, write_table
+
+    write_table(merge_updates(read_table(UPDATES_TABLE, store), updates), UPDATES_TABLE, store)
+
+
 def export_followups(
     surveys: pd.DataFrame,
     path: str | os.PathLike,
@@ -77,11 +89,14 @@ def export_followups(
     project: str | None = None,
     sla_days: int = 7,
     updates_path: str | os.PathLike | None = None,
+    store=None,
 ) -> pd.DataFrame:
     """The CLI's ``followups`` step: build the follow-up list for the surveys of
-    ``period`` (and ``project``), merge a previously returned sheet if given, write the
-    sheet to ``path`` and return the list (its KPIs: ``followups.followup_kpis``)."""
+    ``period`` (and ``project``), apply the updates recorded in the store, then a newly
+    returned sheet if given (checked row by row, then recorded), write the sheet to
+    ``path`` and return the list (its KPIs: ``followups.followup_kpis``)."""
     from .followups import apply_updates, followups
+    from .ingest.store import read_table
     from .periods import parse_period
     from .schema import S
 
@@ -94,7 +109,12 @@ def export_followups(
     if project is not None:
         sv = sv[sv[S.project] == project]
     fu = followups(sv, sla_days=sla_days, asof=asof)
+    stored = read_table(UPDATES_TABLE, store)
+    if stored is not None:
+        fu = apply_updates(fu, stored, asof=asof, known_only=True)
     if updates_path is not None:
-        fu = apply_updates(fu, read_followup_updates(updates_path), asof=asof)
+        returned = read_followup_updates(updates_path)
+        fu = apply_updates(fu, returned, asof=asof)  # refused with row numbers when wrong
+        save_followup_updates(returned, store)
     write_followup_sheet(fu, path)
     return fu

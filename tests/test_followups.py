@@ -8,7 +8,7 @@ import pytest
 
 from dealresearch import satisfaction as sat
 from dealresearch.errors import DataError, MissingColumnsError
-from dealresearch.followups import F, followup_summary
+from dealresearch.followups import F, followup_summary, merge_updates
 from dealresearch.schema import DRIVER_ITEMS, D, S
 from dealresearch.worklists import read_followup_updates, write_followup_sheet
 
@@ -157,7 +157,8 @@ def test_sample_complainers_all_get_a_followup(request):
 def test_export_followups_filters_period_and_merges_returned_sheet(surveys, tmp_path):
     from dealresearch.worklists import export_followups
 
-    fu = export_followups(surveys, tmp_path / "a.xlsx", period="2026-10")
+    store = tmp_path / "data"
+    fu = export_followups(surveys, tmp_path / "a.xlsx", period="2026-10", store=store)
     assert (fu[F.survey_date].dt.month == 10).all() and (tmp_path / "a.xlsx").is_file()
     assert set(fu[F.followup_id]) == {
         f"SV{i:04d}" for i in PLANTED if surveys.loc[i, S.survey_date].month == 10
@@ -166,6 +167,50 @@ def test_export_followups_filters_period_and_merges_returned_sheet(surveys, tmp_
     returned["跟进状态"] = "处理中"
     returned.to_excel(tmp_path / "back.xlsx", index=False)
     again = export_followups(
-        surveys, tmp_path / "b.xlsx", period="2026-10", updates_path=tmp_path / "back.xlsx"
+        surveys, tmp_path / "b.xlsx", period="2026-10", updates_path=tmp_path / "back.xlsx", store=store
     )
     assert (again[F.status] == "处理中").all()
+    # the returned sheet is recorded: the next list starts from it without --updates, and
+    # another period's list skips those rows instead of refusing them
+    later = export_followups(surveys, tmp_path / "c.xlsx", period="2026-10", store=store)
+    assert (later[F.status] == "处理中").all() and len(later) == len(again)
+    other = export_followups(surveys, tmp_path / "d.xlsx", period="2026-11", store=store)
+    assert len(other) and (other[F.status] == "待处理").all()
+    none = export_followups(surveys, tmp_path / "e.xlsx", period="2026-09", store=store)
+    assert none.empty  # a period without surveys: an empty list, not a crash
+
+
+def test_merge_updates_keeps_the_latest_status_and_the_latest_filled_result():
+    first = pd.DataFrame(
+        {
+            F.followup_id: ["A", "B"],
+            F.status: ["处理中", "处理中"],
+            F.result: ["已致电", "约访"],
+            F.owner: ["王", None],
+        }
+    )
+    second = pd.DataFrame(
+        {
+            F.followup_id: ["A", "C"],
+            F.status: ["已关闭", "处理中"],
+            F.closed_date: pd.to_datetime(["2026-11-20", None]),
+            F.result: ["  ", "已回电"],
+        }
+    )
+    m = merge_updates(None, first, second).set_index(F.followup_id)
+    assert m.loc["A", F.status] == "已关闭" and m.loc["A", F.closed_date] == pd.Timestamp("2026-11-20")
+    assert m.loc["A", F.result] == "已致电" and m.loc["A", F.owner] == "王"  # a blank cell keeps it
+    assert (
+        m.loc["B", F.result] == "约访" and m.loc["C", F.result] == "已回电" and pd.isna(m.loc["C", F.owner])
+    )
+    assert merge_updates(None, None) is None
+
+
+def test_known_only_skips_follow_ups_of_other_lists(surveys):
+    fu = sat.followups(surveys)
+    fid = fu[F.followup_id].iloc[0]
+    updates = pd.DataFrame({F.followup_id: [fid, "ELSEWHERE"], F.status: ["处理中", "已关闭"]})
+    out = sat.apply_updates(fu, updates, known_only=True)
+    assert out.set_index(F.followup_id).loc[fid, F.status] == "处理中"
+    with pytest.raises(DataError):
+        sat.apply_updates(fu, updates)
