@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.types import union_categoricals
 
-from .normalise import categorical_of, factorize
+from .normalise import arrow_text, categorical_of, factorize, take_text
 from .vocab import LIST_JOIN
 
 LIST_COLUMNS = ("key_factors", "projects")  # multi-valued: lists in the store and in output
@@ -72,10 +72,7 @@ def concat(frames: list[pd.DataFrame], consume: bool = False) -> pd.DataFrame:
 
 def to_str(s: pd.Series) -> pd.Series:
     """A Categorical of text → ``str`` (one Arrow take, no Python objects)."""
-    codes = s.cat.codes.to_numpy()
-    cats = pa.array(s.cat.categories.array, type=pa.large_string())
-    taken = cats.take(pa.array(codes, mask=codes < 0)) if len(cats) else pa.nulls(len(s), pa.large_string())
-    return pd.Series(pd.arrays.ArrowStringArray(taken), index=s.index, name=s.name, dtype="str")
+    return take_text(arrow_text(s.cat.categories), s.cat.codes.to_numpy(), s.index).rename(s.name)
 
 
 def expand(frame: pd.DataFrame) -> pd.DataFrame:

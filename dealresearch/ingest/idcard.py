@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .normalise import DATE_DTYPE, arrow_text, by_unique, byte_matrix, ymd
+from .normalise import DATE_DTYPE, arrow_text, by_unique, byte_matrix, matrix_strings, take_text, ymd
 
 #: GB/T 2260 province-level codes (first two digits of the ID number)
 PROVINCES: dict[str, str] = {
@@ -70,12 +70,6 @@ _PROVINCE_OK[[int(k) for k in PROVINCES]] = True
 _BIRTH_RANGE = (np.datetime64("1900-01-01", "ns"), np.datetime64("2030-12-31", "ns"))
 
 
-def _as_strings(matrix: np.ndarray) -> pa.Array:
-    n, width = matrix.shape
-    offsets = pa.py_buffer((np.arange(n + 1, dtype=np.int32) * width).tobytes())
-    return pa.Array.from_buffers(pa.string(), n, [None, offsets, pa.py_buffer(matrix.tobytes())])
-
-
 def _check_chars(digits17: np.ndarray) -> np.ndarray:
     sums = digits17.astype(np.float32) @ WEIGHTS.astype(np.float32)  # exact: small integers
     return CHECK_BYTES[sums.astype(np.int64) % 11]
@@ -123,7 +117,7 @@ def _ids_of_text(u: pd.Series):
         provinces[pos[good]] = (d[0] * 10 + d[1])[good]
     number = s.cast(pa.string())  # as given (upper-cased, no spaces)
     if len(full15):  # legacy 15-digit numbers: converted
-        number = pc.replace_with_mask(number, _mask(n, pos15), _as_strings(full15))
+        number = pc.replace_with_mask(number, _mask(n, pos15), matrix_strings(full15).cast(pa.string()))
     wrong = (is18 | is15) & ~valid
     garbage = u.notna().to_numpy() & ~(is18 | is15)
     number = pd.Series(pd.arrays.ArrowStringArray(number.cast(pa.large_string())), index=u.index, dtype="str")
@@ -133,8 +127,8 @@ def _ids_of_text(u: pd.Series):
         wrong,
         garbage,
         pd.Series(births, index=u.index),
-        _labels(_GENDERS, genders, u.index),
-        _labels(_PROVINCE_NAMES, provinces, u.index),
+        take_text(_GENDERS, genders, u.index),
+        take_text(_PROVINCE_NAMES, provinces, u.index),
     )
 
 
@@ -180,15 +174,9 @@ def _person_of_text(u: pd.Series):
     province[pos] = m[0] * 10 + m[1]
     return (
         pd.Series(birth, index=u.index),
-        _labels(_GENDERS, gender, u.index),
-        _labels(_PROVINCE_NAMES, province, u.index),
+        take_text(_GENDERS, gender, u.index),
+        take_text(_PROVINCE_NAMES, province, u.index),
     )
-
-
-def _labels(names: pa.Array, codes: np.ndarray, index) -> pd.Series:
-    """Code → label (code −1 → missing) as a ``str`` Series."""
-    taken = names.take(pa.array(codes, mask=codes < 0))
-    return pd.Series(pd.arrays.ArrowStringArray(taken), index=index, dtype="str")
 
 
 def derive(number: pd.Series, valid: pd.Series, at: pd.Series) -> pd.DataFrame:

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from ..schema import D
 from . import frames as F
 from .idcard import age_at, derive
-from .normalise import arrow_text, mask_phone
+from .normalise import arrow_text, mask_phone, take_text
 from .privacy import Pseudonymiser
 
 PERSONAL = (D.customer_name, D.phone, D.id_number, D.customer_code, D.referrer_phone, D.referrer_id_number)
@@ -139,8 +139,7 @@ class KeySpace:
         return self.resolve(self.codes["id"], ("phone", "code", "bad_id"), known)
 
     def strings(self, codes: np.ndarray, index=None) -> pd.Series:
-        taken = self.texts.take(pa.array(codes, mask=codes < 0))
-        return pd.Series(pd.arrays.ArrowStringArray(taken), index=index, dtype="str")
+        return take_text(self.texts, codes, index)
 
     def link_table(self, links) -> pd.DataFrame:
         return pd.DataFrame({c: self.strings(codes) for c, codes in zip(LINK_COLUMNS, links, strict=True)})

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from ..periods import parse_period
 from ..schema import C, D, H, Status
 from . import frames as F
-from .normalise import arrow_text, byte_matrix, factorize
+from .normalise import arrow_text, byte_matrix, factorize, take_text
 
 STATUS_RANK = {Status.subscribed: 0, Status.signed: 1, Status.changed: 2, Status.cancelled: 3}
 CHANGE_STATUSES = (Status.cancelled, Status.changed)
@@ -261,12 +261,12 @@ def customers(deals: pd.DataFrame) -> pd.DataFrame:
     main = np.full(len(out), -1, np.int64)
     pstarts, pseg = _segments(pk)
     main[has] = pp[_pick(pair_amount.to_numpy(), np.ones(len(pk), bool), -seen[pp], pstarts, pseg)]
-    out[C.project] = _take_text(names, main)
+    out[C.project] = take_text(names, main)
     if D.phone_masked in d:
         ok = d[D.phone_masked].notna().to_numpy()[rows]
         latest = _pick(np.where(when == nat, big, when), ok, np.arange(len(rows)), starts, seg)
         phones = arrow_text(d[D.phone_masked])
-        out[C.phone_masked] = _take_text(phones, np.where(latest >= 0, rows[np.maximum(latest, 0)], -1))
+        out[C.phone_masked] = take_text(phones, np.where(latest >= 0, rows[np.maximum(latest, 0)], -1))
     else:
         out[C.phone_masked] = pd.Series(pd.NA, index=out.index, dtype="str")
     out[C.do_not_contact] = False
@@ -276,11 +276,6 @@ def customers(deals: pd.DataFrame) -> pd.DataFrame:
     )
     out[C.active] = out[C.n_deals] > 0
     return out[CUSTOMER_COLUMNS]
-
-
-def _take_text(values: pa.Array, positions: np.ndarray) -> pd.Series:
-    taken = values.take(pa.array(positions, mask=positions < 0))
-    return pd.Series(pd.arrays.ArrowStringArray(taken), dtype="str")
 
 
 def _no_customers() -> pd.DataFrame:

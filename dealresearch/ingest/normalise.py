@@ -103,6 +103,20 @@ def byte_matrix(arr: pa.Array, width: int) -> np.ndarray | None:
     return np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(len(arr), width)
 
 
+def take_text(values: pa.Array, positions: np.ndarray, index=None) -> pd.Series:
+    """``values[positions]`` (−1 = missing) as a ``str`` Series: one Arrow take."""
+    taken = values.take(pa.array(positions, mask=positions < 0))
+    return pd.Series(pd.arrays.ArrowStringArray(taken.cast(pa.large_string())), index=index, dtype="str")
+
+
+def matrix_strings(matrix: np.ndarray) -> pa.Array:
+    """An (n, width) uint8 matrix as n Arrow strings of ``width`` bytes (no copy per row)."""
+    n, width = matrix.shape
+    offsets = pa.py_buffer((np.arange(n + 1, dtype=np.int64) * width).tobytes())
+    data = pa.py_buffer(np.ascontiguousarray(matrix).tobytes())
+    return pa.Array.from_buffers(pa.large_string(), n, [None, offsets, data])
+
+
 def by_unique(
     raw: pd.Series, fn: Callable[[pd.Series], tuple], *, categorical: bool | tuple[int, ...] = False
 ) -> tuple:
@@ -329,8 +343,7 @@ def mask_phone(phone: pd.Series) -> pd.Series:
     if chars is not None and len(chars) and (chars[:, 0] == ord("1")).all():
         out = chars.copy()
         out[:, 3:7] = ord("*")
-        offsets = pa.py_buffer((np.arange(len(out) + 1, dtype=np.int64) * 11).tobytes())
-        masked = pa.Array.from_buffers(pa.large_string(), len(out), [None, offsets, pa.py_buffer(out)])
+        masked = matrix_strings(out)
     else:
         masked = pc.replace_substring_regex(arr, r"^(1[0-9]{2}|[0-9]{4})[0-9]*([0-9]{4})$", r"\1****\2")
     return pd.Series(pd.arrays.ArrowStringArray(masked), index=phone.index, dtype="str")

@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import config
+from .normalise import matrix_strings
 
 KEY_FILE = ".dealresearch.key"
 HASH_SLICE = 1 << 16  # values hashed per slice
@@ -82,5 +83,4 @@ def _hex128(digests: bytes, n: int) -> pa.Array:
     head = np.frombuffer(digests, dtype=np.uint8).reshape(n, 32)[:, :16]
     chars = np.empty((n, 32), dtype=np.uint8)
     chars[:, 0::2], chars[:, 1::2] = _HEX[head >> 4], _HEX[head & 15]
-    offsets = pa.py_buffer((np.arange(n + 1, dtype=np.int64) * 32).tobytes())
-    return pa.Array.from_buffers(pa.large_string(), n, [None, offsets, pa.py_buffer(chars.tobytes())])
+    return matrix_strings(chars)
