@@ -44,8 +44,18 @@ def _z(ci: float) -> float:
 
 
 # ------------------------------------------------------------------------- NPS
+class _Sample:
+    """Results computed from ``n`` answers: ``small_n`` when fewer than ``config.MIN_N``."""
+
+    n: int
+
+    @property
+    def small_n(self) -> bool:
+        return self.n < MIN_N
+
+
 @dataclass(frozen=True)
-class NPSResult:
+class NPSResult(_Sample):
     """Net Promoter Score on the ×100 scale (value −100..100, shares 0..100)."""
 
     value: float
@@ -59,10 +69,6 @@ class NPSResult:
     ci_high: float
     ci: float = 0.95
     definition: str = NPS_DEFINITION
-
-    @property
-    def small_n(self) -> bool:
-        return self.n < MIN_N
 
 
 def nps(scores, ci: float = 0.95) -> NPSResult:
@@ -107,7 +113,7 @@ def nps_category(scores) -> pd.Series:
 
 # ------------------------------------------------------------------------ CSAT
 @dataclass(frozen=True)
-class CSATResult:
+class CSATResult(_Sample):
     """Top-box satisfaction share (×100) with a Wilson CI."""
 
     value: float
@@ -117,10 +123,6 @@ class CSATResult:
     ci_high: float
     definition: str
     ci: float = 0.95
-
-    @property
-    def small_n(self) -> bool:
-        return self.n < MIN_N
 
 
 def _wilson(k: float, n: int, z: float) -> tuple[float, float]:
@@ -152,7 +154,7 @@ def csat(scores, scale: tuple[int, int] = (1, 5), top: int = 2, ci: float = 0.95
 
 # ------------------------------------------------------------------------- CSI
 @dataclass(frozen=True)
-class CSIResult:
+class CSIResult(_Sample):
     """Customer satisfaction index 0–100 (ACSI rescale of weighted item means)."""
 
     value: float
@@ -164,10 +166,6 @@ class CSIResult:
     performance: pd.Series
     method: str
     definition: str
-
-    @property
-    def small_n(self) -> bool:
-        return self.n < MIN_N
 
 
 def csi(
@@ -217,7 +215,7 @@ def csi(
 
 # ---------------------------------------------------------------- reliability
 @dataclass(frozen=True)
-class AlphaResult:
+class AlphaResult(_Sample):
     """Cronbach's alpha with a Feldt confidence interval."""
 
     alpha: float
@@ -228,10 +226,6 @@ class AlphaResult:
     standardized: bool
     missing: str
     ci: float = 0.95
-
-    @property
-    def small_n(self) -> bool:
-        return self.n < MIN_N
 
 
 def cronbach_alpha(
