@@ -20,6 +20,17 @@ from .vocab import LIST_JOIN
 LIST_COLUMNS = ("key_factors", "projects")  # multi-valued: lists in the store and in output
 
 
+TEXT_CATEGORY = pd.CategoricalDtype(pd.Index([], dtype="str"))
+
+
+def constant_category(value, n: int) -> pd.Categorical:
+    """``n`` rows of one text value (or missing) as a Categorical."""
+    if value is None:
+        return pd.Categorical.from_codes(np.full(n, -1, np.int8), dtype=TEXT_CATEGORY)
+    dtype = pd.CategoricalDtype(pd.Index([value], dtype="str"))
+    return pd.Categorical.from_codes(np.zeros(n, np.int8), dtype=dtype)
+
+
 def is_categorical(s: pd.Series) -> bool:
     return isinstance(s.dtype, pd.CategoricalDtype)
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import Column
+from . import frames as F
 from . import normalise as N
 from . import vocab as V
 from .headers import HeaderMatch, match_headers
@@ -72,21 +73,10 @@ class Prepared:
     extra: dict[str, pd.Series] = field(default_factory=dict)  # e.g. ID validity flags
 
 
-TEXT_CATEGORY = pd.CategoricalDtype(pd.Index([], dtype="str"))
-
-
-def constant_category(value, n: int) -> pd.Categorical:
-    """``n`` rows of one text value (or missing) as a Categorical."""
-    if value is None:
-        return pd.Categorical.from_codes(np.full(n, -1, np.int8), dtype=TEXT_CATEGORY)
-    dtype = pd.CategoricalDtype(pd.Index([value], dtype="str"))
-    return pd.Categorical.from_codes(np.zeros(n, np.int8), dtype=dtype)
-
-
 def empty(kind: str, n: int, index) -> pd.Series:
     dtype = KIND_DTYPE.get(kind, "str")
     if dtype == "category":
-        return pd.Series(constant_category(None, n), index=index)
+        return pd.Series(F.constant_category(None, n), index=index)
     if dtype is object:
         return pd.Series([None] * n, index=index, dtype=object)
     return pd.Series(pd.NA if dtype in ("Int64", "boolean") else None, index=index, dtype=dtype)
@@ -146,8 +136,8 @@ def prepare(raw: RawTable, columns: tuple[Column, ...], aliases=None, scales: di
         raw.frame = raw.frame[keep]
         extra = {k: _keep(v, keep) for k, v in extra.items()}
         issues.entries = [(f, r, m[keep], s) for f, r, m, s in issues.entries if m[keep].any()]
-    frame["source_file"] = constant_category(raw.file, len(frame))
-    frame["sheet"] = constant_category("" if raw.sheet is None else raw.sheet, len(frame))
+    frame["source_file"] = F.constant_category(raw.file, len(frame))
+    frame["sheet"] = F.constant_category("" if raw.sheet is None else raw.sheet, len(frame))
     frame["source_row"] = raw.source_rows.astype("int64")
     return Prepared(raw, m, frame, issues, unknown, extra)
 
