@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DR := $(VENV)/bin/dealresearch
 STAMP := $(VENV)/.installed
 SAMPLE := data/raw/sample
-STORE := data/processed/deals.parquet
+STORE := data/processed/CURRENT
 
 .DEFAULT_GOAL := help
 .PHONY: help venv fonts browser sample ingest report test test-fast lint bench lab clean
@@ -33,7 +33,8 @@ $(SAMPLE)/truth.json: | $(STAMP)
 
 sample: $(SAMPLE)/truth.json ## Generate the sample CRM exports (deterministic, seed 0)
 
-# exit code 1 means "rows were rejected" (the sample plants some on purpose); 2 is a failure
+# exit code 1 means "rows were rejected, data committed" (the sample plants some on purpose);
+# 2 (bad input or arguments) and 3 (internal error, traceback in data/interim/logs/) stop make
 $(STORE): $(SAMPLE)/truth.json
 	$(DR) ingest --sample --quiet || [ $$? -eq 1 ]
 
@@ -59,5 +60,5 @@ lab: venv ## Open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab notebooks/
 
 clean: ## Remove generated data and reports (keeps .venv and raw exports you added)
-	rm -rf $(SAMPLE) data/processed/*.parquet data/processed/*.json data/interim/* reports/*
+	rm -rf $(SAMPLE) data/processed/* data/interim/* reports/*
 	@touch data/processed/.gitkeep data/interim/.gitkeep reports/.gitkeep

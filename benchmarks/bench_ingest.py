@@ -164,7 +164,7 @@ def run(kind: str, path: Path) -> dict:
             [sys.executable, "-c", CHILD, kind, str(path), store],
             capture_output=True,
             text=True,
-            env={"DEALRESEARCH_SECRET": "bench", "PATH": "/usr/bin:/bin"},
+            env={"DEALRESEARCH_SECRET": "bench-secret-0123456789", "PATH": "/usr/bin:/bin"},
             check=True,
         )
     return json.loads(out.stdout.strip().splitlines()[-1])

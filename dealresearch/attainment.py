@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import fmt
 from .periods import Period, parse_period
 from .sales import _FINER, GROUP_UNIT, KINDS, A, actual_in
-from .schema import LEVELS, H, T
+from .schema import LEVELS, D, H, T
 
 
 # ----------------------------------------------------------------------------- targets
@@ -132,7 +133,9 @@ def _attainment(ev: pd.DataFrame, tgp: pd.DataFrame, p: Period, level: str | Non
     out[A.units_attainment] = _pct(out[A.units_actual], out[T.units_target])
     out[A.amount_attainment] = _pct(out[A.amount_actual], out[T.amount_target])
     main = out[T.amount_target].fillna(out[T.units_target])
-    out[A.status] = np.select([main.isna(), main == 0], ["无目标", "目标为零"], "正常")
+    reached = out[A.amount_attainment].fillna(out[A.units_attainment]) >= 100
+    out[A.status] = np.select([main.isna(), main == 0, reached], ["无目标", "目标为零", "已达成"], "未达成")
+    out[A.status] = _flag_unsummed_targets(out, ev)
     order = {lv: i for i, lv in enumerate(LEVELS)}
     out = out.sort_values(
         [T.level, T.unit], key=lambda s: s.map(order) if s.name == T.level else s, kind="stable"
@@ -148,22 +151,69 @@ def attainment_matrix(
     level: str = "项目",
     kind: str = "month",
     metric: str = "amount",
+    until: str | Period | None = None,
 ) -> pd.DataFrame:
     """Attainment % of each unit (rows) in each month or quarter of ``year`` (columns),
-    for the heat-map; NaN where there is no target."""
+    for the heat-map; NaN where there is no target. With ``until`` (the report period) the
+    months or quarters starting after its end are left out."""
     col = A.amount_attainment if metric == "amount" else A.units_attainment
     n = {"month": 12, "quarter": 4}[kind]
     first = parse_period(f"{year}-01" if kind == "month" else f"{year}Q1")
     tgp = target_periods(targets)
+    end = parse_period(until).end if until is not None else None
     cols = {}
     for i in range(n):
         p = first.shift(i)
+        if end is not None and p.start > end:
+            break
         att = _attainment(ev, tgp, p, level)
         cols[p.label] = att.set_index(T.unit)[col]
     mat = pd.DataFrame(cols)
     mat.index.name = T.unit
     mat.columns.name = A.period
     return mat
+
+
+#: (child level, parent level, child column, parent column) whose targets should add up
+_ROLLUPS = (("团队", "项目", D.sales_team, D.project), ("个人", "团队", D.sales_rep, D.sales_team))
+#: relative gap under which the children's targets count as summing to the parent's
+SUM_TOLERANCE = 0.005
+
+
+def _flag_unsummed_targets(out: pd.DataFrame, ev: pd.DataFrame) -> pd.Series:
+    """达成说明 with a note where the targets of a unit's teams (or a team's reps) do not add
+    up to the unit's own target: the parent row names both totals, its children say so."""
+    status = out[A.status].astype(object).copy()
+    for child, parent, c_col, p_col in _ROLLUPS:
+        if c_col not in ev or p_col not in ev:
+            continue
+        kids = out[out[T.level] == child]
+        dads = out[out[T.level] == parent].set_index(T.unit)
+        if kids.empty or dads.empty:
+            continue
+        owner = ev.dropna(subset=[c_col, p_col]).groupby(c_col, observed=True)[p_col].agg(
+            lambda s: s.value_counts().index[0])  # display only: one row per team / rep
+        kids = kids.assign(_parent=kids[T.unit].map(owner))
+        sums = kids.groupby("_parent")[[T.units_target, T.amount_target]].sum(min_count=1)
+        for unit, tot in sums.iterrows():
+            if unit not in dads.index:
+                continue
+            own = dads.loc[unit]
+            gaps = [
+                (tot[c], own[c]) for c in (T.units_target, T.amount_target)
+                if pd.notna(tot[c]) and pd.notna(own[c]) and abs(tot[c] - own[c]) > SUM_TOLERANCE * abs(own[c])
+            ]
+            if not gaps:
+                continue
+            units = f"{tot[T.units_target]:,.0f} 套" if pd.notna(tot[T.units_target]) else "—"
+            mine = f"{own[T.units_target]:,.0f} 套" if pd.notna(own[T.units_target]) else "—"
+            note = (f"；{child}目标合计 {units} / {fmt.money(tot[T.amount_target])}，"
+                    f"与{parent}目标 {mine} / {fmt.money(own[T.amount_target])}不一致")
+            at = out.index[(out[T.level] == parent) & (out[T.unit] == unit)]
+            status.loc[at] = status.loc[at] + note
+            kid_rows = kids.index[kids["_parent"] == unit]
+            status.loc[kid_rows] = status.loc[kid_rows] + f"；本{parent}各{child}目标之和与{parent}目标不一致"
+    return status
 
 
 # ------------------------------------------------------------------------------ pacing
@@ -238,14 +288,19 @@ def monthly_targets(
     level: str = "集团",
     unit: str = GROUP_UNIT,
     metric: str = T.amount_target,
+    until: str | Period | None = None,
 ) -> pd.Series:
     """Target of one unit for each month of ``year`` (index "YYYY-MM"; NaN without a
-    monthly target or finer targets to sum), for the trend chart."""
+    monthly target or finer targets to sum), for the trend chart; with ``until`` only the
+    months up to the end of that period."""
     first = parse_period(f"{year}-01")
     tgp = target_periods(targets)
+    end = parse_period(until).end if until is not None else None
     out = {}
     for i in range(12):
         p = first.shift(i)
+        if end is not None and p.start > end:
+            break
         t = _targets_for(tgp, p, level)
         t = t[t[T.unit] == unit]
         out[p.label] = float(t[metric].iloc[0]) if len(t) and metric in t else np.nan

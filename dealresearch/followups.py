@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import comments
 from .config import MIN_N
 from .drivers import ITEM_SCALES, rescale
 from .errors import DataError, ParameterError
@@ -29,6 +30,7 @@ class F:
     reason = "reason"
     priority = "priority"
     comment = S.comment
+    themes = "comment_themes"  # the comment's themes (comments.code), "|"-joined
     owner = "owner"
     due_date = "due_date"
     status = "followup_status"
@@ -41,6 +43,7 @@ class F:
 LABELS = {
     F.followup_id: "跟进编号",
     F.reason: "跟进原因",
+    F.themes: "意见主题",
     F.priority: "优先级",
     F.owner: "责任人",
     F.due_date: "应完成日期",
@@ -122,12 +125,15 @@ def followups(surveys: pd.DataFrame, *, sla_days: int = 7, low_score: float = 2,
         F.reason,
         F.priority,
         F.comment,
+        F.themes,
         F.owner,
         F.due_date,
         F.status,
         F.closed_date,
         F.result,
     ]
+    if F.comment in out.columns:
+        out[F.themes] = comments.code(out[F.comment])[comments.coding.THEMES]
     out = out[[c for c in keep if c in out.columns]]
     asof = pd.Timestamp(asof) if asof is not None else s[S.survey_date].max()
     out = _derive(out, pd.Timestamp(asof))

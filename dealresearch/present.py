@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from . import config
+from . import config, fmt
 from .schema import label
 
 _CSS = """
@@ -31,6 +32,7 @@ _CSS = """
 .dr-table th:first-child,.dr-table td:first-child{text-align:left}
 .dr-table caption{caption-side:top;text-align:left;font-weight:600;padding:4px 0}
 .dr-scroll{overflow-x:auto;max-width:100%}
+.dr-table td.dr-long{white-space:normal;overflow-wrap:anywhere;word-break:break-word;min-width:12em;max-width:36em;text-align:left}
 .dr-rec{border:1px solid #d8dee4;border-radius:8px;padding:8px 12px;margin:8px 0}
 .dr-rec .cat{display:inline-block;background:#e7f0f7;color:#1f3b57;border-radius:4px;padding:0 6px;font-size:.85em}
 .dr-rec .ev{color:#57606a;font-size:.88em;margin-top:4px}
@@ -52,9 +54,20 @@ def _show(markup: str) -> str:
     return markup
 
 
+#: control characters (not tab / newline / CR): invalid in HTML; customer text can carry them
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: cells longer than this (characters of markup) wrap instead of widening the table
+LONG_CELL = 40
+
+
 def esc(value) -> str:
-    """HTML-escape any value as text."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """HTML-escape any value as text (control characters dropped)."""
+    return html.escape(_CONTROL.sub("", "" if value is None else str(value)), quote=True)
+
+
+def _wide(markup: str) -> str:
+    """The class attribute of a table cell: long text wraps (see ``.dr-long``)."""
+    return " class='dr-long'" if len(markup) > LONG_CELL else ""
 
 
 def setup() -> str | None:
@@ -103,20 +116,9 @@ def small_n(n: int, threshold: int = config.MIN_N, what: str = "样本") -> str 
 
 
 def fmt_number(v, kind: str = "int") -> str:
-    """Format a number for display: int, money (万元), pct (0–1 → %), float, pp."""
-    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
-        return "—"
-    if kind == "money":
-        return f"{v / 1e4:,.1f} 万元" if abs(v) < 1e8 else f"{v / 1e8:,.2f} 亿元"
-    if kind == "pct":
-        return f"{v * 100:.1f}%"
-    if kind == "pp":
-        return f"{v * 100:+.1f} 个百分点"
-    if kind == "float":
-        return f"{v:,.1f}"
-    if kind == "price":
-        return f"{v:,.0f} 元/㎡"
-    return f"{v:,.0f}"
+    """Format one number for a sentence or card by the project's number rules
+    (:func:`dealresearch.fmt.value`: int, money with its unit, pct, pp, index, float, p …)."""
+    return fmt.value(v, kind)
 
 
 def _delta_html(delta) -> str:
@@ -167,11 +169,17 @@ def table_html(df: pd.DataFrame, caption: str | None = None,
     formats = dict(formats or {})
     frame = df.reset_index() if index else df
     frame = frame.head(max_rows)
-    head = "".join(f"<th>{esc(label(str(c)))}</th>" for c in frame.columns)
-    rows = []
-    for rec in frame.itertuples(index=False, name=None):  # display only: bounded by max_rows
-        cells = "".join(f"<td>{_cell(v, formats.get(str(c)))}</td>" for c, v in zip(frame.columns, rec, strict=True))
-        rows.append(f"<tr>{cells}</tr>")
+    headers, columns = [], []
+    kinds = {c: formats.get(str(c)) or fmt.kind_for(label(str(c))) for c in frame.columns}
+    money = [frame[c] for c in frame.columns if kinds[c] == "money"]
+    table_unit = fmt.money_unit(pd.concat(money, ignore_index=True)) if money else None
+    for c in frame.columns:  # number rules (dealresearch.fmt): one money unit for the table, in the headers
+        head_text = label(str(c))
+        texts, unit = fmt.column(frame[c], kinds[c], table_unit)
+        headers.append(fmt.money_header(head_text, unit) if unit else head_text)
+        columns.append([esc(t) if t is not None else _cell(v, None) for t, v in zip(texts, frame[c], strict=True)])
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    rows = ["<tr>" + "".join(f"<td{_wide(v)}>{v}</td>" for v in rec) + "</tr>" for rec in zip(*columns, strict=True)]
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     more = (f"<p class='dr-note'>仅显示前 {max_rows} 行，共 {len(df)} 行。</p>"
             if len(df) > max_rows else "")
@@ -192,9 +200,11 @@ EVIDENCE_LABELS = {"figure": "指标", "value": "数值", "base": "对照值", "
                    "period": "期间", "test": "检验", "p_value": "p 值", "reason": "原因"}
 
 
-def _evidence_value(v) -> str:
+def _evidence_value(v, key: str = "") -> str:
+    if key == "p_value":
+        return fmt.p_value(v)
     if isinstance(v, float):
-        return f"{v:.4f}" if abs(v) < 1 else f"{v:,.2f}"
+        return fmt.decimal(v, 3 if abs(v) < 1 else 1)
     return str(v)
 
 
@@ -205,7 +215,7 @@ def _evidence_text(evidence) -> str:
     parts = []
     for ev in items:
         if isinstance(ev, Mapping):
-            parts.append("；".join(f"{EVIDENCE_LABELS.get(k, k)}：{_evidence_value(v)}"
+            parts.append("；".join(f"{EVIDENCE_LABELS.get(k, k)}：{_evidence_value(v, k)}"
                                   for k, v in ev.items() if v is not None and v != ""))
         else:
             parts.append(str(ev))

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import config
+from . import config, fmt
 from .derive import DERIVED_FROM, DERIVED_LABELS, X, derive, field_categories, label
 from .errors import ParameterError
 from .periods import Period, parse_period, period_of
@@ -169,6 +169,14 @@ class Profile:
         )
         return out
 
+    def long_table(self) -> pd.DataFrame:
+        """``table`` for reports: one row per (field, [group], category) with Chinese headers
+        字段 / [分组] / 类别 / 人数 / 占比 / 有效样本 (the base of the share)."""
+        cols = {"field_label": "字段", "group": label(self.by) if self.by else "分组", "category": "类别",
+                "count": "人数", "share": "占比", "n": "有效样本"}
+        t = self.table[[c for c in cols if c in self.table]]
+        return t.rename(columns=cols).reset_index(drop=True)
+
     def shares(self, name: str) -> pd.Series:
         """Shares by category of one field (ungrouped profiles)."""
         t = self.table[self.table["field"] == name]
@@ -260,7 +268,8 @@ def _test_row(name: str, counts: pd.DataFrame, choice, min_n: int) -> dict:
 
 # ---------------------------------------------------------------------- compare
 def _p_text(p: float) -> str:
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    text = fmt.p_value(p)  # the project's p-value rule; a test not computed is never "p < 0.001"
+    return "p < 0.001" if text == "<0.001" else "p 未计算" if text == fmt.MISSING else f"p = {text}"
 
 
 @dataclass

@@ -163,7 +163,7 @@ _RANK_LABELS: dict[str, str] = {
     R.p75_days: "75%分位天数",
     R.excluded: "剔除记录数",
     R.overall_mean: "总体满意度均值",
-    R.nps: "NPS",
+    R.nps: "NPS（近12个月）",  # the window is part of the name: the satisfaction report's is per quarter
     R.promoters: "推荐者占比",
     R.detractors: "贬损者占比",
     R.small_n: "小样本",
@@ -284,6 +284,14 @@ def actual_in(ev: pd.DataFrame, period: str | Period, level: str = "集团") -> 
     if col is None and out.empty:
         out = pd.DataFrame(0, index=pd.Index([GROUP_UNIT], name=T.unit), columns=list(METRICS))
     return out
+
+
+def year_to_date(ev: pd.DataFrame, period: str | Period) -> pd.DataFrame:
+    """Events of the calendar year of ``period`` dated up to its end (a report for 2026Q3
+    shows January–September 2026, nothing later)."""
+    p = parse_period(period)
+    dates = ev[H.event_date]
+    return ev[parse_period(str(p.start.year)).contains(dates) & (dates < p.end + pd.Timedelta(days=1))]
 
 
 def _level_column(level: str) -> str | None:

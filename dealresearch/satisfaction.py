@@ -21,6 +21,7 @@ from .config import MIN_N
 from .drivers import ipa, item_scales, relative_weights, rescale
 from .errors import DataError, ParameterError
 from .schema import DRIVER_ITEMS, NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, S, label
+from .waves import csat_difference, csi_difference, nps_difference, share_difference  # noqa: F401
 
 NPS_DEFINITION = "NPS = 推荐者(9–10分)占比 − 贬损者(0–6分)占比；中立者为 7–8 分"
 
@@ -166,6 +167,19 @@ class CSIResult(_Sample):
     performance: pd.Series
     method: str
     definition: str
+    #: the model's items that had answers (used, weights renormalised over them) and those
+    #: that did not (not asked in this survey): never counted as zero
+    items_used: tuple[str, ...] = ()
+    items_missing: tuple[str, ...] = ()
+
+    @property
+    def coverage_text(self) -> str:
+        """"使用 9/11 个题项（未调查：沟通反馈、投诉处理）" — item names in Chinese."""
+        k = len(self.items_used) + len(self.items_missing)
+        text = f"使用 {len(self.items_used)}/{k} 个题项"
+        if self.items_missing:
+            text += f"（未调查：{'、'.join(label(c) for c in self.items_missing)}）"
+        return text
 
 
 def csi(
@@ -182,8 +196,15 @@ def csi(
     ``weights``: a mapping/Series (e.g. ``PLSResult.raw_weights(lv)``) or
     None, then derived from Johnson's relative weights of the items on ``target``;
     ``"equal"`` gives equal weights. The SE comes from each respondent's own weighted
-    index (weights renormalised over the items they answered)."""
-    items = [c for c in (items or DRIVER_ITEMS) if c in data.columns]
+    index (weights renormalised over the items they answered).
+
+    Items of the model that nobody answered (absent or all blank: not asked) are left out
+    and the weights of the others renormalised to sum to 1; ``items_used`` /
+    ``items_missing`` say which, so with every item answered the value is the
+    complete-item CSI."""
+    model = list(items or DRIVER_ITEMS)
+    items = [c for c in model if c in data.columns and data[c].notna().any()]
+    missing_items = tuple(c for c in model if c not in items)
     if not items:
         raise DataError("数据中没有任何满意度题项，无法计算 CSI。")
     if weights is None:
@@ -193,11 +214,18 @@ def csi(
         w = pd.Series(1.0, index=items)
         method = "等权重"
     else:
-        w = pd.Series(weights, dtype=float).reindex(items)
-        if w.isna().any() or (w < 0).any() or w.sum() <= 0:
-            raise ParameterError("CSI 权重必须覆盖全部题项且非负、总和为正。")
+        given = pd.Series(weights, dtype=float)
+        if given.isna().any() or (given < 0).any():
+            raise ParameterError("CSI 权重必须非负、不能缺失。")
+        # items answered but without a weight (e.g. not asked in the period the weights
+        # come from) are left out like unasked ones, so every period uses one item set
+        missing_items += tuple(c for c in items if c not in given.index)
+        items = [c for c in items if c in given.index]
+        w = given.reindex(items)
+        if not items or w.sum() <= 0:
+            raise ParameterError("CSI 权重必须覆盖至少一个已回答的题项，且总和为正。")
         method = "给定权重"
-    w = w / w.sum()
+    w = w / w.sum()  # renormalised over the items answered
     perf_rows = rescale(data[items], scales)
     perf = perf_rows.mean()
     answered = perf_rows.notna()
@@ -210,7 +238,10 @@ def csi(
     se = float(per_resp.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
     z = _z(ci)
     definition = "CSI = Σ 权重 × (题项均值 − 量表最小值)/(量表最大值 − 最小值) × 100（ACSI 方法）；" + method
-    return CSIResult(value, n, se, value - z * se, value + z * se, w, perf, method, definition)
+    if missing_items:
+        definition += f"；{len(missing_items)} 个题项未调查，权重按其余 {len(items)} 个题项重新归一"
+    return CSIResult(value, n, se, value - z * se, value + z * se, w, perf, method, definition,
+                     tuple(items), missing_items)
 
 
 # ---------------------------------------------------------------- reliability
@@ -226,6 +257,8 @@ class AlphaResult(_Sample):
     standardized: bool
     missing: str
     ci: float = 0.95
+    #: small-sample note (fewer respondents than items or than config.MIN_N), else None
+    warning: str | None = None
 
 
 def cronbach_alpha(
@@ -236,6 +269,9 @@ def cronbach_alpha(
 
     ``missing="listwise"`` drops respondents with any missing item; ``"pairwise"`` uses
     pairwise-complete covariances and takes n as the smallest pairwise count.
+    Computed whenever at least 2 respondents and 2 items remain (as pingouin and R psych
+    do); with fewer respondents than items or than ``config.MIN_N`` the result carries a
+    small-sample ``warning``.
     Feldt CI: L = 1 − (1 − α)·F⁻¹(1 − a/2; n−1, (n−1)(k−1)), U with F⁻¹(a/2; …)."""
     if not 0 < ci < 1:
         raise ParameterError(f"置信水平 ci 必须在 0 与 1 之间，收到 {ci}。")
@@ -246,15 +282,14 @@ def cronbach_alpha(
     if missing == "listwise":
         X = X.dropna()
         n = len(X)
-        C = X.cov().to_numpy()
     elif missing == "pairwise":
         ok = X.notna().astype(float).to_numpy()
         n = int((ok.T @ ok).min())
-        C = X.cov().to_numpy()
     else:
         raise ParameterError(f"missing 只能是 'listwise' 或 'pairwise'，收到“{missing}”。")
-    if n < k or n < 3:
-        raise DataError(f"有效受访者 {n} 人，少于题项数 {k}（或少于 3 人）：无法估计 alpha。")
+    if n < 2:
+        raise DataError(f"有效受访者 {n} 人，少于 2 人：无法估计 alpha。")
+    C = X.cov().to_numpy()
     const = [c for c, v in zip(X.columns, np.diag(C), strict=False) if not v > 1e-12]
     if const:
         raise DataError(
@@ -268,7 +303,11 @@ def cronbach_alpha(
     df1, df2 = n - 1, (n - 1) * (k - 1)
     low = 1 - (1 - alpha) * stats.f.ppf(1 - a / 2, df1, df2)
     high = 1 - (1 - alpha) * stats.f.ppf(a / 2, df1, df2)
-    return AlphaResult(alpha, float(low), float(high), n, k, standardized, missing, ci)
+    warning = None
+    if n < k or n < MIN_N:
+        fewer = f"少于题项数 {k}" if n < k else f"少于 {MIN_N} 人"
+        warning = f"有效受访者 {n} 人，{fewer}：alpha = {alpha:.3f} 为小样本估计，置信区间宽，仅供参考。"
+    return AlphaResult(alpha, float(low), float(high), n, k, standardized, missing, ci, warning)
 
 
 _LAZY = {

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from . import banner_sections as BS
 from . import present as P
+from .comments import section as CV
 from .config import MIN_N
 from .drivers import ITEM_SCALES, QUADRANTS, ipa, relative_weights
 from .errors import DealResearchError
@@ -72,16 +74,22 @@ def build(surveys, deals=None, *, period="2026Q4", project=None, updates=None, s
             _try(rep, key, nps, frame[S.recommend])
     if S.overall in cur and cur[S.overall].notna().any():
         _try(rep, "csat", csat, cur[S.overall])
-    drivers = [c for c in DRIVER_ITEMS if c in cur.columns]
+    # items nobody answered this period were not asked: left out, never counted as zero
+    drivers = [c for c in DRIVER_ITEMS if c in cur.columns and cur[c].notna().any()]
     _try(rep, "weights", relative_weights, cur, target=S.overall, drivers=drivers)
     w = rep.results["weights"]["pct"] if "weights" in rep.results else "equal"
-    _try(rep, "csi", csi, cur, drivers, w)
+    _try(rep, "csi", csi, cur, list(DRIVER_ITEMS), w)
     if "csi" in rep.results and len(rep.previous):
-        _try(rep, "csi_prev", csi, rep.previous, drivers, w)
+        _try(rep, "csi_prev", csi, rep.previous, list(DRIVER_ITEMS), w)
+    BS.wave_results(rep.results, rep.problems, cur, deals, asof=per.end, project=project)  # 较上期 tests, weights
     _try(rep, "ipa", ipa, cur, target=S.overall, drivers=drivers)
     _try(rep, "trend", trend, rep.history, weights=w)
-    if len(cur) >= PLS_MIN_N:
-        blocks, paths = ccsi_model()
+    blocks, paths = ccsi_model()
+    unasked = [c for cols in blocks.values() for c in cols if c not in cur or not cur[c].notna().any()]
+    if len(cur) >= PLS_MIN_N and unasked:
+        rep.problems["pls"] = (f"本期问卷未调查题项“{'、'.join(label(c) for c in unasked)}”（没有任何有效答案），"
+                               "无法估计完整的 CCSI 结构模型。")
+    elif len(cur) >= PLS_MIN_N:
         _try(
             rep,
             "pls",
@@ -101,6 +109,7 @@ def build(surveys, deals=None, *, period="2026Q4", project=None, updates=None, s
             _try(rep, f"by_{by}", compare, cur, by)
             _try(rep, f"nps_by_{by}", compare, cur, by, metric="nps")
     if len(cur):
+        CV.voice_results(rep.results, rep.problems, rep.history, per.contains(pd.to_datetime(rep.history[S.survey_date])))
         _try(rep, "followups", followups, cur, sla_days=sla_days, asof=per.end)
         if updates is not None and "followups" in rep.results:
             _try(rep, "followups", apply_updates, rep.results["followups"], updates, asof=per.end, known_only=True)
@@ -126,12 +135,10 @@ def summary(rep: Report) -> None:
         return
     cards, lines = [], []
     if "csi" in r:
-        prev = r.get("csi_prev")
-        delta = f"较上期 {r['csi'].value - prev.value:+.1f} 分" if prev else None
-        cards.append(("满意度指数 CSI（0–100）", f"{r['csi'].value:.1f}", delta))
+        delta = BS.delta_text(r, "csi", " 分")
+        cards.append(("满意度指数 CSI（0–100）", f"{r['csi'].value:.1f}", delta, r["csi"].coverage_text))
     if "nps" in r:
-        n, prev = r["nps"], r.get("nps_prev")
-        delta = f"较上期 {n.value - prev.value:+.1f}" if prev else None
+        n, delta = r["nps"], BS.delta_text(r, "nps")
         cards.append(("NPS 净推荐值", f"{n.value:.1f}", delta))
         lines.append(
             f"NPS 为 {n.value:.1f}（95% 置信区间 {n.ci_low:.1f} ~ {n.ci_high:.1f}，n = {n.n}）；"
@@ -362,12 +369,22 @@ def followup_status(rep: Report) -> None:
         F.due_date,
         F.status,
         F.comment,
+        F.themes,
     ]
     show = fu[[c for c in cols if c in fu.columns]]
     P.table(
         show.rename(columns={c: FU_LABELS.get(c, label(c)) for c in show.columns}).head(50),
         caption="跟进清单（前 50 条，客户意见原文已转义显示）",
     )
+
+
+def weighted_and_banners(rep: Report) -> None:
+    BS.satisfaction_section(rep.results, rep.problems, rep.current)
+
+
+def voice(rep: Report) -> None:
+    """客户声音: the comments' themes by impact, their trend and three escaped quotes each."""
+    CV.voice_section(rep.results, rep.problems)
 
 
 def methods(rep: Report) -> None:
@@ -377,6 +394,7 @@ def methods(rep: Report) -> None:
             "NPS：推荐意愿 0–10 分，9–10 为推荐者，0–6 为贬损者；标准误 = √((p推荐 + p贬损 − NPS²)/n)。",
             "CSI：各题项均值按 (均值 − 量表最小值)/(最大值 − 最小值) × 100 换算后加权（ACSI 方法）。",
             "分组比较：均分用 Kruskal–Wallis 秩和检验，NPS 构成用卡方检验；显著性水平 0.05。",
+            "较上期：两期视为独立样本，差值的标准误 = √(SE本期² + SE上期²)，p < 0.05 标为“显著”，否则为“不显著”（可能只是抽样波动）。",
             f"样本少于 {MIN_N} 的组或季度仅供参考；PLS 模型至少 {PLS_MIN_N} 份问卷。",
         ]
     )

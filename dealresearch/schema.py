@@ -58,6 +58,7 @@ class D:
     occupation = "occupation"
     industry = "industry"
     income_band = "income_band"
+    status_date = "status_date"  # date of a 退房/换房 change when known
     purchase_count = "purchase_count"
     purchase_purpose = "purchase_purpose"
     awareness_channel = "awareness_channel"
@@ -66,6 +67,8 @@ class D:
     visit_count = "visit_count"
     is_existing_owner = "is_existing_owner"
     referrer_key = "referrer_key"
+    co_buyers = "co_buyers"  # how many co-buyers the deal names besides the first buyer
+    co_buyer_keys = "co_buyer_keys"  # their keyed pseudonyms (a list per deal)
     source_file = "source_file"
     source_row = "source_row"
     # raw personal fields: read from exports, turned into keys, never stored
@@ -125,7 +128,8 @@ DEAL_STORE_COLUMNS: tuple[str, ...] = (
     D.birth_date, D.origin_province, D.family_structure, D.residence_area, D.work_area,
     D.occupation, D.industry, D.income_band, D.purchase_count, D.purchase_purpose,
     D.awareness_channel, D.key_factors, D.first_visit_date, D.visit_count,
-    D.is_existing_owner, D.referrer_key, D.source_file, D.source_row,
+    D.is_existing_owner, D.referrer_key, D.source_file, D.source_row, D.status_date,
+    D.co_buyers, D.co_buyer_keys,
 )
 
 LABELS: dict[str, str] = {c.name: c.label for c in DEAL_COLUMNS} | {
@@ -133,8 +137,11 @@ LABELS: dict[str, str] = {c.name: c.label for c in DEAL_COLUMNS} | {
     D.phone_masked: "联系电话(脱敏)",
     D.origin_province: "籍贯省份",
     D.referrer_key: "推荐人(假名)",
+    D.co_buyers: "共同购买人数",
+    D.co_buyer_keys: "共同购买人(假名)",
     D.source_file: "来源文件",
     D.source_row: "来源行号",
+    D.status_date: "状态变更日期",
 }
 
 
@@ -302,6 +309,7 @@ VOCABULARIES: dict[str, dict[str, tuple[str, ...]]] = {
         "路过": ("路过", "路过到访", "自然到访"),
         "展会": ("展会", "房展会", "外展"),
         "中介": ("中介", "分销", "渠道分销", "经纪人"),
+        "报纸电视": ("报纸电视", "报纸", "报纸广告", "报刊", "电视", "电视广告", "电台"),
     },
     "key_factors": {
         k: (k,) for k in ("地段", "价格", "户型", "配套", "品牌", "物业", "交通", "学区", "景观")

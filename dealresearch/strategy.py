@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from . import findings as fd
+from . import fmt
+from .config import ALPHA
 from .errors import ParameterError
 from .periods import Period, parse_period, period_of
 from .rules import (
@@ -173,10 +175,14 @@ def topic_recommendations(
 
 
 def topic_trend(
-    deals: pd.DataFrame, topic: str, *, kind: str = "quarter", rules: RuleSet | None = None
+    deals: pd.DataFrame, topic: str, *, kind: str = "quarter", rules: RuleSet | None = None,
+    until: str | Period | None = None,
 ) -> pd.DataFrame:
-    """Deals of the topic per period and their share of all deals (期间, 全部成交, 专题成交, 专题占比)."""
+    """Deals of the topic per period and their share of all deals (期间, 全部成交, 专题成交, 专题占比);
+    with ``until`` (a report period) nothing signed after its end."""
     d = deals[deals[D.sign_date].notna()]
+    if until is not None:
+        d = d[d[D.sign_date] < parse_period(until).end + pd.Timedelta(days=1)]
     per = period_of(d[D.sign_date], kind)
     mask = topic_mask(d, topic, rules)
     out = (
@@ -223,10 +229,13 @@ def topic_tests(prof) -> pd.DataFrame:
             "字段": t["field_label"],
             "选项": t["choice"],
             "卡方": t["chi2"].round(2),
-            "p 值": t["p_value"].map(lambda v: f"{v:.3f}" if v >= 0.001 else "<0.001"),
+            "p 值": t["p_value"].map(fmt.p_value),
             "Cramér's V": t["cramers_v"].round(3),
             "样本量": t["n"],
-            "显著": np.where(t["significant"].astype(bool), "是", "否"),
+            # a test that could not be computed (p missing) is never significant
+            "显著": np.where(~t["p_value"].notna(), "未检验",
+                            np.where(t["significant"].astype(bool) & fmt.significant_mask(t["p_value"], ALPHA),
+                                     "是", "否")),
         }
     )
     return out

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputFileError, MissingColumnsError
+from . import xlsx
+from .errors import InputFileError, MissingColumnsError, ParameterError
 from .followups import LABELS as FOLLOWUP_LABELS
 from .followups import STATUSES, F
 from .schema import label
@@ -24,17 +25,17 @@ def _header(col: str) -> str:
     return FOLLOWUP_LABELS.get(col) or label(col)
 
 
-def write_followup_sheet(followups: pd.DataFrame, path: str | os.PathLike) -> Path:
+def write_followup_sheet(
+    followups: pd.DataFrame, path: str | os.PathLike, *, make_parents: bool = True
+) -> Path:
     """Write the follow-up list to ``path`` (.xlsx) with Chinese headers, a status
-    drop-down (待处理/处理中/已关闭) and date columns formatted as dates."""
+    drop-down (待处理/处理中/已关闭) and date columns formatted as dates. Written through
+    :func:`dealresearch.xlsx.workbook`: no cell is ever a formula."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     df = followups.drop(columns=[F.overdue, F.closed_within_sla], errors="ignore")
     df = df.rename(columns={c: _header(c) for c in df.columns})
-    with pd.ExcelWriter(
-        path, engine="xlsxwriter", datetime_format="yyyy-mm-dd", date_format="yyyy-mm-dd"
-    ) as xw:
-        df.to_excel(xw, sheet_name=SHEET, index=False)
+    with xlsx.workbook(path, make_parents=make_parents) as xw:
+        xlsx.write_frame(xw, df, SHEET, index=False)
         ws = xw.sheets[SHEET]
         ws.freeze_panes(1, 1)
         for i, c in enumerate(df.columns):
@@ -47,14 +48,13 @@ def write_followup_sheet(followups: pd.DataFrame, path: str | os.PathLike) -> Pa
 
 def read_followup_updates(path: str | os.PathLike) -> pd.DataFrame:
     """Read a returned follow-up sheet: canonical columns followup_id, followup_status,
-    closed_date, result, owner (those present). Headers may be Chinese or canonical."""
+    closed_date, result, owner (those present). Headers may be Chinese or canonical.
+    Cell values only (:func:`dealresearch.xlsx.read_values`): a formula typed into the
+    returned sheet is never stored, text that would start one is neutralised."""
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"找不到回收的跟进表：{path}")
-    try:
-        raw = pd.read_excel(path, sheet_name=0, engine="calamine", dtype=object)
-    except Exception as exc:  # calamine raises its own error types
-        raise InputFileError(f"无法读取回收的跟进表 {path.name}：{exc}") from exc
+    raw = xlsx.read_values(path, sheet=0)
     wanted = [F.followup_id, F.status, F.closed_date, F.result, F.owner]
     names = {c: c for c in wanted} | {_header(c): c for c in wanted}
     raw.columns = [str(c).strip() for c in raw.columns]
@@ -63,7 +63,10 @@ def read_followup_updates(path: str | os.PathLike) -> pd.DataFrame:
     if missing:
         raise MissingColumnsError(f"回收的跟进表 {path.name} 缺少列：{'、'.join(missing)}。")
     df = df.dropna(how="all")
-    df[F.followup_id] = df[F.followup_id].astype(str).str.strip()
+    # the id as written: the list shows an id starting like a formula with a leading "'"
+    df[F.followup_id] = (
+        df[F.followup_id].astype(str).str.strip().str.replace(r"^'([=+\-@])", r"\1", regex=True)
+    )
     if F.closed_date in df.columns:
         df[F.closed_date] = pd.to_datetime(df[F.closed_date], errors="coerce")
     return df  # index = data row position (Excel row = index + 2)
@@ -76,9 +79,9 @@ def save_followup_updates(updates: pd.DataFrame, store=None) -> None:
     """Record a returned sheet in the store (merged with those recorded before: the latest
     status wins), so every later follow-up list and report starts from it."""
     from .followups import merge_updates
-    from .ingest.store import read_table, write_table
+    from .ingest.store import update_table
 
-    write_table(merge_updates(read_table(UPDATES_TABLE, store), updates), UPDATES_TABLE, store)
+    update_table(UPDATES_TABLE, lambda stored: merge_updates(stored, updates), store)
 
 
 def export_followups(
@@ -90,6 +93,7 @@ def export_followups(
     sla_days: int = 7,
     updates_path: str | os.PathLike | None = None,
     store=None,
+    make_parents: bool = True,
 ) -> pd.DataFrame:
     """The CLI's ``followups`` step: build the follow-up list for the surveys of
     ``period`` (and ``project``), apply the updates recorded in the store, then a newly
@@ -107,6 +111,12 @@ def export_followups(
         sv = sv[per.contains(sv[S.survey_date])]
         asof = per.end
     if project is not None:
+        known = sorted(str(p) for p in surveys[S.project].dropna().unique())
+        if project not in known:
+            raise ParameterError(
+                f"调查数据中没有项目“{project}”；可选项目：{'、'.join(known[:30]) or '（无）'}"
+                f"{' 等' if len(known) > 30 else ''}。"
+            )
         sv = sv[sv[S.project] == project]
     fu = followups(sv, sla_days=sla_days, asof=asof)
     stored = read_table(UPDATES_TABLE, store)
@@ -116,5 +126,5 @@ def export_followups(
         returned = read_followup_updates(updates_path)
         fu = apply_updates(fu, returned, asof=asof)  # refused with row numbers when wrong
         save_followup_updates(returned, store)
-    write_followup_sheet(fu, path)
+    write_followup_sheet(fu, path, make_parents=make_parents)
     return fu

@@ -8,17 +8,15 @@ the keyed pseudonym exactly as ingest does (same secret, same link table).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import config
+from . import config, xlsx
 from . import survey_plan as sp
 from .coverage import LAST_SURVEY, VALUE_CLASS
-from .errors import DataError, DealResearchError, InputFileError, MissingColumnsError
+from .errors import DataError, DealResearchError, InputFileError, MissingColumnsError, ParameterError
 from .present import fmt_number
 from .schema import C, D, S, label
 
@@ -119,11 +117,12 @@ def write_plan_workbook(
     problems: list[str],
     coverage: sp.CoverageResult | None = None,
     contacts: pd.DataFrame | None = None,
+    make_parents: bool = True,
 ) -> Path:
     """Write the field workbook: a 汇总 sheet (headline numbers, monthly workload,
-    rule check, approval lines) and one sheet per method and month. Atomic."""
+    rule check, approval lines) and one sheet per method and month. Atomic, and through
+    :func:`dealresearch.xlsx.workbook`: no cell is ever a formula."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     lists = plan.copy()
     for col in (S.method, sp.REASON, VALUE_CLASS):
         if col in lists.columns:
@@ -131,87 +130,100 @@ def write_plan_workbook(
     lists[C.key_account] = np.where(lists[C.key_account].astype(bool), "是", "")
     if contacts is not None:
         lists = lists.merge(contacts, on=C.customer_key, how="left")
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        with pd.ExcelWriter(tmp, engine="xlsxwriter", datetime_format="yyyy-mm-dd") as xw:
-            book = xw.book
-            bold = book.add_format({"bold": True, "font_size": 14})
-            sub = book.add_format({"bold": True})
-            wrap = book.add_format({"text_wrap": True, "valign": "top"})
-            ws = book.add_worksheet("汇总")
-            xw.sheets["汇总"] = ws
-            ws.write(0, 0, f"{year}年度顾客调查工作计划", bold)
-            ws.write(
-                1,
-                0,
-                f"编制日期：{pd.Timestamp.today():%Y-%m-%d}；客户基数为 {year} 年 1 月 1 日在册客户"
-                f"（近 3 年有未全部退房的成交）；必访 = 不调查将超过调查周期的客户。",
+    with xlsx.workbook(path, make_parents=make_parents) as xw:
+        book = xw.book
+        bold = book.add_format({"bold": True, "font_size": 14})
+        sub = book.add_format({"bold": True})
+        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        ws = book.add_worksheet("汇总")
+        xw.sheets["汇总"] = ws
+        xlsx.write(ws, 0, 0, f"{year}年度顾客调查工作计划", bold)
+        xlsx.write(
+            ws,
+            1,
+            0,
+            f"编制日期：{pd.Timestamp.today():%Y-%m-%d}；客户基数为 {year} 年 1 月 1 日在册客户"
+            f"（近 3 年有未全部退房的成交）；必访 = 不调查将超过调查周期的客户。",
+        )
+        row = 3
+        if coverage is not None:
+            xlsx.write(ws, row, 0, f"{coverage.year}年覆盖情况（截至 {coverage.asof:%Y-%m-%d}）", sub)
+            xlsx.write_frame(xw, _pct(coverage.summary(), "占比"), "汇总", startrow=row + 1, index=False)
+            row += len(coverage.summary()) + 3
+        xlsx.write(ws, row, 0, f"{year}年计划概要", sub)
+        xlsx.write_frame(xw, _pct(overview, "占客户基数"), "汇总", startrow=row + 1, index=False)
+        row += len(overview) + 3
+        xlsx.write(ws, row, 0, "月度工作量（人次）", sub)
+        wl = sp.workload(plan)
+        xlsx.write_frame(xw, wl, "汇总", startrow=row + 1)
+        row += len(wl) + 3
+        xlsx.write(ws, row, 0, "规则检查", sub)
+        checks = problems or ["计划符合全部规则（覆盖比例、调查周期、间隔、容量、调查方式）。"]
+        for i, text in enumerate(checks):
+            xlsx.write(ws, row + 1 + i, 0, ("✗ " if problems else "✓ ") + text, wrap)
+        row += len(checks) + 3
+        for i, who in enumerate(("编制（客服部）：", "确认（业务部门）：", "批准（管理层）：")):
+            xlsx.write(ws, row + i, 0, f"{who}__________    日期：__________")
+        ws.set_column(0, 0, 34)
+        ws.set_column(1, 8, 12)
+        cols = [
+            c
+            for c in (
+                C.customer_key,
+                C.project,
+                sp.REASON,
+                VALUE_CLASS,
+                C.key_account,
+                LAST_SURVEY,
+                NAME_COL,
+                PHONE_COL,
             )
-            row = 3
-            if coverage is not None:
-                ws.write(row, 0, f"{coverage.year}年覆盖情况（截至 {coverage.asof:%Y-%m-%d}）", sub)
-                _pct(coverage.summary(), "占比").to_excel(
-                    xw, sheet_name="汇总", startrow=row + 1, index=False
-                )
-                row += len(coverage.summary()) + 3
-            ws.write(row, 0, f"{year}年计划概要", sub)
-            _pct(overview, "占客户基数").to_excel(xw, sheet_name="汇总", startrow=row + 1, index=False)
-            row += len(overview) + 3
-            ws.write(row, 0, "月度工作量（人次）", sub)
-            wl = sp.workload(plan)
-            wl.to_excel(xw, sheet_name="汇总", startrow=row + 1)
-            row += len(wl) + 3
-            ws.write(row, 0, "规则检查", sub)
-            checks = problems or ["计划符合全部规则（覆盖比例、调查周期、间隔、容量、调查方式）。"]
-            for i, text in enumerate(checks):
-                ws.write(row + 1 + i, 0, ("✗ " if problems else "✓ ") + text, wrap)
-            row += len(checks) + 3
-            for i, who in enumerate(("编制（客服部）：", "确认（业务部门）：", "批准（管理层）：")):
-                ws.write(row + i, 0, f"{who}__________    日期：__________")
-            ws.set_column(0, 0, 34)
-            ws.set_column(1, 8, 12)
-            cols = [
-                c
-                for c in (
-                    C.customer_key,
-                    C.project,
-                    sp.REASON,
-                    VALUE_CLASS,
-                    C.key_account,
-                    LAST_SURVEY,
-                    NAME_COL,
-                    PHONE_COL,
-                )
-                if c in lists.columns
-            ]
-            for (method, month), grp in lists.groupby([S.method, sp.MONTH], sort=True):
-                sheet = _sheet_name(method, int(month))
-                out = grp[cols].rename(columns=PLAN_LABELS)
-                out.insert(0, "序号", np.arange(1, len(out) + 1))
-                for fc in FIELD_COLUMNS:
-                    out[fc] = ""
-                out.to_excel(xw, sheet_name=sheet, index=False, startrow=1)
-                sh = xw.sheets[sheet]
-                sh.write(
-                    0,
-                    0,
-                    f"{year}年{int(month)}月 {method}名单（{len(out)} 人；必访客户未完成的顺延至下月，不得放弃）",
-                    sub,
-                )
-                sh.freeze_panes(2, 2)
-                sh.autofilter(1, 0, len(out) + 1, len(out.columns) - 1)
-                sh.set_column(0, 0, 6)
-                sh.set_column(1, 1, 36)
-                sh.set_column(2, len(out.columns) - 1, 14)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+            if c in lists.columns
+        ]
+        for (method, month), grp in lists.groupby([S.method, sp.MONTH], sort=True):
+            sheet = xlsx.safe_sheet_name(_sheet_name(method, int(month)))
+            out = grp[cols].rename(columns=PLAN_LABELS)
+            out.insert(0, "序号", np.arange(1, len(out) + 1))
+            for fc in FIELD_COLUMNS:
+                out[fc] = ""
+            xlsx.write_frame(xw, out, sheet, index=False, startrow=1)
+            sh = xw.sheets[sheet]
+            xlsx.write(
+                sh,
+                0,
+                0,
+                f"{year}年{int(month)}月 {method}名单（{len(out)} 人；必访客户未完成的顺延至下月，不得放弃）",
+                sub,
+            )
+            sh.freeze_panes(2, 2)
+            sh.autofilter(1, 0, len(out) + 1, len(out.columns) - 1)
+            sh.set_column(0, 0, 6)
+            sh.set_column(1, 1, 36)
+            sh.set_column(2, len(out.columns) - 1, 14)
     return path
 
 
 # -------------------------------------------------------------------------------- CLI
+def plan_target(out, year: int, include_contacts: bool = False) -> tuple[Path, bool]:
+    """Where the plan workbook goes and whether missing folders may be created (only for
+    the default place under reports/). ``out`` is an existing folder or a ``.xlsx`` file in
+    an existing folder; anything else is refused before a folder is made."""
+    name = f"{year}年度顾客调查计划{'（含联系方式）' if include_contacts else ''}.xlsx"
+    if out is None:
+        return config.reports_dir() / "plans" / name, True
+    target = Path(out)
+    if target.is_dir():
+        return target / name, False
+    if target.suffix.lower() != ".xlsx":
+        raise ParameterError(
+            f"--out 应为已存在的文件夹或 .xlsx 文件：{target}"
+            + ("（该文件夹不存在）" if not target.suffix else "（不会创建名为此的文件夹）")
+        )
+    if not target.parent.is_dir():
+        raise ParameterError(f"输出文件夹不存在：{target.parent}（请先创建它，或换一个 --out 路径）")
+    return target, False
+
+
 def survey_plan_command(
     year: int,
     store=None,
@@ -228,6 +240,7 @@ def survey_plan_command(
     from .ingest.store import load, read_table
 
     year = int(year)
+    target, make_parents = plan_target(out, year, include_contacts)  # checked before any work
     deals = load("deals", store)
     surveys = read_table("surveys", store)
     master = read_table("customers", store)
@@ -241,9 +254,6 @@ def survey_plan_command(
         sp.customer_base(deals, year - 1, customers=master), surveys, year - 1, cycle_years=cycle_years
     )
     contacts = raw_contacts(store, keys=pl[C.customer_key]) if include_contacts else None
-    target = Path(out) if out is not None else config.reports_dir() / "plans"
-    if target.suffix.lower() != ".xlsx":
-        target = target / f"{year}年度顾客调查计划{'（含联系方式）' if include_contacts else ''}.xlsx"
     path = write_plan_workbook(
         pl,
         target,
@@ -252,6 +262,7 @@ def survey_plan_command(
         problems=problems,
         coverage=cov,
         contacts=contacts,
+        make_parents=make_parents,
     )
     n_must = int((pl[sp.REASON] == sp.MUST_SURVEY).sum())
     print(

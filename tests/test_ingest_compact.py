@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dealresearch.ingest import frames as F
-from dealresearch.ingest import idcard, store
+from dealresearch.ingest import generations, idcard, store
 from dealresearch.ingest import normalise as N
 from dealresearch.ingest.prefetch import prefetched
 
@@ -75,19 +75,19 @@ def test_prefetched_stops_its_producer_when_the_consumer_stops():
     assert not any(t.name == "dealresearch-read" and t.is_alive() for t in threading.enumerate())
 
 
-def test_transaction_publishes_all_tables_at_the_end_or_none(tmp_path):
+def test_a_generation_publishes_all_tables_at_the_end_or_none(tmp_path):
     store.write_tables({"deals": pd.DataFrame({"a": [1]})}, tmp_path)
     before = store.read_table("deals", tmp_path)
-    with store.transaction(tmp_path) as tx:
-        tx.write("deals", pd.DataFrame({"a": [2]}))
+    with generations.writing(tmp_path) as gen:
+        store.stage(gen, "deals", pd.DataFrame({"a": [2]}))
         assert store.read_table("deals", tmp_path).equals(before)  # written, not yet visible
-        tx.write("customers", pd.DataFrame({"b": [1]}))
+        store.stage(gen, "customers", pd.DataFrame({"b": [1]}))
     assert store.read_table("deals", tmp_path)["a"].tolist() == [2]
-    with pytest.raises(RuntimeError), store.transaction(tmp_path) as tx:
-        tx.write("deals", pd.DataFrame({"a": [3]}))
+    with pytest.raises(RuntimeError), generations.writing(tmp_path) as gen:
+        store.stage(gen, "deals", pd.DataFrame({"a": [3]}))
         raise RuntimeError("中途失败")
     assert store.read_table("deals", tmp_path)["a"].tolist() == [2]
-    assert not list(tmp_path.glob("processed/.*.tmp"))  # nothing left behind
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp") or ".staging-" in p.name]
 
 
 def test_categorical_text_is_stored_as_plain_text(tmp_path):

@@ -11,6 +11,7 @@ import pytest
 
 import dealresearch as dr
 from dealresearch import errors
+from dealresearch.ingest import store as st
 
 HOSTILE = Path(__file__).parent / "data" / "hostile"
 EXPECTED = json.loads((HOSTILE / "expected.json").read_text(encoding="utf-8"))
@@ -63,7 +64,7 @@ def test_hostile_file_fails_clearly(name, tmp_path):
         dr.ingest_deals([HOSTILE / name], store=tmp_path)
     for part in exp["message_contains"]:
         assert part in str(info.value)
-    assert not (tmp_path / "processed" / "deals.parquet").exists()
+    assert not st.table_path("deals", tmp_path).exists()
 
 
 def test_rejects_keep_source_row_reason_and_raw_values(tmp_path):
@@ -72,6 +73,6 @@ def test_rejects_keep_source_row_reason_and_raw_values(tmp_path):
     # row numbers as the analyst sees them in the CSV: header is row 1
     assert rej.loc[3, "reason"] == "签约日期无法识别" and json.loads(rej.loc[3, "raw"])["签约日期"] == "待定"
     assert rej.loc[4, "field"] == "total_price" and json.loads(rej.loc[4, "raw"])["成交总价"] == "面议"
-    stored = pd.read_parquet(tmp_path / "interim" / "rejects_deals.parquet")
+    stored = pd.read_parquet(st.table_path("rejects_deals", tmp_path, "interim"))
     assert len(stored) == 4 and set(stored["source_file"]) == {"rejects_warnings.csv"}
-    assert not any("reject" in p.name for p in (tmp_path / "processed").iterdir())
+    assert not any("reject" in p.name for p in (tmp_path / "processed").rglob("*"))

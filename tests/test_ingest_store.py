@@ -11,7 +11,7 @@ import pytest
 
 import dealresearch as dr
 from dealresearch.errors import InputFileError, MissingColumnsError
-from dealresearch.ingest import privacy
+from dealresearch.ingest import keyring, privacy
 from dealresearch.ingest import store as st
 from dealresearch.ingest.idcard import check_digit
 
@@ -70,12 +70,12 @@ def test_reingesting_the_same_file_leaves_the_store_identical(tmp_path, q1):
     store = tmp_path / "data"
     dr.ingest_deals([q1], store=store)
     before = _content(store)
-    raw = {n: (store / "processed" / f"{n}.parquet").read_bytes() for n in before}
+    raw = {n: st.table_path(n, store).read_bytes() for n in before}
     res = dr.ingest_deals([q1], store=store)
     assert res.summary["store"]["deals_new"] == 0
     for name, frame in _content(store).items():
         pd.testing.assert_frame_equal(frame, before[name])
-        assert (store / "processed" / f"{name}.parquet").read_bytes() == raw[name]
+        assert st.table_path(name, store).read_bytes() == raw[name]
     runs = st.manifest(store)
     assert len(runs) == 2 and runs[0]["inputs"][0]["sha256"] == runs[1]["inputs"][0]["sha256"]
     assert runs[1]["counts"]["rows_clean"] == 20 and runs[1]["version"] == dr.__version__
@@ -121,7 +121,8 @@ def test_an_interrupted_write_leaves_the_old_store_readable(tmp_path, q1, monkey
     monkeypatch.undo()
     for name, frame in _content(store).items():
         pd.testing.assert_frame_equal(frame, before[name])
-    assert not [p for p in (store / "processed").iterdir() if p.suffix == ".tmp"]
+    leftovers = [p for p in (store / "processed").rglob("*") if p.suffix == ".tmp" or ".staging-" in str(p)]
+    assert not leftovers
 
 
 def test_processed_store_holds_no_personal_data(tmp_path, q1):
@@ -144,7 +145,7 @@ def test_processed_store_holds_no_personal_data(tmp_path, q1):
     ).to_csv(sv, index=False)
     dr.ingest_surveys([sv], store=store)
     planted = [_id(i) for i in range(50)] + [f"139{i:08d}" for i in range(50)] + NAMES
-    for path in (store / "processed").iterdir():
+    for path in (p for p in (store / "processed").rglob("*") if p.is_file()):
         text = path.read_bytes().decode("latin-1") if path.suffix == ".parquet" else path.read_text()
         frames = [pd.read_parquet(path).astype(str).to_csv()] if path.suffix == ".parquet" else []
         for blob in [text, *frames]:
@@ -192,12 +193,14 @@ def test_keys_are_stable_across_projects_and_link_surveys(tmp_path):
 
 
 def test_secret_key_file_is_created_once_and_reused(tmp_path, monkeypatch):
-    monkeypatch.delenv(privacy.SECRET_ENV, raising=False)
-    s1 = privacy.secret(tmp_path)
-    assert (tmp_path / ".dealresearch.key").stat().st_mode & 0o777 == 0o600
-    assert privacy.secret(tmp_path) == s1 and len(s1) == 64
-    monkeypatch.setenv(privacy.SECRET_ENV, "other")
-    assert privacy.secret(tmp_path) == b"other"
+    monkeypatch.delenv(keyring.SECRET_ENV, raising=False)
+    monkeypatch.setenv(keyring.KEY_FILE_ENV, str(tmp_path / "cfg" / "secret.key"))
+    s1 = privacy.secret(tmp_path / "data")
+    assert (tmp_path / "cfg" / "secret.key").stat().st_mode & 0o777 == 0o600
+    assert not (tmp_path / "data" / ".dealresearch.key").exists()  # never beside the data
+    assert privacy.secret(tmp_path / "data") == s1 and len(s1) == 64
+    monkeypatch.setenv(keyring.SECRET_ENV, "other-secret-16bytes")
+    assert privacy.secret(tmp_path / "data") == b"other-secret-16bytes"
 
 
 def test_load_missing_table_says_to_ingest_first(tmp_path):
@@ -233,7 +236,7 @@ def test_ingest_command_exit_codes_and_tables(tmp_path, q1, capsys):
     assert ingest_command([bad], store=tmp_path / "b", progress=False) == 1
     out = capsys.readouterr().out
     assert "签约日期无法识别" in out and "读取 2 行 = 有效 1 + 拒绝 1" in out
-    rejects = pd.read_parquet(tmp_path / "b" / "interim" / "rejects_deals.parquet")
+    rejects = pd.read_parquet(st.table_path("rejects_deals", tmp_path / "b", "interim"))
     assert json.loads(rejects["raw"].iloc[0])["签约日期"] == "待定"
 
 
@@ -263,7 +266,7 @@ def test_workbook_with_a_survey_sheet_keeps_deals_and_names_the_skip(tmp_path):
 def test_csv_streamed_in_chunks_gives_the_same_result(tmp_path, monkeypatch):
     from dealresearch.ingest import pipeline, readers
 
-    monkeypatch.setenv(privacy.SECRET_ENV, "chunk-test")  # same keys in both stores
+    monkeypatch.setenv(keyring.SECRET_ENV, "chunk-test-secret-0123")  # same keys in both stores
     rows = [deal(i, date=f"2026-01-{1 + i % 28:02d}") for i in range(1, 61)] + [deal(5)]  # one duplicate
     path = deals_csv(tmp_path / "big.csv", rows)
     whole = dr.ingest_deals([path], store=tmp_path / "a")

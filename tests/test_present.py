@@ -8,7 +8,8 @@ def test_table_escapes_customer_text_and_uses_chinese_labels():
     out = P.table_html(pd.DataFrame({"comment": ["<script>alert(1)</script> & 好"], "total_price": [1.5e6]}),
                        formats={"total_price": "money"})
     assert "<script>" not in out and "&lt;script&gt;" in out and "&amp;" in out
-    assert "意见和建议" in out and "150.0 万元" in out
+    # one money unit per column, named in the header (dealresearch.fmt)
+    assert "意见和建议" in out and "<td>150.0</td>" in out and "（万元）</th>" in out
 
 
 def test_kpis_show_direction_and_missing_base():
@@ -28,7 +29,7 @@ def test_recommendation_cards_show_evidence():
 
     out = P.recommendations([R()])
     assert "&lt;网络&gt;" in out and "样本量：780" in out and "依据" in out
-    assert "指标：网络占比(%)" in out and "p 值：0.0006" in out
+    assert "指标：网络占比(%)" in out and "p 值：&lt;0.001" in out  # p-values: 3 decimals or <0.001
 
 
 def test_errors_share_one_base():

@@ -279,11 +279,11 @@ def test_sample_store_channel_shift_recovered(sample_store, sample_truth):
     import dealresearch as dr
 
     deals = dr.load("deals", store=sample_store)
-    cmp = pf.compare(deals, "2026Q4", D.awareness_channel, against="yoy")
+    cmp = pf.compare(deals, "2026Q3", D.awareness_channel, against="yoy")  # the sample ends 2026-09-30
     net = cmp.table.set_index("category").loc["网络"]
     shares = sample_truth["network_share_by_quarter"]
-    assert net["share_now"] == pytest.approx(shares["2026Q4"], abs=0.005)
-    assert net["share_base"] == pytest.approx(shares["2025Q4"], abs=0.005)
+    assert net["share_now"] == pytest.approx(shares["2026Q3"], abs=0.005)
+    assert net["share_base"] == pytest.approx(shares["2025Q3"], abs=0.005)
     assert net["significant"] and net["diff"] > 0
     tr = pf.trend(deals, D.awareness_channel)
     by_q = tr.table[tr.table["category"] == "网络"].set_index("period")["share"]

@@ -332,7 +332,7 @@ def test_sample_signings_and_targets(sample_store, sample_truth):
     assert (ev[H.status] == "退房").sum() == sum(v[0] == "退房" for v in changes)
     targets = read_table("targets", sample_store)
     assert len(targets) == sample_truth["targets_rows"]
-    att = sales.attainment(ev, targets, "2026Q4", "项目")
+    att = sales.attainment(ev, targets, "2026Q3", "项目")  # the sample ends 2026-09-30
     assert len(att) == 3 and att[sales.A.amount_attainment].between(50, 150).all()
 
 

@@ -110,6 +110,10 @@ CASES: dict[str, tuple[dict, dict]] = {
         dict(finding="survey_overdue", value=12.0, base=0.05, n=240, unit="count"),
         dict(finding="survey_overdue", value=0.0, base=0.0, n=240, unit="count"),
     ),
+    "comment_theme_drags_nps": (
+        dict(finding="comment_themes", subject="工程质量", value=0.18, base=0.12, delta=0.06, tag="拖累NPS"),
+        dict(finding="comment_themes", subject="工程质量", value=0.18, base=0.12, delta=0.06, tag=""),
+    ),
 }
 
 
@@ -344,11 +348,17 @@ def test_planted_channel_shift_is_recommended_on_the_sample(sample_store, sample
     import dealresearch as dr
 
     deals = dr.load("deals", store=sample_store)
-    recs = strategy.recommend(deals, "2026Q1", names=["channel_shift"])
+    # the sample ends 2026-09-30; the planted rise (+2.8 pp a quarter) over four quarters:
+    # the latest complete quarter against the same quarter a year before
+    import dataclasses
+
+    rules = strategy.load_rules()
+    yoy = dataclasses.replace(rules, settings={**rules.settings, "against": "yoy"})
+    recs = strategy.recommend(deals, "2026Q3", names=["channel_shift"], rules=yoy)
     rec = next(r for r in recs if r.rule == "channel_rising" and "网络" in r.title)
-    share = sample_truth["network_share_by_quarter"]
-    assert rec.evidence[0]["value"] == pytest.approx(share["2026Q1"] * 100, abs=0.01)
-    assert rec.evidence[0]["base"] == pytest.approx(share["2025Q4"] * 100, abs=0.01)
+    share = sample_truth["network_share_by_quarter_current"]  # base: 签约 or 换房, as in customer research
+    assert rec.evidence[0]["value"] == pytest.approx(share["2026Q3"] * 100, abs=0.01)
+    assert rec.evidence[0]["base"] == pytest.approx(share["2025Q3"] * 100, abs=0.01)
     assert rec.evidence[0]["p_value"] < 0.05
 
 

@@ -21,7 +21,7 @@ from ..periods import Period, parse_period
 from .core import COLUMNS, GROUP, Z_TEST, Context, F, Insufficient, _rows
 from .market import channel_shift, price_band, purpose_shift, unit_type_mix
 from .sales import cancel_rate, pacing, project_attainment, rep_attainment
-from .service import ipa_drivers, referral_potential, rep_satisfaction, survey_coverage
+from .service import comment_themes, ipa_drivers, referral_potential, rep_satisfaction, survey_coverage
 
 __all__ = ["COLUMNS", "FINDINGS", "GROUP", "Z_TEST", "Context", "F", "Insufficient", "compute"]
 
@@ -40,6 +40,7 @@ FINDINGS: dict[str, Callable[[Context], pd.DataFrame]] = {
     "survey_coverage": survey_coverage,
     "survey_overdue": survey_coverage,
     "referral_potential": referral_potential,
+    "comment_themes": comment_themes,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..metrics import CURRENT_STATUSES
 from ..schema import D
 from .core import Z_TEST, Context, F, Insufficient, _rows
 
@@ -13,7 +14,9 @@ from .core import Z_TEST, Context, F, Insufficient, _rows
 def _shift(ctx: Context, field_name: str, name: str, figure: str) -> pd.DataFrame:
     from .. import profile
 
-    filters = {} if ctx.project is None else {"project": ctx.project}
+    # the customer-research report's base: deals signed in the period whose current status
+    # is 签约 or 换房 (a 退房 is no longer a customer), so both pages show one share
+    filters = {"status": list(CURRENT_STATUSES)} | ({} if ctx.project is None else {"project": ctx.project})
     cmp = profile.compare(
         ctx.deals, ctx.period, [field_name], against=ctx.against, min_n=ctx.min_n, **filters
     )

@@ -24,7 +24,7 @@ def _attainment(ctx: Context, level: str, name: str) -> pd.DataFrame:
         att = att[att[T.unit].isin(reps)]
     elif ctx.project is not None:
         att = att[att[T.unit] == ctx.project]
-    att = att[att[sales.A.status] == "正常"]
+    att = att[~att[sales.A.status].astype(str).str.startswith(("无目标", "目标为零"))]  # a target to compare with
     if att.empty:
         raise Insufficient(f"{ctx.period.label_zh}没有{level}层级的有效目标")
     use_amt = att[sales.A.amount_attainment].notna()

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..schema import DRIVER_ITEMS, D, S
-from .core import Context, F, Insufficient, _rows
+from .core import Z_TEST, Context, F, Insufficient, _rows
 
 
 # ---------------------------------------------------------------- customer service
@@ -88,14 +88,18 @@ def rep_satisfaction(ctx: Context) -> pd.DataFrame:
 def survey_coverage(ctx: Context) -> pd.DataFrame:
     if ctx.surveys is None or not len(ctx.surveys):
         raise Insufficient("没有满意度调查数据，无法核对调查覆盖率")
-    from ..coverage import coverage, customer_base
+    from ..metrics import coverage_at
 
     year = ctx.period.year
-    base = customer_base(ctx.project_deals, year, customers=ctx.customers)
-    if not len(base):
+    # the same coverage the survey-plan report shows (metrics.coverage_at): the group's
+    # customer base at the period end, the project's customers by their main project
+    try:
+        cov = coverage_at(ctx.deals, ctx.surveys, ctx.period, customers=ctx.customers, project=ctx.project)
+    except DataError as e:
+        raise Insufficient(f"调查覆盖率无法计算：{e}") from e
+    if not cov.n_base:
         raise Insufficient(f"{year}年客户基数为空")
-    asof = min(ctx.period.end, pd.Timestamp(ctx.asof)) if ctx.asof is not None else ctx.period.end
-    cov = coverage(base, ctx.surveys, year, asof=asof)
+    asof = cov.asof
     elapsed = ((asof - pd.Timestamp(year, 1, 1)).days + 1) / (pd.Timestamp(year, 12, 31).day_of_year)
     return _rows(
         **{
@@ -147,5 +151,58 @@ def referral_potential(ctx: Context) -> pd.DataFrame:
             F.tag: [f"{len(idle)} 人"],
             F.unit: "share",
             F.source: "segments.value_potential",
+        }
+    )
+
+
+def comment_themes(ctx: Context) -> pd.DataFrame:
+    """Per comment theme: its share of the period's comments (value) against the previous
+    period's (base), the change (delta, two-proportion z test) and, in ``tag``, 拖累NPS
+    when its mentioners' NPS is at least 20 below the others' (significant) this period."""
+    from .. import comments
+    from ..stats import two_proportion_z
+
+    sv = ctx.surveys
+    if sv is None or not len(sv) or S.comment not in sv:
+        raise Insufficient("没有带客户意见的满意度调查数据")
+    if ctx.project is not None and S.project in sv:
+        sv = sv[sv[S.project] == ctx.project]
+    date = pd.to_datetime(sv[S.survey_date])
+    now, before = ctx.period.contains(date), ctx.period.previous().contains(date)
+    sv = sv[now | before]
+    if int(now.sum()) < ctx.min_n:
+        raise Insufficient(f"本期满意度调查 n = {int(now.sum())}，少于 {ctx.min_n}，无法分析客户意见主题")
+    try:
+        res = comments.impact(sv, current=now[now | before])
+        prev = comments.impact(sv, res.coded, current=before[now | before]) if before.any() else None
+    except DataError as e:
+        raise Insufficient(f"客户意见主题无法分析：{e}") from e
+    t = res.themes
+    t = t[t["n_mentions"] > 0]
+    if t.empty:
+        raise Insufficient("本期客户意见未涉及任何主题")
+    base = prev.themes["share"].reindex(t.index) if prev is not None else pd.Series(np.nan, index=t.index)
+    k_prev = prev.themes["n_mentions"].reindex(t.index) if prev is not None else base
+    n_prev = prev.n_comments if prev is not None else 0
+    _, p = two_proportion_z(t["n_mentions"], res.n_comments, k_prev, n_prev)
+    harmful = (t["nps_gap"] <= -20) & t["significant"].astype(bool)
+    return _rows(
+        **{
+            F.finding: "comment_themes",
+            F.project: ctx.scope_name,
+            F.subject: t.index.to_numpy(),
+            F.figure: [f"客户意见提及“{s}”的占比（提及者 NPS 差 {g:+.1f}）" for s, g in zip(t.index, t["nps_gap"], strict=True)],
+            F.value: t["share"].to_numpy() / 100,
+            F.base: base.to_numpy() / 100,
+            F.delta: (t["share"] - base).to_numpy() / 100,
+            F.n: res.n_comments,
+            F.n_base: n_prev,
+            F.period: ctx.period.label,
+            F.base_period: ctx.period.previous().label,
+            F.test: Z_TEST,
+            F.p_value: p,
+            F.tag: np.where(harmful, "拖累NPS", ""),
+            F.unit: "share",
+            F.source: "comments.impact",
         }
     )

@@ -58,9 +58,20 @@ def coalesce(a: pd.Series, b: pd.Series) -> pd.Series:
 
 
 def like(frame: pd.DataFrame, model: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the columns that are Categorical in ``model`` made Categorical too."""
+    """``frame`` with the columns that are Categorical in ``model`` made Categorical too
+    (a stored list column — lists, as ``load`` gives them — joined as ingest holds it)."""
     cols = [c for c in frame.columns if c in model.columns and is_categorical(model[c])]
-    return frame.assign(**{c: as_categorical(frame[c]) for c in cols}) if cols else frame
+    out = {c: as_categorical(joined(frame[c]) if c in LIST_COLUMNS else frame[c]) for c in cols}
+    return frame.assign(**out) if cols else frame
+
+
+def joined(s: pd.Series) -> pd.Series:
+    """A column of lists (or already joined text) as ingest's joined text (``LIST_JOIN``)."""
+    if is_categorical(s) or s.dtype == "str":
+        return s
+    lists = pa.array(s.to_numpy(dtype=object), type=pa.list_(pa.string()), from_pandas=True)
+    text = pc.binary_join(lists, LIST_JOIN)
+    return pd.Series(pd.arrays.ArrowStringArray(text.cast(pa.large_string())), index=s.index, name=s.name, dtype="str")
 
 
 def concat(frames: list[pd.DataFrame], consume: bool = False) -> pd.DataFrame:

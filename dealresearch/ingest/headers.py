@@ -30,6 +30,32 @@ _UNIT_SUFFIX = re.compile(r"(?:/|单位[:：]?)?(万元|亿元|元/m2|元/平方
 #: header unit → multiplier of the values (values carrying their own unit keep it)
 UNIT_SCALES: dict[str, float] = {"万元": 1e4, "万": 1e4, "亿元": 1e8, "亿": 1e8}
 
+#: field names of the CRM systems analysts export from (明源 / 思源 and the like), by
+#: canonical column; matched after the schema's own aliases and before nothing else.
+#: Within a column the earlier alias is preferred (a 移动电话 before a 联系方式 landline).
+SYSTEM_ALIASES: dict[str, tuple[str, ...]] = {
+    "unit_no": ("房间", "房间编号", "房号", "房间号"),
+    "unit_full": ("房间全称", "房号全称", "房屋全称", "房间全名", "房源全称"),
+    "unit_entrance": ("单元", "单元号"),
+    "customer_name": ("客户名称", "客户姓名", "业主姓名", "买受人", "购房人"),
+    "phone": ("移动电话", "手机号码", "手机号", "手机", "客户手机", "联系电话", "联系方式", "电话",
+              "固定电话", "家庭电话", "办公电话", "您的手机号码", "手机号码是"),
+    "id_number": ("证件号码", "证件号", "身份证号码", "身份证号"),
+    "subscribe_date": ("认购时间", "认购日期", "认购日"),
+    "sign_date": ("签约时间", "签约日期", "网签日期", "网签时间"),
+    "total_price": ("合同总价", "签约总价", "成交总价", "认购总价", "房间总价", "成交金额", "合同金额"),
+    "unit_type": ("户型", "房型", "户型结构", "业态", "产品类型"),
+    "status": ("交易状态", "状态", "房间状态", "合同状态", "销售状态"),
+    "purchase_count": ("置业次数", "购房次数", "第几次置业"),
+    "awareness_channel": ("认知途径", "认知渠道", "获知途径", "来访渠道", "媒体渠道"),
+    "status_date": ("退房日期", "退房时间", "换房日期", "变更日期", "变更时间", "关闭日期", "作废日期"),
+}
+#: headers of those systems that are known and deliberately not imported (listed as such)
+KNOWN_IGNORED: tuple[str, ...] = (
+    "序号", "证件类型", "套内面积", "分期", "楼层", "来源", "来源详情", "来自IP",
+    "来自ip", "开始答题时间", "结束答题时间", "用户标识", "答卷编号",
+)
+
 
 def normalise_header(header: object) -> tuple[str, str]:
     """``(key, unit)`` of a raw header: NFKC, lower case, no spaces, ``*`` dropped,
@@ -56,8 +82,12 @@ def alias_index(
 ) -> dict[str, str]:
     """Normalised alias → canonical name (user aliases take precedence)."""
     index: dict[str, str] = {}
+    columns = tuple(columns)
     for col in columns:
         for a in (col.name, col.label, *col.aliases):
+            index.setdefault(normalise_header(a)[0], col.name)
+    for col in columns:
+        for a in SYSTEM_ALIASES.get(col.name, ()):
             index.setdefault(normalise_header(a)[0], col.name)
     for name, extra in (aliases or {}).items():
         for a in [extra] if isinstance(extra, str) else extra:
@@ -88,9 +118,11 @@ class HeaderMatch:
     def missing(self, columns: Iterable[Column]) -> list[Column]:
         return [c for c in columns if c.required and c.name not in self.sources]
 
-    def require(self, columns: Iterable[Column], *, file: str, sheet: str | None = None) -> None:
+    def require(
+        self, columns: Iterable[Column], *, file: str, sheet: str | None = None, snippet: str = ""
+    ) -> None:
         """Raise MissingColumnsError naming missing fields, headers found and the closest
-        header to each missing field."""
+        header to each missing field (and, given, the mapping snippet to paste)."""
         missing = self.missing(columns)
         if not missing:
             return
@@ -111,7 +143,9 @@ class HeaderMatch:
         where = f"{file}" + (f" 工作表“{sheet}”" if sheet else "")
         raise MissingColumnsError(
             f"{where} 缺少必需的列：\n" + "\n".join(lines) + f"\n文件中的表头：{'、'.join(found)}\n"
-            "可在 aliases 参数或别名配置文件（TOML，[aliases] 段）中为这些列添加表头别名。"
+            "可在映射文件（项目目录下的 dealresearch.toml，或用 --mapping 指定；API 的 mapping= 参数）"
+            "中为这些列添加表头别名"
+            + (f"，可直接粘贴下面的片段（请核对猜测）：\n{snippet}" if snippet else "。")
         )
 
 
@@ -139,7 +173,25 @@ def match_headers(
                 break
         else:
             m.unmatched.append(h)
+    for name, labels in m.sources.items():
+        if len(labels) > 1:
+            labels.sort(key=lambda h, name=name: _rank(h, name, aliases))
     return m
+
+
+def _rank(header: str, name: str, aliases) -> int:
+    """Preference of a header among several naming one column: a user alias first, then
+    the order of ``SYSTEM_ALIASES`` (mobile before landline), then anything else."""
+    key = normalise_header(header)[0]
+    user = [normalise_header(a)[0] for a in _as_list((aliases or {}).get(name, ()))]
+    if key in user:
+        return user.index(key)
+    system = [normalise_header(a)[0] for a in SYSTEM_ALIASES.get(name, ())]
+    return 100 + (system.index(key) if key in system else 99)
+
+
+def _as_list(v) -> list[str]:
+    return [v] if isinstance(v, str) else list(v)
 
 
 def load_aliases(path: str | Path) -> dict[str, list[str]]:

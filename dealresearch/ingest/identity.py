@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from ..schema import D
 from . import frames as F
+from . import links as M
 from .idcard import age_at, derive
 from .normalise import arrow_text, mask_phone, take_text
 from .privacy import Pseudonymiser
@@ -28,7 +29,8 @@ from .privacy import Pseudonymiser
 PERSONAL = (D.customer_name, D.phone, D.id_number, D.customer_code, D.referrer_phone, D.referrer_id_number)
 ID_VALID = "_id_valid"
 REF_VALID = "_ref_valid"
-LINK_COLUMNS = ["link_key", "customer_key"]
+LINK_COLUMNS = M.LINK_COLUMNS
+VIA, REF_VIA = M.VIA, M.REF_VIA
 
 
 def _pieces(column: pd.Series) -> list[pa.Array]:
@@ -96,17 +98,46 @@ class KeySpace:
             codes["ref_id"] = np.where(ref_valid, c_ref_id[0], -1)
             codes["ref_phone"] = np.where(c_ref_phone[0] >= 0, c_ref_phone[0] + at_phone, -1)
         texts = pa.concat_arrays([t_id, t_phone, t_code])
+        return cls(texts, codes, (np.zeros(0, np.int64), np.zeros(0, np.int64))).attach(stored)
+
+    def attach(self, stored: pd.DataFrame | None) -> KeySpace:
+        """This space with ``stored`` (a link table, first row of a link key wins) as its
+        stored links: texts already here get their code, the others new codes."""
         if stored is None or not len(stored):
-            return cls(texts, codes, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
-        # the store's links: texts already here get their code, the others new codes
+            return KeySpace(self.texts, self.codes, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
         old = pa.concat_arrays([arrow_text(stored[c]) for c in LINK_COLUMNS])
-        found = pc.index_in(old, value_set=texts)
+        found = pc.index_in(old, value_set=self.texts)
         missing = pc.is_null(found).to_numpy(zero_copy_only=False)
         new = old.filter(pa.array(missing)).dictionary_encode()
         at = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-        at[missing] = len(texts) + new.indices.to_numpy(zero_copy_only=False)
-        texts = pa.concat_arrays([texts, new.dictionary])
-        return cls(texts, codes, (at[: len(stored)], at[len(stored) :]))
+        at[missing] = len(self.texts) + new.indices.to_numpy(zero_copy_only=False)
+        texts = pa.concat_arrays([self.texts, new.dictionary])
+        return KeySpace(texts, self.codes, (at[: len(stored)], at[len(stored) :]))
+
+    def row_links(self, key: np.ndarray, roles=("phone", "code")) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Links learned from these rows alone: ``(link codes, key codes, row positions)``,
+        each row's ``roles`` keys → ``key``, the first row of a link key winning."""
+        links, keys, rows = [], [], []
+        for role in roles:
+            ok = (key >= 0) & (self.codes[role] >= 0)
+            links.append(self.codes[role][ok])
+            keys.append(key[ok])
+            rows.append(np.flatnonzero(ok))
+        links, keys, rows = np.concatenate(links), np.concatenate(keys), np.concatenate(rows)
+        order = np.argsort(rows, kind="stable")  # row order first, then role order
+        links, keys, rows = links[order], keys[order], rows[order]
+        first = ~pd.Index(links).duplicated(keep="first")
+        return links[first], keys[first], rows[first]
+
+    def via(self, primary: str = "id", roles=("phone", "code", "bad_id")) -> np.ndarray:
+        """Per row without a ``primary`` key: the code of the key it is resolved through (the
+        first of ``roles`` present); −1 for rows keyed by their own ``primary``."""
+        out = np.full(len(self.codes[primary]), -1, dtype=np.int64)
+        for role in roles:
+            lk = self.codes[role]
+            need = (out < 0) & (self.codes[primary] < 0) & (lk >= 0)
+            out[need] = lk[need]
+        return out
 
     def learn(self, key: np.ndarray, roles=("phone", "code"), stored: bool = True):
         """Links ``(link codes, key codes)``: the stored ones first, then each row's
@@ -147,26 +178,43 @@ class KeySpace:
 
 def customer_keys(frame: pd.DataFrame, p: Pseudonymiser, stored_links: pd.DataFrame | None) -> pd.Series:
     """The customer key per row of ``frame`` (id_number, phone, customer_code, ID_VALID)."""
-    space = KeySpace.build(frame, p, stored_links)
+    space = KeySpace.build(frame, p, M.best(stored_links))
     return space.strings(space.customer_keys(), frame.index)
 
 
-def deal_identity(
-    frame: pd.DataFrame, p: Pseudonymiser, stored_links: pd.DataFrame | None
-) -> tuple[pd.DataFrame, KeySpace, tuple]:
-    """Add customer_key, referrer_key and phone_masked; drop personal columns (the
-    ID-derived fields come from ``person_fields`` first). Returns ``(frame, space, links)``: ``space.link_table(links)`` is the link
-    table to store (the stored links and those learned from these rows)."""
-    space = KeySpace.build(frame, p, stored_links)
-    key = space.customer_keys()
-    links = space.learn(key)
-    ref = space.resolve(space.codes["ref_id"], ("ref_phone",), links)
+def deal_identity(frame: pd.DataFrame, p: Pseudonymiser, stored_links: pd.DataFrame | None):
+    """Add customer_key, referrer_key, phone_masked and the keys rows are resolved through
+    (``VIA``, ``REF_VIA``); drop personal columns (the ID-derived fields come from
+    ``person_fields`` first). ``stored_links``: the store's link table without the files
+    being re-ingested. Returns ``(frame, links)``: the link table to store (``merge``)."""
+    space = KeySpace.build(frame, p, None)
+    source = frame[[D.source_file, D.source_row]].reset_index(drop=True)
+
+    def table(found, by_id: bool) -> pd.DataFrame:
+        links, keys, rows = found
+        out = pd.DataFrame({"link_key": space.strings(links), "customer_key": space.strings(keys)})
+        src = source.iloc[rows].reset_index(drop=True)
+        return out.assign(by_id=by_id, source_file=src[D.source_file].astype("str"), source_row=src[D.source_row])
+
+    known = M.merge_links(M.by_id(stored_links), table(space.row_links(space.codes["id"]), True))
+    space = space.attach(known)
+    key = space.resolve(space.codes["id"], ("phone", "code", "bad_id"), space.stored)
+    valid = space.codes["id"] >= 0
+    derived = table(space.row_links(np.where(valid, -1, key)), False)  # from rows without an ID
+    links = M.link_table(known, M.remap(M.derived(stored_links), known), derived)
+    every = M.best(links)
+    space = space.attach(every)
+    ref = space.resolve(space.codes["ref_id"], ("ref_phone",), space.stored)
     out = frame.assign(
         customer_key=space.strings(key, frame.index),
         referrer_key=space.strings(ref, frame.index),
         phone_masked=mask_phone(frame[D.phone]),
+        **{
+            VIA: space.strings(space.via(), frame.index),
+            REF_VIA: space.strings(space.via("ref_id", ("ref_phone",)), frame.index),
+        },
     )
-    return out.drop(columns=[c for c in PERSONAL if c in out.columns]), space, links
+    return out.drop(columns=[c for c in PERSONAL if c in out.columns]), links
 
 
 def person_fields(frame: pd.DataFrame, person: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -197,8 +245,12 @@ def person_fields(frame: pd.DataFrame, person: pd.DataFrame | None = None) -> pd
 
 
 def survey_identity(frame: pd.DataFrame, p: Pseudonymiser, stored_links: pd.DataFrame | None) -> pd.DataFrame:
-    """Add customer_key and phone_masked (resolved as for deals); drop personal columns."""
+    """Add customer_key, phone_masked and ``VIA`` (resolved as for deals through every
+    stored link); drop personal columns."""
+    space = KeySpace.build(frame, p, M.best(stored_links))
     out = frame.assign(
-        customer_key=customer_keys(frame, p, stored_links), phone_masked=mask_phone(frame[D.phone])
+        customer_key=space.strings(space.customer_keys(), frame.index),
+        phone_masked=mask_phone(frame[D.phone]),
+        **{VIA: space.strings(space.via(), frame.index)},
     )
     return out.drop(columns=[c for c in PERSONAL if c in out.columns])

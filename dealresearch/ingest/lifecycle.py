@@ -3,13 +3,14 @@
 Rules (documented for analysts):
 - One row per ``deal_id``. Among rows of the same deal the *latest status* wins, ranked
   认购 < 签约 < 换房 < 退房; ties (the same deal exported twice) keep the earliest row
-  (the store before a new file, then file order). Fields missing in the winning row are
+  (the first by file name, then row: ``merge.canonical``). Fields missing in the winning row are
   filled from the deal's other rows.
 - Status history gets one event per (deal, status): 认购 at the subscription date, 签约 at
   the signing date, 退房/换房 at the change date, which is a 退房日期/换房日期/变更日期
   column when the export has one, else the date in the file name (20260331, 2026-03-31,
-  2026Q1 → quarter end), else the latest date found in that export. The first time an
-  event is seen wins (re-ingesting never moves it).
+  2026Q1 → quarter end), else the latest date found in that export. When several files
+  show the same event, the earliest date wins (ties: the first file by name), so the
+  history does not depend on the order files arrive in.
 - Net signings by event date = 签约 − 退房 + 换房 events in the period.
 """
 
@@ -47,7 +48,11 @@ def collapse(
     if not frame.index.is_unique:
         raise ValueError("collapse needs a unique index")
     multi = frame[dup]
-    rank = multi[D.status].map(STATUS_RANK).fillna(STATUS_RANK["签约"]).to_numpy() if D.status in multi else 0
+    rank = (
+        multi[D.status].astype("str").map(STATUS_RANK).astype(float).fillna(STATUS_RANK[Status.signed]).to_numpy()
+        if D.status in multi
+        else 0
+    )
     pos = np.flatnonzero(dup)
     order = pd.DataFrame({"k": multi[key].to_numpy(), "r": rank, "o": -pos})
     order = order.sort_values(["k", "r", "o"], kind="stable")
@@ -111,10 +116,11 @@ def events(rows: pd.DataFrame, change_date: pd.Series, deal: np.ndarray | None =
     at = np.concatenate([p[0] for p in parts]).astype(np.int64)
     codes = np.concatenate([p[1] for p in parts]).astype(np.int64)
     when = np.concatenate([p[2] for p in parts]).astype("datetime64[ns]")
-    # one event per (deal, status), the first seen: only a deal on several rows can repeat one
+    # one event per (deal, status), the earliest (ties: the first row): only a deal on
+    # several rows can repeat one
     repeated = duplicated_codes(deal)[at]
     keep = np.ones(len(at), bool)
-    keep[repeated] = _first(deal[at[repeated]], codes[repeated])
+    keep[repeated] = _earliest(deal[at[repeated]], codes[repeated], when[repeated], at[repeated])
     at, codes, when = at[keep], codes[keep], when[keep]
     ids = arrow_text(rows[D.deal_id]).take(pa.array(at))
     status_dtype = pd.CategoricalDtype(pd.Index(names, dtype="str"))
@@ -128,20 +134,28 @@ def events(rows: pd.DataFrame, change_date: pd.Series, deal: np.ndarray | None =
     )
 
 
-def _first(deal: np.ndarray, status: np.ndarray) -> np.ndarray:
-    """Mask of the first occurrence of each (deal code, status code) pair."""
-    return ~pd.Index(deal * (int(status.max(initial=0)) + 1) + status).duplicated(keep="first")
+def _earliest(deal: np.ndarray, status: np.ndarray, when: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """Mask of the earliest event of each (deal code, status code) pair (missing dates
+    last; ties: the first row)."""
+    t = when.view(np.int64)
+    t = np.where(t == np.iinfo(np.int64).min, np.iinfo(np.int64).max, t)
+    order = np.lexsort((row, t, status, deal))
+    pair = deal[order] * (int(status.max(initial=0)) + 1) + status[order]
+    first = np.r_[True, pair[1:] != pair[:-1]] if len(pair) else np.zeros(0, bool)
+    keep = np.zeros(len(deal), bool)
+    keep[order[first]] = True
+    return keep
 
 
 def merge_history(old: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
-    """The stored history followed by the new events, one event per (deal, status): the
-    first sighting wins, in arrival order, so re-ingesting adds nothing and moves nothing."""
-    if old is None:
-        return new.reset_index(drop=True)[EVENT_COLUMNS]  # ``events`` is one per (deal, status)
+    """Two event tables as one, one event per (deal, status): the earliest (ties: ``old``)."""
+    if old is None or not len(old):
+        return new.reset_index(drop=True)[EVENT_COLUMNS]
     out = F.concat([F.like(old, new), new])
     deal, _ = factorize(out[H.deal_id])
-    status = F.as_categorical(out[H.status]).cat.codes.to_numpy().astype(np.int64)
-    keep = _first(deal, status + 1)
+    status, _ = factorize(out[H.status].astype("str"))
+    when = out[H.event_date].to_numpy().astype("datetime64[ns]")
+    keep = _earliest(deal, status, when, np.arange(len(out)))
     return (out if keep.all() else out[keep]).reset_index(drop=True)[EVENT_COLUMNS]
 
 
@@ -244,7 +258,7 @@ def customers(deals: pd.DataFrame) -> pd.DataFrame:
     )
     # (customer, project) pairs in customer then project-name order, with their amounts
     project = F.as_categorical(d[D.project])  # sorted categories: codes are name ranks
-    names = pa.array(project.cat.categories.array, type=pa.string())
+    names = arrow_text(project.cat.categories).cast(pa.string())
     pcode = project.cat.codes.to_numpy().astype(np.int64)[rows]
     seen = np.full(len(names), big)  # first row of each project (ties: the project seen first)
     np.minimum.at(seen, pcode[pcode >= 0], rows[pcode >= 0])

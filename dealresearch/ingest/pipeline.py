@@ -27,15 +27,24 @@ import pandas as pd
 from ..errors import InputFileError, MissingColumnsError, ParameterError
 from ..schema import DEAL_COLUMNS, DEAL_STORE_COLUMNS, SURVEY_COLUMNS, SURVEY_ITEMS, Column, D, S
 from . import frames as F
+from . import generations as G
+from . import keyring
 from . import lifecycle as L
+from . import merge as M
+from . import quality as Q
 from . import store as st
+from .dealkeys import KEY_COLUMNS
 from .headers import resolve_aliases
 from .identity import ID_VALID, REF_VALID, deal_identity, person_fields, survey_identity
+from .layouts import adapt_table, co_buyer_columns, unknown_change_dates
+from .links import REF_VIA, VIA, best, reresolve, without_files
+from .mapping import load_mapping
 from .memory import release
-from .normalise import factorize, scrub_text
+from .normalise import factorize
+from .platforms import META_HEADERS, PLATFORM_COLUMNS, RESPONSE_SECONDS
 from .prefetch import prefetched
 from .prepare import prepare, raw_records
-from .privacy import Pseudonymiser, secret
+from .privacy import Pseudonymiser
 from .readers import (
     CSV_SUFFIXES,
     EXCEL_SUFFIXES,
@@ -44,6 +53,7 @@ from .readers import (
     read_file,
 )
 from .summary import SCORE_FLAGS, SURVEY_SCALES, build_summary
+from .textpii import NAME_TABLE, protect, raw_names, remask
 from .validate import deal_rules, issue_frames, survey_rules
 
 # ---- ingest-owned schema additions (ask the lead to move them into schema.py) ----
@@ -70,17 +80,19 @@ SURVEY_STORE_COLUMNS = (
     S.followup_needed,
     S.complaint,
     *(i.name for i in SURVEY_ITEMS),
+    RESPONSE_SECONDS,
     D.phone_masked,
     S.source_file,
     S.source_row,
 )
-DEAL_SPEC = DEAL_COLUMNS + EXTRA_DEAL_COLUMNS
+DEAL_SPEC = DEAL_COLUMNS + EXTRA_DEAL_COLUMNS + KEY_COLUMNS
 SURVEY_SPEC = (
     tuple(
         replace(c, aliases=tuple(dict.fromkeys(c.aliases + EXTRA_PERSONAL_ALIASES.get(c.name, ()))))
         for c in SURVEY_COLUMNS
     )
     + SURVEY_ITEM_COLUMNS
+    + PLATFORM_COLUMNS
 )
 CHUNK_ROWS = 125_000  # CSV rows normalised at a time (bounds memory on large exports)
 SUMMARY_INPUTS = ("source_file", D.deal_id, D.status)  # what build_summary reads of a batch
@@ -139,23 +151,46 @@ def expand_paths(paths) -> tuple[list[Path], bool]:
 
 
 def ingest_deals(
-    paths, store=None, *, aliases=None, sheet=None, progress: Callable | None = None
+    paths,
+    store=None,
+    *,
+    aliases=None,
+    sheet=None,
+    progress: Callable | None = None,
+    mapping=None,
+    wait: bool = True,
+    notify: Callable[[str], None] | None = None,
 ) -> IngestResult:
-    """Ingest CRM deal exports (xlsx/xls/csv; files or folders) into the store."""
-    return _run("deals", paths, store, aliases, sheet, progress)
+    """Ingest CRM deal exports (xlsx/xls/csv; files or folders) into the store.
+    ``mapping``: a mapping file (TOML path, dict or ``mapping.Mapping``); default the
+    project's ``dealresearch.toml`` when it exists (see ``ingest.mapping``)."""
+    return _run("deals", paths, store, aliases, sheet, progress, mapping, wait, notify)
 
 
 def ingest_surveys(
-    paths, store=None, *, aliases=None, sheet=None, progress: Callable | None = None
+    paths,
+    store=None,
+    *,
+    aliases=None,
+    sheet=None,
+    progress: Callable | None = None,
+    mapping=None,
+    wait: bool = True,
+    notify: Callable[[str], None] | None = None,
 ) -> IngestResult:
-    """Ingest satisfaction-survey files into the store (joined to customers by key)."""
-    return _run("surveys", paths, store, aliases, sheet, progress)
+    """Ingest satisfaction-survey files into the store (joined to customers by key);
+    问卷星 / 腾讯问卷 downloads are recognised (``ingest.platforms``)."""
+    return _run("surveys", paths, store, aliases, sheet, progress, mapping, wait, notify)
 
 
-def _run(kind, paths, store, aliases, sheet, progress) -> IngestResult:
+def _run(kind, paths, store, aliases, sheet, progress, mapping=None, wait=True, notify=None) -> IngestResult:
+    """One ingest run. The store's writer lock is taken only to merge and commit (reading
+    and normalising files runs alongside another writer); ``wait=False`` fails at once
+    when another run holds it."""
     t0 = time.perf_counter()
     files, from_dir = expand_paths(paths)
-    aliases = resolve_aliases(aliases)
+    mapping = load_mapping(mapping, store)
+    aliases = mapping.aliases_for(kind, resolve_aliases(aliases))
     spec = DEAL_SPEC if kind == "deals" else SURVEY_SPEC
     unknown_names = sorted(set(aliases or {}) - {c.name for c in spec})
     if unknown_names:
@@ -167,17 +202,19 @@ def _run(kind, paths, store, aliases, sheet, progress) -> IngestResult:
     checksums = hasher.submit(lambda: [st.file_sha256(f) for f in files])
     hasher.shutdown(wait=False)
     kept, rejects, warnings, per_file, skipped, unknown = [], [], [], [], [], {}
+    quality = []  # per table: columns mapped / ignored, values lost, layout notes
+    extra_headers = META_HEADERS if kind == "surveys" else ()
     for i, path in enumerate(files):
         if progress:
             progress(i, len(files), path.name)
-        read = read_file(path, sheet, spec, chunk_rows=CHUNK_ROWS)
+        read = read_file(path, sheet, spec, chunk_rows=CHUNK_ROWS, aliases=aliases, extra_headers=extra_headers)
         skipped += [{"file": path.name, "sheet": s, "reason": r} for s, r in read.skipped]
         missing: list[MissingColumnsError] = []
         n_tables = 0
         for raw in prefetched(read.tables):
             n_tables += 1
             try:
-                done = _process_table(kind, raw, path, spec, aliases, today)
+                done = _process_table(kind, raw, path, spec, aliases, today, mapping, store)
             except MissingColumnsError as e:
                 # another kind of table (a survey sheet in a deal workbook...): skipped and
                 # said so, unless the file named explicitly holds no usable table at all
@@ -185,7 +222,8 @@ def _run(kind, paths, store, aliases, sheet, progress) -> IngestResult:
                 first = " ".join(line.strip() for line in str(e).splitlines()[:2])
                 skipped.append({"file": path.name, "sheet": raw.sheet, "reason": f"已跳过：{first}"})
                 continue
-            frame, rej, warn, entry, table_unknown = done
+            frame, rej, warn, entry, table_unknown, table_quality = done
+            quality.append(table_quality)
             release()
             kept.append(frame)
             rejects += [rej] if len(rej) else []
@@ -200,55 +238,55 @@ def _run(kind, paths, store, aliases, sheet, progress) -> IngestResult:
         progress(len(files), len(files), "写入数据")
     t_read = time.perf_counter()
     if not kept:
+        why = "；".join(f"{x['file']} {x['sheet'] or ''}：{x['reason']}" for x in skipped[:10])
         raise InputFileError(
             f"没有找到可导入的{'成交' if kind == 'deals' else '调查'}数据表：{'、'.join(f.name for f in files)}"
+            + (f"（{why}）" if why else "")
         )
-    finish = _finish_deals if kind == "deals" else _finish_surveys
-    data, merged_away, store_stats, counted = finish(kept, store)  # empties ``kept``
     rejects_df = (
         pd.concat(rejects, ignore_index=True)[REJECT_COLUMNS]
         if rejects
         else pd.DataFrame(columns=REJECT_COLUMNS)
     )
     warnings_df = pd.concat(warnings, ignore_index=True)
-    _write_interim(kind, rejects_df, warnings_df, files, store)
-    summary = build_summary(
-        kind, per_file, counted, merged_away, data, rejects_df, warnings_df, skipped, unknown
-    )
-    summary["store"] = store_stats
-    summary["timings"] = {
-        "read_normalise_s": round(t_read - t0, 3),
-        "total_s": round(time.perf_counter() - t0, 3),
-    }
-    st.append_manifest(
-        {
-            "run_at": pd.Timestamp.now(tz="UTC").isoformat(),
-            "kind": kind,
-            "inputs": [
-                {"file": str(f), "sha256": sha, "bytes": f.stat().st_size}
-                for f, sha in zip(files, checksums.result(), strict=True)
-            ],
-            "counts": {
-                k: summary[k]
-                for k in (
-                    "rows_read",
-                    "rows_clean",
-                    "rows_rejected",
-                    "duplicates_merged",
-                    "non_data_rows",
-                    "warnings",
-                )
-            },
-            "timings": summary["timings"],
-        },
-        store,
-    )
+    finish = _finish_deals if kind == "deals" else _finish_surveys
+    kept = [f for _, f in sorted(zip([e["file"] for e in per_file], kept, strict=True), key=lambda t: t[0])]
+    names = sorted({f.name for f in files})
+    with G.writing(store, wait=wait, notify=notify) as gen:  # one writer; all of it or nothing
+        key = keyring.store_secret(store, gen)
+        data, merged_away, store_stats, counted = finish(kept, store, gen, names, key)  # empties ``kept``
+        _write_interim(kind, rejects_df, warnings_df, names, gen)
+        summary = build_summary(
+            kind, per_file, counted, merged_away, data, rejects_df, warnings_df, skipped, unknown
+        )
+        summary["store"] = store_stats
+        summary["timings"] = {
+            "read_normalise_s": round(t_read - t0, 3),
+            "total_s": round(time.perf_counter() - t0, 3),
+        }
+        gen.log(_manifest_entry(kind, files, checksums.result(), summary))
+    _quality(summary, kind, quality, spec, mapping)
     return IngestResult(data, rejects_df, summary, warnings_df)
 
 
-def _process_table(kind, raw, path: Path, spec, aliases, today):
-    """One raw table → (kept clean rows, rejects, warnings, per-file counts, unknown values)."""
-    p = prepare(raw, spec, aliases, SURVEY_SCALES)
+def _quality(summary: dict, kind: str, quality: list[dict], spec, mapping) -> None:
+    """The run's data-quality sections (``ingest.quality``): columns, lost values, keys,
+    platforms, unknown change dates, the survey match rate, the mapping snippet."""
+    Q.finish(summary, kind, quality, spec, mapping, {c.name: c.vocab for c in spec if c.vocab})
+    summary["status_date_unknown"] = sum(t.get("status_date_unknown", 0) for t in quality)
+    summary["status_date_from_name"] = {
+        t["file"]: t["status_date_from_name"] for t in quality if t.get("status_date_from_name")
+    }
+    if kind == "surveys":
+        Q.match_rate(summary, mapping.match_rate_warning)
+
+
+def _process_table(kind, raw, path: Path, spec, aliases, today, mapping=None, store=None):
+    """One raw table → (kept clean rows, rejects, warnings, per-file counts, unknown values,
+    data-quality facts)."""
+    mapping = load_mapping(mapping, store) if mapping is None else mapping
+    raw, note = adapt_table(kind, raw, spec, aliases, mapping)  # platform downloads, keys
+    p = prepare(raw, spec, aliases, SURVEY_SCALES, mapping.values, kind)
     (deal_rules if kind == "deals" else survey_rules)(p, today)
     rej, warn, rejected = issue_frames(p)
     if len(rej):
@@ -272,31 +310,55 @@ def _process_table(kind, raw, path: Path, spec, aliases, today):
         **{f"non_data:{NON_DATA_REASONS[k]}": v for k, v in raw.non_data.items()},
         "encoding": raw.encoding,
     }
+    names = raw_names(raw, p)  # customer names: learned as keyed hashes by textpii, then dropped
+    if names is not None:
+        frame = frame.assign(**{D.customer_name: names})
+    if kind == "deals":
+        frame = frame.assign(**co_buyer_columns(p, store))
+        note.update(unknown_change_dates(p.frame, raw.file, ~rejected))
+    table_quality = Q.collect_table(raw, p, note.pop("renamed", None), note)
     # release the raw cells (memory); a zero-row slice would keep their Arrow buffers alive
     raw.frame = pd.DataFrame({c: pd.Series([], dtype=t) for c, t in raw.frame.dtypes.items()})
     frame = frame[~rejected]
     if kind == "deals":
         person = p.extra.get("id_number__person")
         frame = person_fields(frame, None if person is None else person[~rejected])
-    return frame, rej, warn, entry, p.unknown
+    return frame, rej, warn, entry, p.unknown, table_quality
 
 
 def _fill_change_dates(batch: pd.DataFrame) -> pd.DataFrame:
-    """退房/换房 without a change-date column: the date in the file name, else the latest
-    date in that export (see ``lifecycle``)."""
-    missing = batch[L.STATUS_DATE].isna()
-    if not missing.any():
+    """退房/换房 dates come from a column that carries them (退房日期, 变更日期...); a change
+    row without one takes the date another row of the same deal and status gives, else
+    the date in its file name (20260630, 2026Q2 → quarter end; said in the summary), else
+    it stays unknown (counted in the summary's ``status_date_unknown``) — never the latest
+    date of the export or the day of the run."""
+    missing = batch[L.STATUS_DATE].isna().to_numpy()
+    change = batch[D.status].isin(L.CHANGE_STATUSES).fillna(False).to_numpy(dtype=bool)
+    if not (change & missing).any():
         return batch
-    cols = [D.sign_date, D.subscribe_date, L.STATUS_DATE]
-    latest = batch.groupby("source_file", sort=False)[cols].max().max(axis=1)
-    named = pd.Series({f: L.date_from_name(Path(f).stem) for f in latest.index}, dtype="datetime64[ns]")
-    export = named.fillna(latest).astype("datetime64[ns]")
-    return batch.assign(**{L.STATUS_DATE: batch[L.STATUS_DATE].fillna(batch["source_file"].map(export))})
+    dates = batch[L.STATUS_DATE]
+    dated = change & ~missing
+    if dated.any():
+        key = batch[D.deal_id].astype("str") + "|" + batch[D.status].astype("str")
+        known = dates[dated].groupby(key[dated].to_numpy()).min()
+        dates = dates.fillna(key.map(known).where(pd.Series(change, index=batch.index)))
+    files = batch["source_file"].astype("str")
+    named = pd.Series({f: L.date_from_name(Path(f).stem) for f in files.unique()}, dtype="datetime64[ns]")
+    dates = dates.fillna(files.map(named).where(pd.Series(change, index=batch.index)))
+    return batch.assign(**{L.STATUS_DATE: dates.astype("datetime64[ns]")})
 
-
-def _stored_links(store) -> pd.DataFrame | None:
-    """The store's link table (phone / code key → customer key), None before the first run."""
-    return st.read_table("customer_links", store)
+def _manifest_entry(kind, files, checksums, summary) -> dict:
+    counts = ("rows_read", "rows_clean", "rows_rejected", "duplicates_merged", "non_data_rows", "warnings")
+    return {
+        "run_at": pd.Timestamp.now(tz="UTC").isoformat(),
+        "kind": kind,
+        "inputs": [
+            {"file": str(f), "sha256": sha, "bytes": f.stat().st_size}
+            for f, sha in zip(files, checksums, strict=True)
+        ],
+        "counts": {k: summary[k] for k in counts},
+        "timings": summary["timings"],
+    }
 
 
 def _batch(kept: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -308,50 +370,66 @@ def _batch(kept: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
     return batch, batch[[c for c in batch.columns if c in SUMMARY_INPUTS or c.startswith("_")]]
 
 
-def _finish_deals(kept: list[pd.DataFrame], store):
-    """Identity, lifecycle and the store for the run's clean deal rows. Each table is
-    written (not yet visible) as soon as it is complete and its memory released; all of
-    them appear together at the end."""
+DEAL_ROW_COLUMNS = [*DEAL_STORE_COLUMNS, VIA, REF_VIA]
+
+
+def _finish_deals(kept: list[pd.DataFrame], store, gen, names: list[str], key: bytes):
+    """Identity, lifecycle and the store's new generation for the run's clean deal rows
+    (``merge`` for the rules that make the store independent of the order of files)."""
     batch, counted = _batch(kept)
     batch = _fill_change_dates(batch)
-    with st.transaction(store) as tx:
-        batch, space, links = deal_identity(batch, Pseudonymiser(secret(store)), _stored_links(store))
-        tx.write("customer_links", space.link_table(links))
-        del space, links
-        release()
-        deal = factorize(batch[D.deal_id])[0]  # once, for events, duplicates and the summary
-        counted = counted.assign(_deal=deal)
-        new_events = L.events(batch, batch[L.STATUS_DATE], deal)
-        tx.write("status_history", L.merge_history(st.read_table("status_history", store), new_events))
-        del new_events
-        deals, merged_away = L.collapse(batch, codes=deal)
-        data = deals[list(DEAL_STORE_COLUMNS)]
-        del batch, deals, deal
-        release()
-        old = st.read_table("deals", store)
-        combined = data if old is None else L.collapse(F.concat([F.like(old, data), data]))[0]
-        stats = {
-            "deals_before": 0 if old is None else len(old),
-            "deals_after": len(combined),
-            "deals_new": len(combined) - (0 if old is None else len(old)),
-        }
-        del old
-        tx.write("customers", L.customers(combined))
-        release()
-        tx.write("deals", combined.reset_index(drop=True))
+    person_names = batch.pop(D.customer_name) if D.customer_name in batch.columns else None
+    stored_links = without_files(st.read_table("customer_links", store), names)
+    batch, links = deal_identity(batch, Pseudonymiser(key), stored_links)
+    st.stage(gen, "customer_links", links)
+    deal = factorize(batch[D.deal_id])[0]  # once, for duplicates and the summary
+    counted = counted.assign(_deal=deal)
+    rows, name_keys = protect(batch[DEAL_ROW_COLUMNS], person_names, store)  # PII typed into text
+    st.stage(gen, NAME_TABLE, name_keys)
+    del batch
+    release()
+    run_deals, merged_away = L.collapse(rows, codes=deal)
+    data = run_deals[list(DEAL_STORE_COLUMNS)].reset_index(drop=True)
+    old = st.read_table("deals", store)
+    old_rows = st.read_table(M.ROWS, store)
+    legacy = st.read_table(M.LEGACY_EVENTS, store)
+    if old is not None and old_rows is None:  # a store written before rows were kept
+        legacy = st.read_table("status_history", store)
+        st.stage(gen, M.LEGACY_EVENTS, legacy)
+    all_rows = M.store_rows(old, old_rows, M.canonical(rows), names, links)
+    del rows, run_deals
+    deals, multi, history = M.deals_and_history(all_rows, legacy)
+    del all_rows
+    release()
+    st.stage(gen, "status_history", history)
+    st.stage(gen, M.ROWS, multi)
+    st.stage(gen, "customers", L.customers(deals))
+    st.stage(gen, "deals", deals)
+    surveys = st.read_table("surveys", store)
+    if surveys is not None:  # surveys resolved through a phone or code follow the links
+        surveys = remask(surveys, name_keys, store)  # names learned now leave stored comments too
+        st.stage(gen, "surveys", reresolve(surveys, best(links), S.customer_key, VIA))
+    stats = {
+        "deals_before": 0 if old is None else len(old),
+        "deals_after": len(deals),
+        "deals_new": len(deals) - (0 if old is None else len(old)),
+    }
     return data, merged_away, stats, counted
 
 
-def _finish_surveys(kept: list[pd.DataFrame], store):
+def _finish_surveys(kept: list[pd.DataFrame], store, gen, names: list[str], key: bytes):
     batch, counted = _batch(kept)
-    batch = survey_identity(batch, Pseudonymiser(secret(store)), _stored_links(store))
+    person_names = batch.pop(D.customer_name) if D.customer_name in batch.columns else None
+    links = st.read_table("customer_links", store)
+    batch = survey_identity(batch, Pseudonymiser(key), links)
     merged_away = batch[S.survey_id].duplicated(keep="first").to_numpy()
-    data = batch[~merged_away][list(SURVEY_STORE_COLUMNS)]
-    data = data.assign(**{S.comment: scrub_text(data[S.comment])})  # phones / IDs typed into comments
-    old = st.read_table("surveys", store)
-    combined = (
-        data if old is None else F.concat([F.like(old, data), data]).drop_duplicates(S.survey_id, keep="last")
-    )
+    rows = batch[~merged_away][[*SURVEY_STORE_COLUMNS, VIA]]
+    rows, name_keys = protect(rows, person_names, store)  # phones / IDs / names typed into any text column
+    st.stage(gen, NAME_TABLE, name_keys)
+    data = rows[list(SURVEY_STORE_COLUMNS)].reset_index(drop=True)
+    old = M.without_files(st.read_table("surveys", store), names)
+    combined = M.canonical(rows if old is None or not len(old) else F.concat([F.like(old, rows), rows]))
+    combined = combined[~combined[S.survey_id].duplicated(keep="first").to_numpy()].reset_index(drop=True)
     stats = {
         "surveys_before": 0 if old is None else len(old),
         "surveys_after": len(combined),
@@ -360,16 +438,17 @@ def _finish_surveys(kept: list[pd.DataFrame], store):
     customers = st.read_table("customers", store)
     if customers is not None:
         stats["matched_to_customers"] = int(data[S.customer_key].isin(customers[S.customer_key]).sum())
-    st.write_tables({"surveys": combined.reset_index(drop=True)}, store)
+    st.stage(gen, "surveys", combined)
     return data, merged_away, stats, counted
 
 
-def _write_interim(kind, rejects, warnings, files, store) -> None:
-    names = {f.name for f in files}
+def _write_interim(kind, rejects, warnings, names, gen) -> None:
+    """Rejects and warnings of the run, replacing those of the same files, in the same
+    generation as the tables (a crash loses neither without the other)."""
     out = {}
     for label, new in (("rejects", rejects), ("warnings", warnings)):
-        old = st.read_table(f"{label}_{kind}", store, folder="interim")
+        old = st.read_table(f"{label}_{kind}", gen.store, folder="interim")
         if old is not None:
             new = pd.concat([old[~old["source_file"].isin(names)], new], ignore_index=True)
         out[f"{label}_{kind}"] = new.astype({"source_row": "int64"}) if len(new) else new
-    st.write_tables(out, store, folder="interim")
+    st.stage_many(gen, out, folder="interim")

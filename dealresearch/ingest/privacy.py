@@ -1,8 +1,8 @@
 """Pseudonymisation: keyed customer keys (HMAC-SHA256) and identity resolution.
 
-The secret comes from ``$DEALRESEARCH_SECRET`` or from ``<data_dir>/.dealresearch.key``,
-created on first use (random 256 bits, mode 0600; ``*.key`` is git-ignored). The same
-person gets the same key in every project and every run as long as the secret is kept.
+The secret comes from ``$DEALRESEARCH_SECRET`` or a key file outside the data (see
+``keyring``). The same person gets the same key in every project and every run as long
+as the secret is kept.
 
 A key is ``HMAC(secret, "<kind>:<normalised value>")`` for kind ``id`` (18-char resident
 ID), ``phone`` (digits) or ``code`` (CRM customer code), truncated to 128 bits (32 hex).
@@ -14,36 +14,21 @@ customer key through ``links`` (learned from rows carrying both), else stand in 
 from __future__ import annotations
 
 import hashlib
-import os
-import secrets
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from .. import config
 from .normalise import matrix_strings
 
-KEY_FILE = ".dealresearch.key"
 HASH_SLICE = 1 << 16  # values hashed per slice
-SECRET_ENV = "DEALRESEARCH_SECRET"
 
 
 def secret(store=None) -> bytes:
-    """The pseudonymisation secret (env var, else key file, created on first use)."""
-    env = os.environ.get(SECRET_ENV)
-    if env:
-        return env.encode("utf-8")
-    path = Path(config.data_dir(store)) / KEY_FILE
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
-        except FileExistsError:  # created concurrently: use the other one
-            pass
-    return path.read_text().strip().encode("utf-8")
+    """The pseudonymisation secret for ``store`` (``keyring`` rules: where it lives, first
+    use, the store's fingerprint check)."""
+    from .keyring import secret as _secret
+
+    return _secret(store)
 
 
 class Pseudonymiser:

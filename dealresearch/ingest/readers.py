@@ -34,9 +34,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from .. import config
 from ..errors import InputFileError
 from ..schema import DEAL_COLUMNS, SURVEY_COLUMNS, SURVEY_ITEMS, Column
-from .headers import alias_index, header_hits
+from .headers import alias_index, header_hits, normalise_header
+from .limits import check_excel, field_too_long
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -120,18 +122,26 @@ def read_file(
     columns: Iterable[Column] | None = None,
     min_hits: int = 3,
     chunk_rows: int | None = None,
+    aliases: Mapping[str, Iterable[str]] | None = None,
+    extra_headers: Iterable[str] = (),
 ) -> FileRead:
     """Tables of ``path`` and the sheets skipped. ``chunk_rows`` streams a CSV in chunks
-    of about that many rows (bounded memory); Excel sheets are always whole."""
+    of about that many rows (bounded memory); Excel sheets are always whole. The header
+    row is found with ``aliases`` (the mapping file's) and ``extra_headers`` (e.g. survey
+    platforms' meta columns) as well as the columns' own names. A file where no row names
+    a known column still yields its most header-like row, so that the missing-column
+    error can list the headers and suggest a mapping."""
     p = Path(path)
     if not p.is_file():
         raise InputFileError(f"找不到输入文件：{p}")
-    index = alias_index(columns if columns is not None else _default_columns())
+    index = alias_index(columns if columns is not None else _default_columns(), aliases)
+    for h in extra_headers:
+        index.setdefault(normalise_header(h)[0], "_meta")
     suffix = p.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         return _read_excel(p, sheet, index, min_hits)
     if suffix in CSV_SUFFIXES:
-        chunks = _read_csv(p, index, min_hits, chunk_rows)
+        chunks = _guarded(p, lambda: _read_csv(p, index, min_hits, chunk_rows))
         return FileRead(chunks if chunk_rows else list(chunks), [])
     raise InputFileError(f"不支持的文件类型：{p.name}（支持 xlsx/xlsm/xls/csv/txt）")
 
@@ -173,6 +183,19 @@ def locate_header(
     return best[0], best[1], best[2]
 
 
+def fallback_header(rows: list[list]) -> tuple[int, int, list[str]] | None:
+    """The most header-like row among the first rows when none names a known column:
+    the first row with the most non-blank text cells (at least two)."""
+    best, width = None, 1
+    for i, r in enumerate(rows[:HEAD_ROWS]):
+        n = sum(isinstance(c, str) and bool(c.strip()) for c in r)
+        if n > width:
+            best, width = i, n
+    if best is None:
+        return None
+    return best, best, ["" if _blank(c) else str(c).strip() for c in rows[best]]
+
+
 def _unique_labels(headers: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
@@ -187,12 +210,26 @@ def _unique_labels(headers: list[str]) -> list[str]:
 _TOTALS = pa.array(sorted(TOTAL_WORDS), pa.large_string())
 
 
-def _is_total(column: pd.Series) -> np.ndarray:
-    """Cells that are a totals label (合计/总计/小计...)."""
+#: a totals label with its count or amount: "共 305 条", "合计：305套", "总计 12,345"
+TOTAL_PATTERN = r"^\s*(?:共\s*[\d,]+\s*[条行笔套份个]|(?:合|总|小)\s*计\s*[:：]?\s*[\d,.\s条行笔套份个万元]*)\s*$"
+TOTAL_PATTERN_COLUMNS = 3  # the pattern is looked for in the first columns only (cost)
+
+
+def _is_total(column: pd.Series, pattern: bool = False) -> np.ndarray:
+    """Cells that are a totals label (合计/总计/小计...; with ``pattern`` also
+    ``TOTAL_PATTERN``)."""
     if isinstance(column.array, pd.arrays.ArrowStringArray):
-        found = pc.is_in(column.array.__arrow_array__(), value_set=_TOTALS)
-        return found.to_numpy(zero_copy_only=False).astype(bool, copy=False)
-    return column.isin(TOTAL_WORDS).to_numpy(dtype=bool)
+        arr = column.array.__arrow_array__()
+        found = pc.is_in(arr, value_set=_TOTALS)
+        if pattern:  # the regex only where a cell could be one (计 or a leading 共): cheap
+            maybe = pc.or_(pc.match_substring(arr, "计"), pc.starts_with(arr, "共")).fill_null(False)
+            if pc.any(maybe).as_py():
+                found = pc.or_(found, pc.and_(maybe, pc.match_substring_regex(arr, TOTAL_PATTERN)))
+        return found.fill_null(False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+    out = column.isin(TOTAL_WORDS).to_numpy(dtype=bool)
+    if pattern:
+        out |= column.astype("str").str.match(TOTAL_PATTERN).fillna(False).to_numpy(dtype=bool)
+    return out
 
 
 def _finish(
@@ -205,8 +242,8 @@ def _finish(
     frame = frame[keep]
     blank = frame.isna().all(axis=1).to_numpy()
     totals = np.zeros(len(frame), dtype=bool)
-    for c in frame.columns:
-        totals |= _is_total(frame[c])
+    for i, c in enumerate(frame.columns):
+        totals |= _is_total(frame[c], pattern=i < TOTAL_PATTERN_COLUMNS)
     named = [c for c, h in zip(frame.columns, headers, strict=True) if h][:3]
     repeat = np.ones(len(frame), dtype=bool) if named else np.zeros(len(frame), dtype=bool)
     for c in named:
@@ -225,6 +262,7 @@ def _finish(
 def _read_excel(p: Path, sheet: str | None, index, min_hits: int) -> FileRead:
     from python_calamine import CalamineWorkbook
 
+    check_excel(p)  # limits before parsing
     try:
         wb = CalamineWorkbook.from_path(str(p))
     except Exception as e:  # calamine raises its own error types
@@ -236,6 +274,14 @@ def _read_excel(p: Path, sheet: str | None, index, min_hits: int) -> FileRead:
         with _gc_paused():  # millions of cell objects: no cyclic garbage, skip the collector's passes
             tables_or_skip = _read_sheet(p, wb, name, sheet, index, min_hits)
         (tables if isinstance(tables_or_skip, RawTable) else skipped).append(tables_or_skip)
+    if not tables and sheet is None and wb.sheet_names:
+        # no sheet looks like a known table: its first sheet's header-like row, so that the
+        # error lists the headers found and the mapping snippet to paste
+        with _gc_paused():
+            found = _read_sheet(p, wb, wb.sheet_names[0], wb.sheet_names[0], index, min_hits, fallback=True)
+        if isinstance(found, RawTable):
+            tables.append(found)
+            skipped = [s for s in skipped if s[0] != wb.sheet_names[0]]
     return FileRead(tables, skipped)
 
 
@@ -250,12 +296,12 @@ def _gc_paused():
             gc.enable()
 
 
-def _read_sheet(p: Path, wb, name: str, sheet: str | None, index, min_hits: int):
+def _read_sheet(p: Path, wb, name: str, sheet: str | None, index, min_hits: int, fallback=False):
     """One sheet → a RawTable, or ``(sheet, reason)`` when it is no data table."""
     rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
     found = locate_header(rows, index, min_hits)
     if found is None and sheet is not None:
-        found = locate_header(rows, index, 1)
+        found = locate_header(rows, index, 1) or (fallback_header(rows) if fallback else None)
     if found is None:
         if sheet is not None:
             raise InputFileError(
@@ -323,6 +369,18 @@ def _head_rows(text: str) -> tuple[str, list[list[str]]]:
     return best[0], list(csv.reader(io.StringIO(sample), delimiter=best[0]))
 
 
+def _guarded(p: Path, tables) -> Iterator[RawTable]:
+    """CSV tables (``tables()``) with Python csv's errors — a field beyond ``config.Limits`` —
+    as input errors."""
+    csv.field_size_limit(config.LIMITS.csv_max_field_chars)
+    try:
+        yield from tables()
+    except csv.Error as exc:
+        if "field larger" in str(exc):
+            raise field_too_long(p) from exc
+        raise InputFileError(f"无法解析 CSV 文件 {p.name}：{exc}") from exc
+
+
 def _read_csv(p: Path, index, min_hits: int, chunk_rows: int | None = None) -> Iterator[RawTable]:
     """Locate the header (first decoding the head), then stream the rows with pyarrow;
     ragged files (rows of different lengths, empty lines) fall back to Python's csv."""
@@ -348,7 +406,7 @@ def _read_csv(p: Path, index, min_hits: int, chunk_rows: int | None = None) -> I
         head = body[: 1 << 16].decode("utf-8", errors="ignore")
     delimiter, rows = _head_rows(head)
     # a CSV holds one table: settle for a weaker header so a missing-column error can explain
-    found = locate_header(rows, index, min_hits) or locate_header(rows, index, 1)
+    found = locate_header(rows, index, min_hits) or locate_header(rows, index, 1) or fallback_header(rows)
     if found is None:
         raise InputFileError(f"{p.name} 中找不到表头行（前 {HEAD_ROWS} 行中没有可识别的列名）")
     first, last, headers = found

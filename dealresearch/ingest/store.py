@@ -1,34 +1,31 @@
-"""The processed store: atomic parquet tables, a run manifest, and ``load``.
+"""The processed store: parquet tables in generations, a run manifest, and ``load``.
 
-Layout under the data directory (``config.data_dir(store)``)::
+Tables of the current generation (see ``generations`` for the layout, the lock and the
+atomic switch)::
 
-    processed/deals.parquet  status_history.parquet  customers.parquet  surveys.parquet
-              targets.parquet  customer_links.parquet  manifest.json
-    interim/  rejects_<kind>.parquet  warnings_<kind>.parquet   (raw values: never published)
+    processed/<gen>/deals.parquet  status_history.parquet  customers.parquet  surveys.parquet
+                    targets.parquet  customer_links.parquet  manifest.json  (+ internal tables)
+    interim/<gen>/  rejects_<kind>.parquet  warnings_<kind>.parquet   (raw values: never published)
 
-Every write goes to a temporary file in the same folder and is moved into place with
-``os.replace``: a crash mid-write leaves the previous table readable.
+Writers build a whole new generation (``generations.writing`` + ``stage``) that becomes
+visible at once; ``write_table(s)`` is a one-table commit of its own.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .. import __version__, config
 from ..errors import DealResearchError, InputFileError
+from . import generations as G
 from .frames import LIST_COLUMNS, as_categorical, to_list_array, without_unused_categories
 
-TABLES = ("deals", "surveys", "customers", "status_history", "targets", "customer_links", "followup_updates")
+TABLES = ("deals", "surveys", "customers", "status_history", "targets", "customer_links", "followup_updates", "name_keys")
 #: high-cardinality columns: dictionary encoding only costs time there
 NO_DICTIONARY = {"customer_key", "referrer_key", "link_key", "deal_id", "survey_id", "source_row", "comment"}
 #: nullable dtypes restored on load (parquet drops them when a column has no missing value)
@@ -39,28 +36,19 @@ NULLABLE = {
     "followup_needed": "boolean",
     "complaint": "boolean",
 }
-MANIFEST = "manifest.json"
 WRITERS = 2  # tables encoded concurrently by write_many (more: more memory)
 
 
 def _folder(store=None, folder: str = "processed") -> Path:
-    return config.processed_dir(store) if folder == "processed" else config.interim_dir(store)
+    return G.folder(store, folder)
 
 
-def _path(name: str, store=None, folder: str = "processed") -> Path:
+def table_path(name: str, store=None, folder: str = "processed") -> Path:
+    """The file of table ``name`` in the store's current generation."""
     return _folder(store, folder) / f"{name}.parquet"
 
 
-def _atomic_bytes_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+_path = table_path
 
 
 def _to_arrow(frame: pd.DataFrame) -> pa.Table:
@@ -106,75 +94,63 @@ def _is_text(t: pa.DataType) -> bool:
 
 
 def write_table(frame: pd.DataFrame, name: str, store=None, folder: str = "processed") -> Path:
-    """Atomically write ``frame`` as ``<folder>/<name>.parquet`` (no pandas index)."""
+    """Write ``frame`` as table ``name`` in a new generation of the store (its own commit)."""
     write_tables({name: frame}, store, folder)
     return _path(name, store, folder)
 
 
-def write_tables(frames: dict, store=None, folder: str = "processed") -> None:
-    """Write several tables atomically as a set (see ``Transaction``)."""
-    with transaction(store, folder) as tx:
-        tx.write_many(frames)
+def write_tables(frames: dict, store=None, folder: str = "processed", *, entry: dict | None = None) -> None:
+    """Write several tables (and optionally a manifest entry) as one commit."""
+    with G.writing(store) as gen:
+        stage_many(gen, frames, folder)
+        if entry is not None:
+            gen.log(entry)
 
 
-class Transaction:
-    """Tables written to temporary files as soon as they are ready (their memory can go),
-    made visible together at ``commit``: the renames run back to back at the end."""
-
-    def __init__(self, store=None, folder: str = "processed"):
-        self.base = _folder(store, folder)
-        self.staged: list[tuple[str, Path]] = []
-
-    def _stage(self, name: str) -> str:
-        self.base.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.base)
-        os.close(fd)
-        self.staged.append((tmp, self.base / f"{name}.parquet"))
-        return tmp
-
-    def write(self, name: str, frame: pd.DataFrame) -> None:
-        _write(_to_arrow(frame), self._stage(name))
-
-    def write_many(self, frames: dict) -> None:
-        """Several tables, encoded concurrently (parquet encoding releases the GIL)."""
-        items = [(self._stage(name), frame) for name, frame in frames.items()]
-
-        def stage(item) -> None:
-            tmp, frame = item
-            _write(_to_arrow(frame), tmp)
-
-        with ThreadPoolExecutor(max_workers=max(1, min(len(items), WRITERS))) as pool:
-            list(pool.map(stage, items))  # re-raises the first error
-
-    def commit(self) -> None:
-        for tmp, final in self.staged:
-            os.replace(tmp, final)
-        self.staged = []
-
-    def abort(self) -> None:
-        for tmp, _ in self.staged:
-            Path(tmp).unlink(missing_ok=True)
-        self.staged = []
+def update_table(name: str, change, store=None, *, entry: dict | None = None) -> pd.DataFrame:
+    """Read-modify-write one table under the writer lock: ``change(current or None)`` gives
+    the new table (one commit; nothing lost to a concurrent writer)."""
+    with G.writing(store) as gen:
+        new = change(read_table(name, store))
+        stage(gen, name, new)
+        if entry is not None:
+            gen.log(entry)
+    return new
 
 
-@contextmanager
-def transaction(store=None, folder: str = "processed"):
-    """``with transaction(store) as tx: tx.write(name, frame) ...`` — all tables appear at
-    the end of the block, or none (an exception leaves the previous tables in place)."""
-    tx = Transaction(store, folder)
-    try:
-        yield tx
-        tx.commit()
-    finally:
-        tx.abort()
+def stage(gen: G.Staging, name: str, frame: pd.DataFrame, folder: str = "processed") -> None:
+    """Write one table into the generation being built (visible at its commit)."""
+    _write(_to_arrow(frame), gen.path(name, folder))
+
+
+def stage_many(gen: G.Staging, frames: dict, folder: str = "processed") -> None:
+    """Several tables, encoded concurrently (parquet encoding releases the GIL)."""
+    items = list(frames.items())
+
+    def one(item) -> None:
+        stage(gen, item[0], item[1], folder)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(len(items), WRITERS))) as pool:
+        list(pool.map(one, items))  # re-raises the first error
 
 
 def read_table(name: str, store=None, folder: str = "processed") -> pd.DataFrame | None:
-    """A stored table, or None when it does not exist yet (list columns as lists)."""
+    """A stored table of the current generation, or None when it does not exist yet (list
+    columns as lists). A file that cannot be read is a ``StoreCorruptError`` naming it."""
     path = _path(name, store, folder)
     if not path.is_file():
         return None
-    table = pq.read_table(path)
+    return read_file(path, name)
+
+
+def read_file(path: Path, name: str) -> pd.DataFrame:
+    try:
+        table = pq.read_table(path)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise G.StoreCorruptError(
+            f"数据表“{name}”的文件已损坏，无法读取：{path}（{type(exc).__name__}）。"
+            "请从备份恢复该文件，或删除数据目录后重新导入全部原始文件。"
+        ) from exc
     frame = table.to_pandas()
     for col, dtype in NULLABLE.items():
         if col in frame.columns and name != "customers":
@@ -197,6 +173,9 @@ def load(name: str, store=None, *, missing_ok: bool = False) -> pd.DataFrame | N
     frame = read_table(name, store)
     if frame is None and missing_ok:
         return None
+    if frame is not None:
+        internal = [c for c in frame.columns if c.startswith("_")]  # identity bookkeeping
+        frame = frame.drop(columns=internal) if internal else frame
     if frame is None:
         raise InputFileError(
             f"数据表“{name}”不存在：{_path(name, store)}。请先运行 dealresearch ingest 导入数据"
@@ -214,20 +193,12 @@ def file_sha256(path) -> str:
 
 
 def append_manifest(entry: dict, store=None) -> Path:
-    """Append one run record to processed/manifest.json (atomic rewrite)."""
-    path = config.processed_dir(store) / MANIFEST
-    runs = []
-    if path.is_file():
-        try:
-            runs = json.loads(path.read_text(encoding="utf-8")).get("runs", [])
-        except (json.JSONDecodeError, AttributeError):
-            runs = []
-    runs.append({"version": __version__, **entry})
-    text = json.dumps({"runs": runs}, ensure_ascii=False, indent=1, default=str)
-    _atomic_bytes_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-    return path
+    """Record one run in the manifest (its own commit; ingest runs log inside theirs)."""
+    with G.writing(store) as gen:
+        gen.log(entry)
+    return G.folder(store) / G.MANIFEST
 
 
 def manifest(store=None) -> list[dict]:
-    path = config.processed_dir(store) / MANIFEST
-    return json.loads(path.read_text(encoding="utf-8"))["runs"] if path.is_file() else []
+    """The runs recorded in the current generation's manifest."""
+    return G.read_manifest(G.folder(store))

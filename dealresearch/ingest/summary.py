@@ -162,10 +162,12 @@ class _Bar:
 
 
 def ingest_command(
-    paths, store=None, kind: str = "deals", progress: bool = True, aliases=None, sheet=None
+    paths, store=None, kind: str = "deals", progress: bool = True, aliases=None, sheet=None, wait: bool = True,
+    mapping=None, replace_targets: bool = False, quality_page: bool = True,
 ) -> int:
-    """CLI body of ``dealresearch ingest``: prints the summary tables; returns 0 when
-    every row was clean, 1 when rows were rejected. Errors propagate as DealResearchError."""
+    """CLI body of ``dealresearch ingest``: prints the summary tables (and the data-quality
+    notes and mapping snippet), writes the run's data-quality page; returns 0 when every
+    row was clean, 1 when rows were rejected. Errors propagate as DealResearchError."""
     from pathlib import Path
 
     from .pipeline import expand_paths, ingest_deals, ingest_surveys
@@ -173,11 +175,12 @@ def ingest_command(
     if kind == "targets":
         from .targets import ingest_targets_command
 
-        return ingest_targets_command(paths, store)
+        return ingest_targets_command(paths, store, mapping=mapping, replace_all=replace_targets)
     files, _ = expand_paths(paths)
     large = sum(Path(f).stat().st_size for f in files) > 5_000_000 or len(files) > 3
     fn = {"deals": ingest_deals, "surveys": ingest_surveys}[kind]
-    res = fn(paths, store, aliases=aliases, sheet=sheet, progress=_Bar(progress and large))
+    res = fn(paths, store, aliases=aliases, sheet=sheet, progress=_Bar(progress and large), wait=wait,
+             notify=lambda text: print(text, file=sys.stderr, flush=True), mapping=mapping)
     s = res.summary
     with pd.option_context(
         "display.max_rows", 200, "display.width", 160, "display.unicode.east_asian_width", True
@@ -196,4 +199,33 @@ def ingest_command(
 
         where = config.interim_dir(store) / f"rejects_{kind}.parquet"
         print(f"被拒绝的行（含原因与原始值）已写入 {where}（仅供内部核对，勿外发）")
+    _print_quality(s)
+    if quality_page:
+        from .quality import write_page
+
+        print(f"数据质量页：{write_page(s, store=store)}")
     return 1 if s["rows_rejected"] else 0
+
+
+def _print_quality(s: dict) -> None:
+    """The data-quality notes of a run: ignored columns, lost values, keys, match rate,
+    unknown change dates and the mapping snippet to paste."""
+    ignored = [f"{c['header']}（{c['file']}）" for c in s.get("columns", []) if c["status"] == "忽略"]
+    if ignored:
+        print(f"未导入的列 {len(ignored)} 个：{'、'.join(ignored[:30])}")
+    for fld, info in s.get("lost_values", {}).items():
+        print(f"{label(fld)}：{info['rows']} 个取值无法识别，已置空（例：{'、'.join(info['examples'])}）")
+    for f, how in s.get("deal_keys", {}).items():
+        print(f"{f}：{how}")
+    for f, info in s.get("status_date_from_name", {}).items():
+        print(f"{f}：{info['rows']} 条退房/换房记录没有变更日期，按文件名中的日期 {info['date']} 记录。")
+    if s.get("status_date_unknown"):
+        print(f"注意：{s['status_date_unknown']} 条退房/换房记录没有变更日期，日期记为未知（未用导出日期填充）。")
+    match = s.get("match")
+    if match and match.get("rate") is not None:
+        print(f"调查关联到成交客户：{match['matched']}/{match['surveys']}（{match['rate']:.1%}）")
+    if match and match.get("warning"):
+        print(f"警告：{match['warning']}")
+    if s.get("mapping_snippet"):
+        where = s.get("mapping_file") or "项目目录下的 dealresearch.toml（或 --mapping 指定的文件）"
+        print(f"\n有未识别的表头或取值。核对猜测后可把下面的片段粘贴到 {where}：\n{s['mapping_snippet']}")

@@ -28,7 +28,9 @@ from ..errors import DataError, InputFileError
 from ..schema import LEVELS, Column, T
 from . import normalise as N
 from .headers import match_headers
-from .readers import read_tables
+from .readers import read_file
+from .targets_merge import TARGET_KEY, merge_targets  # noqa: F401  (public here too)
+from .targets_wide import read_wide
 
 TARGET_COLUMNS: tuple[Column, ...] = (
     Column(T.year, "int", "年度", ("年度", "年份", "年", "目标年度", "year"), required=True),
@@ -85,12 +87,16 @@ _MAX_LISTED = 30
 INSTRUCTIONS_SHEET = "填写说明"
 
 
-def _find_tables(path: Path):
+def _find_tables(path: Path, aliases=None):
     """The target tables of a file (shared readers; the template's instructions sheet,
     whose examples look like a table, is skipped)."""
-    tables = [t for t in read_tables(path, columns=TARGET_COLUMNS) if t.sheet != INSTRUCTIONS_SHEET]
+    found = read_file(path, columns=TARGET_COLUMNS, aliases=aliases).tables
+    tables = [t for t in found if t.sheet != INSTRUCTIONS_SHEET]
     if not tables:
-        raise InputFileError(f"目标文件 {path.name} 中找不到目标表：需要“年度”“层级”“签约金额”等表头。")
+        raise InputFileError(
+            f"目标文件 {path.name} 中找不到目标表：需要“年度”“层级”“签约金额”等表头（长表），"
+            "或横排的 1月…12月 / 一季度…四季度 列（分解表）。"
+        )
     return tables
 
 
@@ -108,27 +114,39 @@ def _period_number(raw: pd.Series, low: int, high: int, strip: str) -> tuple[pd.
     return num.where(ok).astype("Int64"), text.notna() & ~ok
 
 
-def read_targets(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> pd.DataFrame:
-    """Read filled-in target templates (xlsx / csv) into a tidy frame with the columns
-    of schema.T (year, quarter, month, week: Int64; level, unit: str; units_target,
-    amount_target, collection_target: float64, amounts in 元).
+def read_targets(
+    paths: str | os.PathLike | Iterable[str | os.PathLike], aliases=None, report: dict | None = None
+) -> pd.DataFrame:
+    """Read target files (xlsx / csv) into a tidy frame with the columns of schema.T
+    (year, quarter, month, week: Int64; level, unit: str; units_target, amount_target,
+    collection_target: float64, amounts in 元): the long template, or a sheet with the
+    periods across (``targets_wide``). ``report`` (a dict) receives the warnings (合计
+    rows that do not add up) and notes (units, rows skipped).
 
     Raises InputFileError / MissingColumnsError / DataError listing every problem."""
     paths = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
-    frames, problems = [], []
+    frames, problems, warnings, notes = [], [], [], []
     for p in map(Path, paths):
         if not p.is_file():
             raise InputFileError(f"找不到目标文件：{p}")
-        for table in _find_tables(p):
-            frame, errs = _read_one(table)
+        wide, errs, warns, info = read_wide(p)
+        if wide:
+            frames += [w.astype({T.level: "str", T.unit: "str"})[list(OUTPUT_COLUMNS)] for w in wide]
+            problems, warnings, notes = problems + errs, warnings + warns, notes + info
+            continue
+        for table in _find_tables(p, aliases):
+            frame, errs = _read_one(table, aliases)
             frames.append(frame)
             problems += errs
+    if report is not None:
+        report.update(warnings=warnings, notes=notes)
     if problems:
         more = f"\n……共 {len(problems)} 处问题" if len(problems) > _MAX_LISTED else ""
         raise DataError(
             "目标文件有无法使用的行，请修正后重新导入：\n" + "\n".join(problems[:_MAX_LISTED]) + more
         )
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(OUTPUT_COLUMNS))
+    out = out.astype({c: "Int64" for c in (T.year, T.quarter, T.month, T.week)})
     keys = [T.year, T.quarter, T.month, T.week, T.level, T.unit]
     dup = out.duplicated(keys, keep=False)
     if dup.any():
@@ -140,9 +158,9 @@ def read_targets(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> pd.D
     return out
 
 
-def _read_one(table) -> tuple[pd.DataFrame, list[str]]:
+def _read_one(table, aliases=None) -> tuple[pd.DataFrame, list[str]]:
     headers, raw = table.headers, table.frame
-    m = match_headers(headers, TARGET_COLUMNS)
+    m = match_headers(headers, TARGET_COLUMNS, aliases)
     where = table.file + (f" 工作表“{table.sheet}”" if table.sheet else "")
     m.require(TARGET_COLUMNS, file=table.file, sheet=table.sheet)
     raw_cols = {name: raw[src[0]] for name, src in m.sources.items()}
@@ -221,17 +239,22 @@ _INSTRUCTIONS: tuple[tuple[str, str], ...] = (
 
 def write_targets_template(path: str | os.PathLike) -> Path:
     """Write an empty targets template (sheet 目标 with Chinese headers and input
-    validation, sheet 填写说明 with instructions and examples). Returns the path."""
-    import xlsxwriter
+    validation, sheet 填写说明 with instructions and examples). Returns the path. Written
+    through :func:`dealresearch.xlsx.workbook` (no formulas; the folder must exist)."""
+    from .. import xlsx
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         path = path.with_suffix(".xlsx")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path))
+    with xlsx.workbook(path) as xw:
+        _fill_targets_template(xw.book, xlsx)
+    return path
+
+
+def _fill_targets_template(wb, xlsx) -> None:
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center"})
     ws = wb.add_worksheet("目标")
-    ws.write_row(0, 0, TEMPLATE_HEADERS, head)
+    xlsx.write_row(ws, 0, 0, TEMPLATE_HEADERS, head)
     ws.set_column(0, 4, 9)
     ws.set_column(5, 5, 18)
     ws.set_column(6, 8, 15)
@@ -276,22 +299,20 @@ def write_targets_template(path: str | os.PathLike) -> Path:
     info = wb.add_worksheet(INSTRUCTIONS_SHEET)
     info.set_column(0, 0, 16)
     info.set_column(1, 1, 90)
-    info.write_row(0, 0, ("列", "填写说明"), head)
+    xlsx.write_row(info, 0, 0, ("列", "填写说明"), head)
     for i, (k, v) in enumerate(_INSTRUCTIONS, start=1):
-        info.write_row(i, 0, (k, v))
+        xlsx.write_row(info, i, 0, (k, v))
     ex = len(_INSTRUCTIONS) + 2
-    info.write(ex, 0, "示例", head)
+    xlsx.write(info, ex, 0, "示例", head)
     examples = (
         (2027, None, None, None, "集团", "集团", 2400, 360000, 300000),
         (2027, 1, None, None, "项目", "滨江壹号", 300, 45000, None),
         (2027, 1, 1, None, "团队", "销售一组", 40, 6000, None),
         (2027, None, 3, None, "个人", "张三", 8, 1200, None),
     )
-    info.write_row(ex + 1, 0, TEMPLATE_HEADERS, head)
+    xlsx.write_row(info, ex + 1, 0, TEMPLATE_HEADERS, head)
     for i, row in enumerate(examples, start=ex + 2):
-        info.write_row(i, 0, ["" if v is None else v for v in row])
-    wb.close()
-    return path
+        xlsx.write_row(info, i, 0, row)
 
 
 def targets_template_command(out: str | os.PathLike) -> Path:
@@ -303,32 +324,67 @@ def targets_template_command(out: str | os.PathLike) -> Path:
     return write_targets_template(out)
 
 
-def ingest_targets(paths, store=None) -> pd.DataFrame:
-    """Read target files and replace the store's ``targets`` table with them (targets
-    are a plan, not a history: the latest import is the plan in force). Returns the
-    targets; the run is recorded in the manifest."""
-    from .store import append_manifest, file_sha256, write_table
+def ingest_targets(paths, store=None, *, replace_all: bool = False, mapping=None) -> pd.DataFrame:
+    """Read target files and merge them into the store's ``targets`` table by (year, level,
+    unit, period): rows of the same key are replaced, all other targets stay (another
+    project's targets are never dropped by this import). ``replace_all=True`` replaces the
+    whole table. Returns the imported targets; ``.attrs["import"]`` says how many rows were
+    replaced and kept, with the sheet's warnings (合计 rows that do not add up) and notes."""
+    from .generations import writing
+    from .mapping import load_mapping
+    from .store import file_sha256, read_table, stage
 
     paths = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
-    targets = read_targets(paths)
-    write_table(targets, "targets", store)
-    append_manifest(
-        {
-            "kind": "targets",
-            "files": [{"file": Path(p).name, "sha256": file_sha256(p)} for p in paths],
-            "rows": len(targets),
-        },
-        store,
-    )
+    report: dict = {}
+    targets = read_targets(paths, load_mapping(mapping, store).aliases_for("targets"), report)
+    with writing(store) as gen:  # read, merge and write under the store's one writer lock
+        old = None if replace_all else read_table("targets", store)
+        merged, replaced = merge_targets(old, targets)
+        stage(gen, "targets", merged)
+        gen.log(
+            {
+                "kind": "targets",
+                "run_at": pd.Timestamp.now(tz="UTC").isoformat(),
+                "inputs": [{"file": str(p), "sha256": file_sha256(p)} for p in paths],
+                "rows": len(targets),
+                "replaced": replaced,
+                "replace_all": replace_all,
+            }
+        )
+    info = {
+        "rows": len(targets),
+        "replaced": replaced,
+        "kept": len(merged) - len(targets),
+        "replace_all": replace_all,
+        **report,
+    }
+    targets.attrs["import"] = info
     return targets
 
 
-def ingest_targets_command(paths, store=None) -> int:
+def ingest_targets_command(
+    paths, store=None, *, mapping=None, replace_all: bool = False, quality_page: bool = True
+) -> int:
     """CLI hook for ``dealresearch ingest --kind targets PATH...``: imports the targets,
-    prints a short summary and returns the exit code (0). Problems raise DataError /
-    InputFileError listing every bad row (the CLI prints them and exits non-zero)."""
-    targets = ingest_targets(paths, store)
+    prints a short summary, writes the data-quality page and returns the exit code (0).
+    Problems raise DataError / InputFileError listing every bad row (the CLI prints them
+    and exits non-zero)."""
+    from .quality import targets_summary, write_page
+
+    paths = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    targets = ingest_targets(paths, store, mapping=mapping, replace_all=replace_all)
+    info = targets.attrs["import"]
     by_level = targets.groupby(T.level).size().reindex(list(LEVELS)).dropna().astype(int)
     parts = "，".join(f"{lv} {n} 行" for lv, n in by_level.items())
     print(f"已导入销售目标 {len(targets)} 行（{parts}）。")
+    if replace_all:
+        print("已按 --replace-targets 替换库中全部目标。")
+    else:
+        print(f"按 年度×层级×单位×期间 合并：替换同键目标 {info['replaced']} 行，保留其他目标 {info['kept']} 行。")
+    for note in info.get("notes", []):
+        print(f"  {note}")
+    for w in info.get("warnings", []):
+        print(f"警告：{w}")
+    if quality_page:
+        print(f"数据质量页：{write_page(targets_summary(targets, info, paths), store=store)}")
     return 0

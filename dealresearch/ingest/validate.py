@@ -2,11 +2,12 @@
 
 Rejects (row unusable, kept in interim/ with the reason):
 - deals: no 合同编号; no 项目; 签约日期 unparseable, or missing (unless status 认购 with a
-  认购日期); 成交总价 missing or not a number.
+  认购日期); 成交总价 missing or not a number; a price or area no deal has (total price ≤ 0
+  or above the limit, area ≤ 0, unit price outside the plausible band: ``config.Limits``).
 - surveys: no 调查编号; 调查日期 missing or unparseable.
 Warnings (row kept, field flagged): unit price ≠ total / area beyond 2 %, age outside
 18–100, a date in the future, an ID number with a wrong check digit or not an ID number,
-an invalid phone, a non-positive price, an unparseable optional field (set missing),
+an invalid phone, an unparseable optional field (set missing),
 no way to identify the customer.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import config
 from ..schema import D, S
 from .prepare import REJECT, WARN, Prepared
 
@@ -40,7 +42,7 @@ def deal_rules(p: Prepared, today: pd.Timestamp) -> None:
     _req(p, D.sign_date, "缺少签约日期", "签约日期无法识别", ok_missing=subscribed)
     _req(p, D.total_price, "缺少成交总价", "成交总价不是数字")
     w = p.issues.add
-    w(D.total_price, "成交总价不是正数", (f[D.total_price] <= 0).fillna(False))
+    _plausible(p)
     implied = f[D.total_price] / f[D.area_sqm]
     off = ((f[D.unit_price] - implied).abs() > UNIT_PRICE_TOLERANCE * implied).fillna(False)
     w(D.unit_price, "成交单价与总价/面积不符（差异超过2%）", off)
@@ -52,6 +54,21 @@ def deal_rules(p: Prepared, today: pd.Timestamp) -> None:
     ):
         w(col, f"{label}晚于今天", (f[col] > today).fillna(False))
     _id_phone_warnings(p)
+
+
+def _plausible(p: Prepared, limits: config.Limits = config.LIMITS) -> None:
+    """Prices and areas no real deal has: rejected (``config.Limits``)."""
+    f = p.frame
+    price, area = f[D.total_price], f[D.area_sqm]
+    low, high = limits.unit_price_band
+    p.issues.add(D.total_price, "成交总价不是正数", (price <= 0).fillna(False), REJECT)
+    p.issues.add(
+        D.total_price, f"成交总价超过 {limits.total_price_max:,.0f} 元（不合理）", (price > limits.total_price_max).fillna(False), REJECT
+    )
+    p.issues.add(D.area_sqm, "建筑面积不是正数", (area <= 0).fillna(False), REJECT)
+    unit = f[D.unit_price].where(f[D.unit_price].notna(), price / area.where(area > 0))
+    outside = ((unit < low) | (unit > high)).fillna(False) & (price > 0).fillna(False)
+    p.issues.add(D.unit_price, f"成交单价不在合理范围 {low:,.0f}–{high:,.0f} 元/㎡ 内", outside, REJECT)
 
 
 def _id_phone_warnings(p: Prepared) -> None:

@@ -5,6 +5,6 @@
 ``plots.survey_plan``).
 """
 
-from .base import PALETTE, bar_shares, cjk_font, format_axis_money, new_ax, setup
+from .base import PALETTE, bar_shares, cjk_font, format_axis_money, new_ax, plain_text, setup
 
-__all__ = ["PALETTE", "bar_shares", "cjk_font", "format_axis_money", "new_ax", "setup"]
+__all__ = ["PALETTE", "bar_shares", "cjk_font", "format_axis_money", "new_ax", "plain_text", "setup"]

@@ -49,11 +49,24 @@ def setup() -> str | None:
         mpl.rcParams["font.family"] = "sans-serif"
         mpl.rcParams["font.sans-serif"] = [font, *mpl.rcParams["font.sans-serif"]]
     mpl.rcParams["axes.unicode_minus"] = False
+    # data text (project names, comments, categories) is shown as typed: a "$…$" pair in it
+    # must not be parsed as mathtext (which fails on most such text and stops the report)
+    mpl.rcParams["text.parse_math"] = False
     mpl.rcParams["figure.dpi"] = 110
     mpl.rcParams["savefig.dpi"] = 110
     mpl.rcParams["figure.figsize"] = (7.5, 4.0)
     mpl.rcParams["axes.titleweight"] = "bold"
     return font
+
+
+def plain_text(text) -> str:
+    """``text`` as matplotlib should show it: "$" escaped when mathtext parsing is on (before
+    ``setup()``), unchanged after it (``setup`` turns mathtext off for every text). The one
+    helper plot modules pass data-derived titles and labels through."""
+    import matplotlib as mpl
+
+    s = "" if text is None else str(text)
+    return s.replace("$", r"\$") if mpl.rcParams.get("text.parse_math", True) else s
 
 
 def new_ax(figsize: tuple[float, float] | None = None):
@@ -62,6 +75,7 @@ def new_ax(figsize: tuple[float, float] | None = None):
 
     if "font" not in _STATE:
         setup()
+    plt.rcParams["text.parse_math"] = False  # also when only cjk_font() ran before
     _, ax = plt.subplots(figsize=figsize)
     return ax
 
@@ -81,12 +95,12 @@ def bar_shares(shares, *, title: str = "", ax=None, color: str = MAIN_COLOR, hor
     ax = ax or new_ax()
     s = shares.sort_values(ascending=horizontal)
     if horizontal:
-        ax.barh(s.index.astype(str), s.to_numpy() * 100, color=color)
+        ax.barh([plain_text(v) for v in s.index], s.to_numpy() * 100, color=color)
         ax.set_xlabel("占比（%）")
         for y, v in enumerate(s.to_numpy() * 100):
             ax.text(v, y, f" {v:.1f}%", va="center", fontsize=9)
     else:
-        ax.bar(s.index.astype(str), s.to_numpy() * 100, color=color)
+        ax.bar([plain_text(v) for v in s.index], s.to_numpy() * 100, color=color)
         ax.set_ylabel("占比（%）")
-    ax.set_title(title)
+    ax.set_title(plain_text(title))
     return ax

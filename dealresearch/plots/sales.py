@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import fmt
 from ..sales import A, R
 from ..schema import D, label
-from .base import ACCENT_COLOR, MAIN_COLOR, format_axis_money, new_ax
+from .base import ACCENT_COLOR, MAIN_COLOR, new_ax
 
 
 def attainment_heatmap(matrix: pd.DataFrame, *, title: str = "目标达成率热力图（%）", ax=None):
@@ -38,6 +39,18 @@ def attainment_heatmap(matrix: pd.DataFrame, *, title: str = "目标达成率热
     return ax
 
 
+def _money_axis(ax, values, axis: str) -> str:
+    """Tick labels of an amount axis in the unit the values' magnitude calls for (as the
+    tables and cards choose it: dealresearch.fmt.money_unit); returns the unit."""
+    from matplotlib.ticker import FuncFormatter
+
+    unit = fmt.money_unit(values)
+    name, div, places = unit
+    formatter = FuncFormatter(lambda v, _: f"{v / div:,.{places}f}")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
+    return name
+
+
 def monthly_trend(
     actuals: pd.DataFrame,
     *,
@@ -58,8 +71,7 @@ def monthly_trend(
         ax.legend()
     ax.set_xticks(x, [p[2:] for p in s.index], rotation=45, ha="right")
     if "amount" in metric:
-        format_axis_money(ax)
-        ax.set_ylabel("万元")
+        ax.set_ylabel(_money_axis(ax, s.to_numpy(), "y"))
     else:
         ax.set_ylabel("套")
     ax.set_title(title)
@@ -83,8 +95,7 @@ def ranking_bars(
     ax.barh(y, r[metric].to_numpy(), color=MAIN_COLOR)
     ax.set_yticks(y, r[by].astype(str).to_numpy())
     if "amount" in metric:
-        format_axis_money(ax, axis="x")
-        ax.set_xlabel("净签约金额（万元）")
+        ax.set_xlabel(f"净签约金额（{_money_axis(ax, r[metric].to_numpy(), 'x')}）")
     else:
         ax.set_xlabel("净签约套数")
     if A.amount_attainment in r:

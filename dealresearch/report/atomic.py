@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -18,6 +19,37 @@ def safe_name(text: str) -> str:
     """A file-name-safe form of ``text`` (Chinese kept; separators and quotes replaced)."""
     name = _UNSAFE.sub("_", str(text)).strip(" .")
     return name or "_"
+
+
+#: longest file stem (UTF-8 bytes) a report file gets: "<stem>.html", "<stem>.failed.ipynb" and
+#: the temporary ".<name>.<random>.tmp" all stay far below the 255-byte limit of file systems
+MAX_STEM_BYTES = 120
+HASH_CHARS = 8
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+
+
+def file_stem(text: str) -> str:
+    """A bounded, safe file stem for ``text`` (a template and project name): ``safe_name``
+    when that is ``text`` itself and short; otherwise its first bytes plus ``_`` and a short
+    hash of the full text, so long or odd names stay distinct, fit any file system and can
+    never name another folder."""
+    text = str(text)
+    name = safe_name(text)
+    odd = name != text or name.split(".")[0].upper() in _RESERVED
+    if not odd and len(name.encode("utf-8")) <= MAX_STEM_BYTES:
+        return name
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:HASH_CHARS]
+    head = name.encode("utf-8")[: MAX_STEM_BYTES - HASH_CHARS - 1].decode("utf-8", "ignore").rstrip(" .")
+    return f"{head or '_'}_{digest}"
+
+
+def inside(folder: Path, path: Path) -> Path:
+    """``path`` when it lies inside ``folder`` (resolved), else a ValueError: published
+    files never leave the reports folder."""
+    root, target = Path(folder).resolve(), Path(path).resolve()
+    if target != root and root not in target.parents:
+        raise ValueError(f"输出路径 {target} 不在报告目录 {root} 之内")
+    return path
 
 
 @cache

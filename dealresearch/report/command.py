@@ -5,8 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
+from ..errors import InputFileError
+from ..periods import parse_period
 from .index import fmt_seconds
-from .inputs import latest_period
+from .inputs import deals_path, latest_period
 from .run import run_reports
 
 
@@ -30,6 +32,12 @@ def report_command(
     if latest or period is None:
         period = latest_period(data_dir)
         print(f"最近的完整季度：{period}")
+    else:
+        parse_period(period)  # a malformed period is said first, before the data is looked for
+    if not deals_path(data_dir).is_file():  # nothing to report on: say so before any folder
+        raise InputFileError(
+            f"找不到成交数据 {deals_path(data_dir)}：请先导入数据（dealresearch ingest），或用 --store 指定数据目录。"
+        )
     summary = run_reports(
         period,
         projects=list(projects) if projects else None,

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from .html import TEMPLATES, css
+from .html import TEMPLATES, css, strip_controls
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.M)
@@ -166,7 +166,8 @@ def _env():
 def render_page(template: str, **context) -> str:
     from .. import __version__
 
-    return _env().get_template(template).render(css=css(), version=__version__, **context)
+    page = _env().get_template(template).render(css=css(), version=__version__, **context)
+    return strip_controls(page)
 
 
 def error_page(

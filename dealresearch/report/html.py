@@ -19,9 +19,14 @@ _HEADING = re.compile(r"<h([1-6])(\s[^>]*)?>(.*?)</h\1\s*>", re.S | re.I)
 _ID_ATTR = re.compile(r"""\bid\s*=\s*(["'])(.*?)\1""", re.S | re.I)
 _TAG = re.compile(r"<[^>]+>")
 _ANCHOR = re.compile(r"<a\b[^>]*class=\"anchor-link\"[^>]*>.*?</a>", re.S)
-#: plain-text results that are object reprs (``<Axes: …>``, ``Text(0.5, 1, '…')``): noise for readers
-_REPR_NOISE = re.compile(r"^\s*(\[?\s*<[\w.]+[ :].*>\s*\]?|\[?Text\(.*\)\]?)\s*$", re.S)
 _PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
+#: control characters (not tab / newline / CR): invalid in HTML, NUL truncates some readers
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_controls(page: str) -> str:
+    """``page`` without control characters (customer text can carry NUL and friends)."""
+    return _CONTROL.sub("", page)
 
 
 @cache
@@ -42,7 +47,8 @@ def subtitle(period_label_zh: str, project: str | None) -> str:
 
 def reader_notebook(nb):
     """Copy of an executed notebook with what readers must not see removed: stderr streams,
-    error outputs, papermill's error-marker cells and bare object reprs."""
+    error outputs, papermill's error-marker cells, every cell value (``execute_result``) and
+    plain-text displays."""
     nb = copy.deepcopy(nb)
     cells = []
     for cell in nb.cells:
@@ -54,15 +60,33 @@ def reader_notebook(nb):
                 kind = out.get("output_type")
                 if kind == "error" or (kind == "stream" and out.get("name") == "stderr"):
                     continue
-                if kind == "execute_result":
-                    data = out.get("data", {})
-                    if set(data) == {"text/plain"} and _REPR_NOISE.match(str(data["text/plain"])):
+                if kind in ("execute_result", "display_data"):
+                    out = _rich_only(out)
+                    if out is None:
                         continue
                 kept.append(out)
             cell.outputs = kept
         cells.append(cell)
     nb.cells = cells
     return nb
+
+
+#: output types a page may show: HTML from the present helpers, embedded charts
+_RICH = ("text/html", "image/png", "image/jpeg", "image/svg+xml")
+
+
+def _rich_only(out):
+    """A cell result as readers may see it, or None. A cell's value (``execute_result``:
+    the string a ``P.*`` call returns, a number, a DataFrame) is never shown: only what a
+    cell displays on purpose reaches the page, and only as HTML or an image, so no
+    Python repr (``nan``, ``<NA>``, ``'<div …>'``) or English-headed pandas table can."""
+    if out.get("output_type") == "execute_result":
+        return None
+    data = {k: v for k, v in out.get("data", {}).items() if k in _RICH}
+    if not data:
+        return None
+    out["data"] = data
+    return out
 
 
 def _text(fragment: str) -> str:
@@ -163,4 +187,4 @@ def export_html(nb, *, title: str, period_label_zh: str, project: str | None) ->
     body, _ = exporter.from_notebook_node(reader_notebook(nb), resources=resources)
     body = _ensure_h1(body, title)
     body, _ = add_toc(body)
-    return body
+    return strip_controls(body)

@@ -8,9 +8,10 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from .. import fmt
 from ..errors import ParameterError
 from ..periods import parse_period
-from . import atomic, manifest
+from . import atomic, manifest, metrics_file
 from .errors import render_page
 
 INDEX = "index.html"
@@ -46,6 +47,17 @@ def fmt_seconds(s) -> str:
     return f"{s:.1f} 秒" if s < 60 else f"{int(s // 60)} 分 {s % 60:02.0f} 秒"
 
 
+#: group KPIs the index shows per period, from the run's metrics.json (the pages' own values)
+INDEX_KPIS = ("net_amount", "amount_attainment", "nps", "csi", "survey_coverage")
+
+
+def period_kpis(folder: Path) -> list[dict]:
+    """[{name, text}] of the group's headline KPIs of one period folder (none without metrics.json)."""
+    recs = {r.get("kpi"): r for r in metrics_file.read(folder) if r.get("scope") == "集团"}
+    return [{"name": recs[k]["name"], "text": fmt.value(recs[k].get("value"), recs[k].get("kind", "float"))}
+            for k in INDEX_KPIS if k in recs]
+
+
 def collect(out_dir: Path) -> list[dict]:
     """Periods (newest first), each with the report pages present in its folder."""
     periods = []
@@ -72,6 +84,7 @@ def collect(out_dir: Path) -> list[dict]:
                     "finished": info.get("finished")
                     or datetime.fromtimestamp(page.stat().st_mtime).isoformat(timespec="seconds"),
                     "order": info.get("order", 999),
+                    "kept": bool(info.get("kept_previous")) and status == "failed",
                     "log": quote(f"{folder.name}/{info['log']}")
                     if info.get("log") and (folder / info["log"]).is_file()
                     else None,
@@ -85,9 +98,26 @@ def collect(out_dir: Path) -> list[dict]:
                     "label_zh": period.label_zh,
                     "reports": rows,
                     "failed": sum(r["status"] == "failed" for r in rows),
+                    "kpis": period_kpis(folder),
                 }
             )
     return periods
+
+
+QUALITY_DIR = "quality"  # data-quality pages of ingest runs (ingest.quality)
+QUALITY_LISTED = 20
+
+
+def quality_pages(out_dir: Path) -> list[dict]:
+    """The newest data-quality pages of ingest runs (``quality/<timestamp>_<kind>.html``)."""
+    folder = Path(out_dir) / QUALITY_DIR
+    pages = sorted(folder.glob("*.html"), reverse=True) if folder.is_dir() else []
+    out = []
+    for page in pages[:QUALITY_LISTED]:
+        tm = _TITLE.search(_head(page))
+        out.append({"href": quote(f"{QUALITY_DIR}/{page.name}"),
+                    "title": _html.unescape(tm.group(1)) if tm else page.stem})
+    return out
 
 
 def build_index(out_dir=None) -> Path:
@@ -99,6 +129,7 @@ def build_index(out_dir=None) -> Path:
     periods = collect(out_dir)
     page = render_page(
         "index.html.j2",
+        quality=quality_pages(out_dir),
         periods=periods,
         total=sum(len(p["reports"]) for p in periods),
         generated_at=datetime.now().strftime("%Y-%m-%d %H:%M"),

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from .. import config
 from ..errors import ParameterError, ReportError
 from ..periods import parse_period
-from . import atomic, inputs, manifest, params
+from . import atomic, inputs, manifest, metrics_file, params, publish
 from .catalog import Template, find_templates
 from .errors import Failure, clean_message, error_page, failure_from_exception, locate_failure
 from .html import export_html, subtitle
@@ -48,6 +48,10 @@ class ReportResult:
     started: str
     finished: str
     failure: Failure | None = None
+    #: the run failed and the page published before it was kept (``html`` is that page)
+    kept_previous: bool = False
+    #: KPI records the page showed (dealresearch.metrics.emit), for metrics.json
+    metrics: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -66,6 +70,7 @@ class ReportResult:
             "started": self.started,
             "finished": self.finished,
             "error": self.failure.as_dict() if self.failure else None,
+            "kept_previous": self.kept_previous,
         }
 
 
@@ -99,7 +104,7 @@ class _Job:
     @property
     def stem(self) -> str:
         base = self.template.name
-        return atomic.safe_name(f"{base}_{self.project}" if self.project else base)
+        return atomic.file_stem(f"{base}_{self.project}" if self.project else base)
 
 
 def default_jobs() -> int:
@@ -191,6 +196,7 @@ def _execute(job: _Job, staging: Path, period_dir: Path, period, kernel_name: st
     html_name, log_rel = f"{job.stem}.html", f"{LOGS}/{job.stem}.ipynb"
     sub = subtitle(period.label_zh, job.project)
     failure: Failure | None = None
+    shown: list = []
     stage = "execute"
     try:
         nb = pm.execute_notebook(
@@ -208,6 +214,7 @@ def _execute(job: _Job, staging: Path, period_dir: Path, period, kernel_name: st
             kernel_manager_class=_kernel_manager_class(),
         )
         stage = "export"
+        shown = metrics_file.collect(nb)
         page = export_html(nb, title=t.title, period_label_zh=period.label_zh, project=job.project)
     except Exception as exc:  # any failure becomes this report's error page; the others go on
         nb = None
@@ -228,9 +235,16 @@ def _execute(job: _Job, staging: Path, period_dir: Path, period, kernel_name: st
             generated_at=datetime.now().strftime("%Y-%m-%d %H:%M"),
         )
     html_path, log_path = period_dir / html_name, period_dir / log_rel
+    kept = failure is not None and publish.good_page(html_path)
+    if kept:  # a failing run never replaces a good page: its log goes beside the good one's
+        log_path = period_dir / LOGS / f"{job.stem}{publish.FAILED_SUFFIX}.ipynb"
+    atomic.inside(period_dir, html_path)
+    atomic.inside(period_dir, log_path)
     if log_tmp.is_file():
+        publish.ensure_valid_log(log_tmp, failure)
         atomic.publish(log_tmp, log_path)
-    atomic.write_text(html_path, page)
+    if not kept:
+        atomic.write_text(html_path, page)
     return ReportResult(
         name=t.name,
         title=t.title,
@@ -243,6 +257,8 @@ def _execute(job: _Job, staging: Path, period_dir: Path, period, kernel_name: st
         started=started,
         finished=_now(),
         failure=failure,
+        kept_previous=kept,
+        metrics=shown if failure is None else [],
     )
 
 
@@ -278,6 +294,8 @@ def run_reports(
         raise ReportError(f"在 {nb_dir} 中没有找到报告模板（需含 metadata.dealresearch 的 .ipynb）。")
     available = inputs.list_projects(data_dir) if inputs.deals_path(data_dir).is_file() else None
     project_list = params.check_projects(projects, available)
+    if available is not None:  # a period after (or before) the data: exit 2, not a report of zeros
+        inputs.check_period_has_data(data_dir, per)
     only_projects = bool(projects is not None and project_list)  # --project P: P's reports only
     base = {"period": per.label, "data_dir": str(data_dir), **dict(extra_params or {})}
     plan = _plan(templates, project_list, base, group=not only_projects)
@@ -339,6 +357,7 @@ def run_reports(
         "environment": manifest.environment(),
     }
     manifest_path = manifest.write(period_dir, run, [r.as_dict(period_dir) for r in results])
+    metrics_file.write(period_dir, [(r.html.stem, r.metrics) for r in results if r.ok])
     index = build_index(out_root)
     return RunSummary(
         period=per.label,

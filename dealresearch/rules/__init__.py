@@ -46,6 +46,7 @@ FINDING_LABELS: dict[str, str] = {
     "survey_coverage": "年度调查覆盖率",
     "survey_overdue": "逾期未调查客户",
     "referral_potential": "老带新潜力",
+    "comment_themes": "客户意见主题",
 }
 _CLAUSE = re.compile(
     r"""^\s*(\w+)\s*(>=|<=|==|!=|>|<)\s*("[^"]*"|'[^']*'|[-+]?\d+(?:\.\d+)?|[A-Za-z_]\w*)\s*$"""
@@ -221,16 +222,34 @@ def load_rules(source: str | Path | dict | None = None) -> RuleSet:
     return parse_rules(data)
 
 
+#: clause fields and operators as readers see them in the rules table
+FIELD_LABELS: dict[str, str] = {
+    F.value: "本期值", F.base: "对照值", F.delta: "变化", F.n: "样本量", F.n_base: "对照样本量",
+    F.p_value: "p 值", F.subject: "对象", F.tag: "分类", F.project: "项目",
+}
+_OP_LABELS = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠", ">": ">", "<": "<"}
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def _clause_text(c: Clause) -> str:
+    value = c.value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    shown = f"“{value}”" if isinstance(value, str) else f"{value:g}"
+    return f"{FIELD_LABELS.get(c.field, c.field)} {_OP_LABELS[c.op]} {shown}"
+
+
 def rules_table(rules: RuleSet | None = None) -> pd.DataFrame:
-    """The rules as a display table (规则, 类别, 优先级, 依据, 条件)."""
+    """The rules as a display table in Chinese (规则 = the title with its blanks as …,
+    类别, 优先级, 依据, 条件); rule ids stay in the TOML file."""
     rs = rules or load_rules()
     return pd.DataFrame(
         {
-            "规则": [r.id for r in rs.rules],
+            "规则": [_PLACEHOLDER.sub("…", r.title) for r in rs.rules],
             "类别": [r.category for r in rs.rules],
             "优先级": [r.priority for r in rs.rules],
             "依据": [FINDING_LABELS.get(r.finding, r.finding) for r in rs.rules],
-            "条件": ["；".join(f"{c.field} {c.op} {c.value}" for c in r.when) for r in rs.rules],
+            "条件": ["；".join(_clause_text(c) for c in r.when) for r in rs.rules],
         }
     )
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .. import config
 from ..schema import D
-from .deals import PROJECTS, generate_deals
+from .deals import END, PROJECTS, generate_deals
 from .exports import (
     LAYOUT_A,
     LAYOUT_B,
@@ -34,17 +34,17 @@ from .surveys import generate_surveys, generate_targets
 
 __all__ = ["generate", "PROJECTS"]
 CANCEL_SHARE, CHANGE_SHARE = 0.03, 0.01
-CHANGES_CSV = "状态变更及补录_2026Q4.csv"
+CHANGES_CSV = "状态变更及补录_2026Q3.csv"
 
 
 def _status_changes(rng, deals: pd.DataFrame) -> pd.DataFrame:
-    eligible = deals.index[deals[D.sign_date] < pd.Timestamp("2026-11-01")]
+    eligible = deals.index[deals[D.sign_date] < END - pd.Timedelta(days=60)]
     n_cancel, n_change = int(len(deals) * CANCEL_SHARE), int(len(deals) * CHANGE_SHARE)
     rows = rng.choice(eligible, n_cancel + n_change, replace=False)
     ch = deals.loc[rows].copy()
     ch[D.status] = ["退房"] * n_cancel + ["换房"] * n_change
     lag = pd.to_timedelta(rng.integers(10, 60, len(ch)), unit="D")
-    ch["change_date"] = (ch[D.sign_date] + lag).clip(upper=pd.Timestamp("2026-12-31"))
+    ch["change_date"] = (ch[D.sign_date] + lag).clip(upper=END)
     return ch
 
 
@@ -66,7 +66,7 @@ def generate(out_dir: str | Path | None = None, seed: int = 0) -> dict:
         frame = with_duplicates(frame, dirt, 8)
         frame = with_noise_rows(frame, dirt, 5, layout[D.total_price])
         path = out / f"{proj['name']}_成交客户_2025-2026.xlsx"
-        title = f"{proj['name']}成交客户明细表（导出时间：2027-01-05）" if proj["name"] == "云栖府" else None
+        title = f"{proj['name']}成交客户明细表（导出时间：2026-10-08）" if proj["name"] == "云栖府" else None
         title_rows += write_xlsx(path, frame, title=title, notes_sheet=proj["name"] == "星汇中心")
         files.append(path.name)
         rows_read += len(frame)
@@ -115,11 +115,19 @@ def generate(out_dir: str | Path | None = None, seed: int = 0) -> dict:
         "deals_by_quarter": net_q.size().to_dict(),
         "amount_by_project": deals.groupby(D.project)[D.total_price].sum().round(0).to_dict(),
         "network_share_by_quarter": net_q[D.awareness_channel].apply(lambda s: round(float((s == "网络").mean()), 4)).to_dict(),
+        # the same among current signings (签约 or 换房: the planted 退房 left out), the reports' base
+        "network_share_by_quarter_current": _shares(deals[~deals[D.deal_id].isin(
+            changes.loc[changes[D.status] == "退房", D.deal_id])], "网络"),
         "surveys": sv_truth,
         "targets_rows": len(targets),
     }
     (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1, default=_jsonable), encoding="utf-8")
     return truth
+
+
+def _shares(deals: pd.DataFrame, channel: str) -> dict:
+    by_q = deals.groupby(deals[D.sign_date].dt.to_period("Q").astype(str))[D.awareness_channel]
+    return {q: round(float((s == channel).mean()), 4) for q, s in by_q}
 
 
 def _jsonable(v):

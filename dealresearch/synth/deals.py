@@ -55,7 +55,12 @@ INDUSTRIES = ["IT/互联网", "金融", "制造业", "教育", "医疗", "贸易
 REP_NAMES = {"BJ": ["李娜", "王强", "刘洋", "陈静", "张磊", "杨帆", "赵敏", "周杰"],
              "YQ": ["吴迪", "孙悦", "马超", "朱琳", "胡军", "郭静", "林峰", "何雪"],
              "XH": ["高远", "罗丹", "宋佳", "谢军", "韩梅", "唐浩", "冯丽", "曹阳"]}
-START, QUARTERS = pd.Timestamp("2025-01-01"), 8
+#: the sample covers 2025Q1–2026Q3 and ends on a fixed date in the past (END): 2026Q3 is its
+#: latest complete quarter and nothing in it is dated after END
+START, QUARTERS = pd.Timestamp("2025-01-01"), 7
+END = pd.Timestamp("2026-09-30")
+QUARTER_STARTS = pd.date_range(START, periods=QUARTERS, freq="QS")
+QUARTER_DAYS = np.diff(pd.date_range(START, periods=QUARTERS + 1, freq="QS")).astype("timedelta64[D]").astype(int)
 REPEAT_SHARE, REFERRAL_SHARE = 0.055, 0.08
 
 
@@ -85,8 +90,9 @@ def _factors(rng, personas: np.ndarray) -> list[list[str]]:
 
 
 def _one_project(rng, proj: dict, n: int, personas: np.ndarray) -> pd.DataFrame:
-    q = rng.choice(QUARTERS, n, p=np.array([.10, .12, .12, .14, .11, .13, .13, .15]) / 1.0)
-    sign = START + pd.to_timedelta(q * 91 + rng.integers(0, 90, n), unit="D")
+    weights = np.array([.10, .12, .12, .14, .11, .13, .13])
+    q = rng.choice(QUARTERS, n, p=weights / weights.sum())
+    sign = QUARTER_STARTS[q] + pd.to_timedelta(rng.integers(0, QUARTER_DAYS[q]), unit="D")
     commercial = proj["kind"] == "商业"
     unit = _by_persona(rng, personas, "unit_c" if commercial else "unit", "unit" if commercial else "unit_c")
     mean_sd = np.array([AREA[u] for u in unit])

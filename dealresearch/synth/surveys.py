@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 
 from ..schema import DRIVER_ITEMS, SURVEY_ITEMS, D, S
+from .comment_text import plant_comments
+from .deals import END
 
 #: true driver weights of overall satisfaction (sum 1; distinct so the ranks are recoverable)
 DRIVER_WEIGHTS = dict(zip(
@@ -32,7 +34,8 @@ def generate_surveys(rng: np.random.Generator, deals: pd.DataFrame) -> tuple[pd.
         name=(D.customer_name, "first"), code=(D.customer_code, "first"))
     frames, surveyed_before = [], set()
     for year in (2025, 2026):
-        elig = people[people["first"] < pd.Timestamp(year, 11, 1)]
+        year_end = min(pd.Timestamp(year, 12, 31), END)  # no survey after the sample's end
+        elig = people[people["first"] < year_end - pd.Timedelta(days=60)]
         fresh = ~elig.index.isin(list(surveyed_before))
         p = np.where(fresh, 1.3, 0.6)
         n = int(len(elig) * SURVEY_SHARE)
@@ -40,7 +43,7 @@ def generate_surveys(rng: np.random.Generator, deals: pd.DataFrame) -> tuple[pd.
         chosen = elig.iloc[pick]
         surveyed_before |= set(chosen.index)
         start = np.maximum(chosen["first"] + pd.Timedelta(days=30), pd.Timestamp(year, 1, 1))
-        span = (pd.Timestamp(year, 12, 31) - start).dt.days.clip(lower=1)
+        span = (year_end - start).dt.days.clip(lower=1)
         date = start + pd.to_timedelta((rng.random(n) * span).astype(int), unit="D")
         frames.append(pd.DataFrame({"id_number": chosen.index, "project": chosen["project"].to_numpy(),
                                     "phone": chosen["phone"].to_numpy(), "name": chosen["name"].to_numpy(),
@@ -64,7 +67,9 @@ def generate_surveys(rng: np.random.Generator, deals: pd.DataFrame) -> tuple[pd.
     sv.loc[complainer, S.recommend] = np.minimum(sv.loc[complainer, S.recommend], 4)
     sv[S.complaint] = np.where(complainer, "是", "否")
     sv[S.followup_needed] = np.where(complainer | (sv[S.overall] <= 2), "是", "否")
-    sv[S.comment] = np.where(complainer, rng.choice(COMPLAINTS, n), rng.choice(PRAISE, n))
+    rng.choice(COMPLAINTS, n), rng.choice(PRAISE, n)  # still drawn: every later value of the main stream stays
+    comment_rng = np.random.default_rng([rng.bit_generator.seed_seq.entropy, 18])  # the comments' own stream
+    sv[S.comment], comment_truth = plant_comments(sv, sv[S.recommend].to_numpy(), comment_rng)
     truth = {
         "n_surveys": n,
         "driver_weights": DRIVER_WEIGHTS,
@@ -72,6 +77,7 @@ def generate_surveys(rng: np.random.Generator, deals: pd.DataFrame) -> tuple[pd.
         "complainer_survey_ids": sv.loc[complainer, S.survey_id].tolist(),
         "surveyed_people_by_year": {str(y): int((sv[S.survey_date].dt.year == y).sum()) for y in (2025, 2026)},
         "item_labels": {i.name: i.label for i in SURVEY_ITEMS},
+        "comments": {"survey_ids": sv[S.survey_id].tolist(), **comment_truth},
     }
     return sv, truth
 

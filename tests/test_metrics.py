@@ -1,0 +1,173 @@
+"""The metrics layer: each KPI defined once, computed per (period, scope), carried to metrics.json."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dealresearch import metrics
+from dealresearch.report import metrics_file
+from dealresearch.schema import D, S
+
+
+def _deals() -> pd.DataFrame:
+    """Two projects: P1 has 30 deals in 2026Q3 (1.0e6 each) and 10 in 2026Q2; P2 has 5 in 2026Q3
+    (2.0e6 each) of which one is 退房 (its status history below cancels it in August)."""
+    rows = []
+    for i in range(30):
+        rows.append(("P1", f"a{i}", "2026-07-05", 1.0e6, f"c{i}", "签约"))
+    for i in range(10):
+        rows.append(("P1", f"b{i}", "2026-05-05", 1.0e6, f"c{i}", "签约"))  # c0–c9 bought twice
+    for i in range(5):
+        rows.append(("P2", f"d{i}", "2026-08-01", 2.0e6, f"e{i}", "退房" if i == 0 else "签约"))
+    df = pd.DataFrame(rows, columns=[D.project, D.deal_id, D.sign_date, D.total_price, D.customer_key, D.status])
+    df[D.sign_date] = pd.to_datetime(df[D.sign_date])
+    df[D.sales_rep], df[D.sales_team] = "r1", "t1"
+    return df
+
+
+def _history() -> pd.DataFrame:
+    from dealresearch.schema import H
+
+    return pd.DataFrame({H.deal_id: ["d0"], H.status: ["退房"], H.event_date: pd.to_datetime(["2026-08-20"])})
+
+
+def _surveys() -> pd.DataFrame:
+    """P1: 40 surveys in 2026Q3 (30 promoters, 10 detractors: NPS 50) and 60 in 2025Q4
+    (all detractors): over the 12 months NPS = (30 − 70) / 100 = −40."""
+    rec = [10.0] * 30 + [3.0] * 10 + [0.0] * 60
+    date = ["2026-08-10"] * 40 + ["2025-11-10"] * 60
+    return pd.DataFrame(
+        {
+            S.survey_id: [f"s{i}" for i in range(100)],
+            S.customer_key: [f"x{i}" for i in range(100)],
+            S.project: "P1",
+            S.survey_date: pd.to_datetime(date),
+            S.recommend: rec,
+            S.overall: [5.0] * 30 + [2.0] * 70,
+        }
+    )
+
+
+def test_every_kpi_is_defined_once_with_a_chinese_name_window_and_kind():
+    from dealresearch import fmt
+
+    for k, d in metrics.KPIS.items():
+        assert d.id == k and d.window in metrics.WINDOWS and d.kind in fmt.KINDS
+        assert d.name and d.definition and d.base and not d.name.isascii()
+    # two windows are two KPIs with two names
+    assert metrics.KPIS["nps"].name != metrics.KPIS["nps_12m"].name
+    assert "12" in metrics.KPIS["nps_12m"].name
+
+
+def test_sales_and_deal_kpis_recover_the_planted_counts():
+    m = metrics.compute("2026Q3", deals=_deals(), history=_history(), areas=["sales", "deals"])
+    assert metrics.value(m, "net_units") == 30 + 5 - 1  # the 退房 in August counts against Q3
+    assert metrics.value(m, "net_amount") == pytest.approx(30 * 1.0e6 + 5 * 2.0e6 - 2.0e6)
+    p2 = metrics.compute("2026Q3", deals=_deals(), history=_history(), project="P2", areas=["sales", "deals"])
+    assert metrics.value(p2, "net_units", "P2") == 4 and metrics.value(p2, "deals", "P2") == 4
+    assert metrics.value(m, "deals") == 34 and metrics.value(m, "customers") == 34
+    assert set(m["scope"]) == {"集团"} and set(m["period"]) == {"2026Q3"}
+
+
+def test_nps_of_the_quarter_and_of_twelve_months_are_two_kpis():
+    m = metrics.compute("2026Q3", deals=_deals(), surveys=_surveys(), areas=["satisfaction"])
+    row = m.set_index("kpi")
+    assert row.loc["nps", "value"] == pytest.approx(50.0) and row.loc["nps", "n"] == 40
+    assert row.loc["nps_12m", "value"] == pytest.approx(-40.0) and row.loc["nps_12m", "n"] == 100
+    assert row.loc["nps", "window"] == "period" and row.loc["nps_12m", "window"] == "12m"
+    assert row.loc["nps", "ci_low"] < 50 < row.loc["nps", "ci_high"]
+    assert row.loc["csat", "value"] == pytest.approx(75.0)  # 30 of 40 answered 5
+
+
+def test_appendix_table_is_chinese_and_follows_the_number_rules():
+    m = metrics.compute("2026Q3", deals=_deals(), history=_history(), areas=["sales"])
+    t = metrics.table(m)
+    assert list(t.columns) == ["指标", "范围", "窗口", "数值", "样本量", "口径"]
+    assert t.loc[t["指标"] == "净签约金额", "数值"].iloc[0] == "3,800.0 万元"
+    assert t.loc[t["指标"] == "净签约套数", "数值"].iloc[0] == "34"
+
+
+def test_records_are_json_ready_and_carry_the_issue_columns():
+    m = metrics.compute("2026Q3", deals=_deals(), surveys=_surveys(), areas=["satisfaction"])
+    recs = json.loads(json.dumps(metrics.records(m)))
+    for col in ("kpi", "scope", "period", "window", "value", "n", "ci_low", "ci_high"):
+        assert col in recs[0]
+
+
+def test_runner_mime_equals_the_metrics_mime():
+    assert metrics_file.MIME == metrics.MIME
+
+
+def test_merge_flags_two_pages_showing_different_values(tmp_path):
+    a = {"kpi": "nps", "scope": "集团", "period": "2026Q3", "value": 14.5}
+    same = metrics_file.merge([("satisfaction", [a]), ("strategy", [dict(a)])])
+    assert len(same) == 1 and same[0]["reports"] == ["satisfaction", "strategy"] and not same[0]["conflict"]
+    diff = metrics_file.merge([("satisfaction", [a]), ("strategy", [{**a, "value": 14.6}])])
+    assert diff[0]["conflict"] and diff[0]["values"] == {"satisfaction": 14.5, "strategy": 14.6}
+    # a partial re-run replaces its own page's values and keeps the others
+    metrics_file.write(tmp_path, [("satisfaction", [a]), ("sales", [{**a, "kpi": "net_units", "value": 3}])])
+    metrics_file.write(tmp_path, [("satisfaction", [{**a, "value": 15.0}])])
+    recs = {r["kpi"]: r for r in metrics_file.read(tmp_path)}
+    assert recs["nps"]["value"] == 15.0 and recs["nps"]["reports"] == ["satisfaction"]
+    assert recs["net_units"]["value"] == 3
+
+
+def test_collect_reads_only_the_metrics_output_and_the_page_never_shows_it():
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from dealresearch.report.html import reader_notebook
+
+    cell = new_code_cell("metrics.appendix(m)")
+    rows = [{"kpi": "nps", "scope": "集团", "period": "2026Q3", "value": 1.5}]
+    cell.outputs = [
+        new_output("display_data", data={"text/html": "<h3>附：指标口径</h3>"}),
+        new_output("display_data", data={metrics.MIME: rows}),
+    ]
+    nb = new_notebook(cells=[cell])
+    assert metrics_file.collect(nb) == rows
+    shown = reader_notebook(nb).cells[0].outputs
+    assert [list(o["data"]) for o in shown] == [["text/html"]]
+
+
+def test_coverage_of_the_findings_and_of_the_survey_plan_is_one_computation(sample_store):
+    """Finding 3: overdue customers per project were 442 / 181 / 451 in strategy and
+    433 / 179 / 446 in the survey plan. Both now read metrics.coverage_at."""
+    import dealresearch as dr
+    from dealresearch import findings
+    from dealresearch import survey_plan as sp
+    from dealresearch.findings import F
+
+    deals, surveys = dr.load("deals", sample_store), dr.load("surveys", sample_store)
+    customers = dr.load("customers", sample_store, missing_ok=True)
+    for project in sorted(deals[D.project].unique()):
+        r = sp.review(deals, surveys, "2026Q3", customers=customers, project=project)
+        f = findings.compute(deals, "2026Q3", names=["survey_overdue"], project=project, surveys=surveys,
+                             customers=customers)
+        row = f[f[F.finding] == "survey_overdue"].iloc[0]
+        assert int(row[F.value]) == r.coverage.n_overdue and int(row[F.n]) == r.coverage.n_reachable
+        m = metrics.compute("2026Q3", deals=deals, project=project, surveys=surveys, customers=customers,
+                            areas=["coverage"])
+        assert metrics.value(m, "overdue_customers", project) == r.coverage.n_overdue
+        assert metrics.value(m, "survey_coverage", project) == pytest.approx(r.coverage.share)
+    assert np.isfinite(metrics.value(m, "survey_coverage", project))
+
+
+def test_channel_shift_of_customer_research_and_strategy_is_one_number(sample_store):
+    """Finding 3: 朋友介绍 +3.7 pp (p = 0.030) in customer research vs +3.6 pp (p = 0.033) in
+    strategy: the strategy finding now uses the report's base (签约 or 换房)."""
+    import dealresearch as dr
+    from dealresearch import findings
+    from dealresearch import profile as pf
+
+    deals = dr.load("deals", sample_store)
+    assert (deals[D.status] == "退房").any()  # the bases differed by these deals
+    for against in ("qoq", "yoy"):
+        cmp = pf.compare(deals, "2026Q3", ["awareness_channel"], against=against,
+                         status=list(metrics.CURRENT_STATUSES))
+        page = cmp.table.set_index("category")
+        f = findings.compute(deals, "2026Q3", names=["channel_shift"], against=against).set_index("subject")
+        assert set(f.index) == set(page.index)
+        assert (f["delta"] - page["diff"]).abs().max() == 0
+        assert (f["p_value"] - page["p_value"]).abs().max() == 0
