@@ -21,27 +21,14 @@ from .config import MIN_N
 from .drivers import ipa, item_scales, relative_weights, rescale
 from .errors import DataError, ParameterError
 from .schema import DRIVER_ITEMS, NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, S, label
+from .stats import answers, z_value
 from .waves import csat_difference, csi_difference, nps_difference, share_difference  # noqa: F401
 
 NPS_DEFINITION = "NPS = 推荐者(9–10分)占比 − 贬损者(0–6分)占比；中立者为 7–8 分"
 
 
-def _numeric(values, what: str, lo: float, hi: float) -> pd.Series:
-    s = pd.Series(values)
-    x = pd.to_numeric(s, errors="coerce")
-    bad = int((x.isna() & s.notna()).sum())
-    if bad:
-        raise DataError(f"{what}中有 {bad} 个非数值答案：请先在录入环节设为缺失。")
-    out = int(((x < lo) | (x > hi)).sum())
-    if out:
-        raise DataError(f"{what}中有 {out} 个答案超出 {lo:g}–{hi:g} 分范围。")
-    return x.dropna().astype(float)
-
-
-def _z(ci: float) -> float:
-    if not 0 < ci < 1:
-        raise ParameterError(f"置信水平 ci 必须在 0 与 1 之间，收到 {ci}。")
-    return float(stats.norm.ppf(0.5 + ci / 2))
+_numeric = answers  # scale answers as floats (stats.answers)
+_z = z_value
 
 
 # ------------------------------------------------------------------------- NPS

@@ -142,6 +142,7 @@ LABELS: dict[str, str] = {c.name: c.label for c in DEAL_COLUMNS} | {
     D.source_file: "来源文件",
     D.source_row: "来源行号",
     D.status_date: "状态变更日期",
+    "survey_choices": "多选题答案（另表 survey_choices）",
 }
 
 

@@ -10,6 +10,7 @@ from scipy import stats as sps
 
 from . import config
 from .derive import category_order, is_multi_choice
+from .errors import DataError, ParameterError
 
 
 @dataclass(frozen=True)
@@ -112,3 +113,24 @@ def count_table(values: pd.Series, name: str, groups: pd.Series | None):
         order = category_order(name, counts.sum(axis=1).sort_values(ascending=False).index.tolist())
         counts = counts.reindex(order)
     return counts, n, missing, multi
+
+
+def answers(values, what: str, lo: float, hi: float) -> pd.Series:
+    """Scale answers as floats, missing ones dropped; a non-number or an answer outside
+    ``lo``–``hi`` is a DataError naming ``what``."""
+    s = pd.Series(values)
+    x = pd.to_numeric(s, errors="coerce")
+    bad = int((x.isna() & s.notna()).sum())
+    if bad:
+        raise DataError(f"{what}中有 {bad} 个非数值答案：请先在录入环节设为缺失。")
+    out = int(((x < lo) | (x > hi)).sum())
+    if out:
+        raise DataError(f"{what}中有 {out} 个答案超出 {lo:g}–{hi:g} 分范围。")
+    return x.dropna().astype(float)
+
+
+def z_value(ci: float) -> float:
+    """The two-sided normal quantile of a confidence level (0.95 → 1.96)."""
+    if not 0 < ci < 1:
+        raise ParameterError(f"置信水平 ci 必须在 0 与 1 之间，收到 {ci}。")
+    return float(sps.norm.ppf(0.5 + ci / 2))

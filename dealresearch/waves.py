@@ -25,8 +25,9 @@ import pandas as pd
 from scipy import stats
 
 from .config import ALPHA, MIN_N
-from .errors import DataError, ParameterError
+from .errors import DataError
 from .schema import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
+from .stats import answers, z_value
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,7 @@ class Difference:
         return min(self.n_current, self.n_previous) < MIN_N
 
 
-def _z(ci: float) -> float:
-    if not 0 < ci < 1:
-        raise ParameterError(f"置信水平 ci 必须在 0 与 1 之间，收到 {ci}。")
-    return float(stats.norm.ppf(0.5 + ci / 2))
+_z = z_value
 
 
 def _difference(metric, cur, prev, ci, alpha) -> Difference:
@@ -71,14 +69,7 @@ def _difference(metric, cur, prev, ci, alpha) -> Difference:
 
 
 def _scores(values, what: str, lo: float, hi: float) -> np.ndarray:
-    s = pd.Series(values)
-    x = pd.to_numeric(s, errors="coerce")
-    bad = int((x.isna() & s.notna()).sum())
-    if bad:
-        raise DataError(f"{what}中有 {bad} 个非数值答案。")
-    x = x.dropna().to_numpy(dtype=float)
-    if ((x < lo) | (x > hi)).any():
-        raise DataError(f"{what}中有 {int(((x < lo) | (x > hi)).sum())} 个答案超出 {lo:g}–{hi:g} 分范围。")
+    x = answers(values, what, lo, hi).to_numpy()
     if len(x) == 0:
         raise DataError(f"{what}没有有效答案，无法比较两期。")
     return x

@@ -148,3 +148,22 @@ def test_the_sample_one_file_at_a_time_surveys_first_equals_one_run(sample_raw, 
     for name in reversed(sample_truth["deal_files"]):
         dr.ingest_deals([sample_raw / name], store=store)
     _assert_same(_tables(store), _tables(sample_store))
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st_.data())
+def test_random_splits_and_orders_of_the_sample_give_the_store_of_one_run(
+    sample_raw, sample_truth, sample_store, tmp_path_factory, data
+):
+    files = [("deals", n) for n in sample_truth["deal_files"]] + [("surveys", n) for n in sample_truth["survey_files"]]
+    order = data.draw(st_.permutations(files))
+    cuts = data.draw(st_.sets(st_.integers(1, len(order) - 1), max_size=len(order) - 1))
+    store = tmp_path_factory.mktemp("sample_inc") / "data"
+    bounds = [0, *sorted(cuts), len(order)]
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        group = order[a:b]
+        for kind, fn in (("deals", dr.ingest_deals), ("surveys", dr.ingest_surveys)):
+            paths = [sample_raw / n for k, n in group if k == kind]
+            if paths:
+                fn(paths, store=store)
+    _assert_same(_tables(store), _tables(sample_store))

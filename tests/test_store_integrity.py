@@ -343,3 +343,14 @@ def test_data_alone_holds_no_copy_of_the_key(tmp_path, key_file):
     for path in (p for p in store.rglob("*") if p.is_file()):
         assert key not in path.read_bytes(), path
     assert "key_fingerprint" in json.loads((G.folder(store) / G.MANIFEST).read_text(encoding="utf-8"))
+
+
+def test_a_first_data_row_that_names_a_column_is_still_a_row(tmp_path):
+    # a first data row whose text happens to be a header name (关注因素 "户型") was merged into
+    # the header as a second header row and lost from the counts
+    rows = [deal_row(i, person(i), project="海景湾", factors=["户型"] if i == 1 else ["地段", "价格"]) for i in (1, 2, 3)]
+    headers = ["合同编号", "项目名称", "签约日期", "成交总价", "证件号码", "关注因素", "户型备注"]
+    for r in rows:
+        r["户型备注"] = "户型" if r["合同编号"] == "HT00001" else "三房"
+    res = dr.ingest_deals([write_csv(tmp_path / "first.csv", rows, headers)], store=tmp_path / "data")
+    assert res.summary["rows_read"] == 3 and res.summary["rows_clean"] == 3

@@ -48,8 +48,10 @@ def _trend_chart(trend: pd.DataFrame):
     ax.set_ylabel("提及率（%）")
     ax.set_xlabel("季度")
     ax.set_title("主要主题的提及率趋势")
-    ax.legend(loc="upper left", fontsize=8, ncol=min(len(trend.columns), 5), frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), fontsize=9, ncol=min(len(trend.columns), 5),
+              frameon=False)  # below the axes: never on the lines
     ax.set_ylim(bottom=0)
+    ax.figure.subplots_adjust(bottom=0.3)
     return ax
 
 
@@ -93,7 +95,7 @@ def voice_section(results: dict, problems: dict) -> None:
     if len(trend):
         trend.insert(0, "有效意见数", v.trend["n_comments"].tail(8))
         P.table(trend.rename_axis("季度"), caption=f"这些主题的提及率按季度（%；图中只画有效意见不少于 {MIN_N} 条的季度）",
-                index=True)
+                index=True, formats={str(c): "float" for c in top.index} | {"有效意见数": "int"})
     for theme in top.index:
         quotes = v.examples.get(theme, [])
         if quotes:

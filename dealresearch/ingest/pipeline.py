@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..errors import InputFileError, MissingColumnsError, ParameterError
 from ..schema import DEAL_COLUMNS, DEAL_STORE_COLUMNS, SURVEY_COLUMNS, SURVEY_ITEMS, Column, D, S
+from . import choices as SC
 from . import frames as F
 from . import generations as G
 from . import keyring
@@ -41,7 +42,7 @@ from .links import REF_VIA, VIA, best, reresolve, without_files
 from .mapping import load_mapping
 from .memory import release
 from .normalise import factorize
-from .platforms import META_HEADERS, PLATFORM_COLUMNS, RESPONSE_SECONDS
+from .platforms import META_HEADERS, PLATFORM_COLUMNS, RESPONSE_SECONDS, choice_answers
 from .prefetch import prefetched
 from .prepare import prepare, raw_records
 from .privacy import Pseudonymiser
@@ -254,7 +255,8 @@ def _run(kind, paths, store, aliases, sheet, progress, mapping=None, wait=True, 
     names = sorted({f.name for f in files})
     with G.writing(store, wait=wait, notify=notify) as gen:  # one writer; all of it or nothing
         key = keyring.store_secret(store, gen)
-        data, merged_away, store_stats, counted = finish(kept, store, gen, names, key)  # empties ``kept``
+        more = {"choices": [t.pop("choices", None) for t in quality]} if kind == "surveys" else {}
+        data, merged_away, store_stats, counted = finish(kept, store, gen, names, key, **more)  # empties ``kept``
         _write_interim(kind, rejects_df, warnings_df, names, gen)
         summary = build_summary(
             kind, per_file, counted, merged_away, data, rejects_df, warnings_df, skipped, unknown
@@ -285,7 +287,10 @@ def _process_table(kind, raw, path: Path, spec, aliases, today, mapping=None, st
     """One raw table → (kept clean rows, rejects, warnings, per-file counts, unknown values,
     data-quality facts)."""
     mapping = load_mapping(mapping, store) if mapping is None else mapping
+    choices = choice_answers(raw) if kind == "surveys" else None  # multi-choice answers, long
     raw, note = adapt_table(kind, raw, spec, aliases, mapping)  # platform downloads, keys
+    if choices is not None:
+        note["choices"] = choices  # to ``_finish_surveys`` (popped in ``_run``)
     p = prepare(raw, spec, aliases, SURVEY_SCALES, mapping.values, kind)
     (deal_rules if kind == "deals" else survey_rules)(p, today)
     rej, warn, rejected = issue_frames(p)
@@ -408,6 +413,9 @@ def _finish_deals(kept: list[pd.DataFrame], store, gen, names: list[str], key: b
     surveys = st.read_table("surveys", store)
     if surveys is not None:  # surveys resolved through a phone or code follow the links
         surveys = remask(surveys, name_keys, store)  # names learned now leave stored comments too
+        answers = SC.remasked(st.read_table(SC.TABLE, store), name_keys, store)
+        if answers is not None:  # ... and stored multi-choice option texts
+            st.stage(gen, SC.TABLE, answers)
         st.stage(gen, "surveys", reresolve(surveys, best(links), S.customer_key, VIA))
     stats = {
         "deals_before": 0 if old is None else len(old),
@@ -417,7 +425,7 @@ def _finish_deals(kept: list[pd.DataFrame], store, gen, names: list[str], key: b
     return data, merged_away, stats, counted
 
 
-def _finish_surveys(kept: list[pd.DataFrame], store, gen, names: list[str], key: bytes):
+def _finish_surveys(kept: list[pd.DataFrame], store, gen, names: list[str], key: bytes, choices=None):
     batch, counted = _batch(kept)
     person_names = batch.pop(D.customer_name) if D.customer_name in batch.columns else None
     links = st.read_table("customer_links", store)
@@ -439,6 +447,10 @@ def _finish_surveys(kept: list[pd.DataFrame], store, gen, names: list[str], key:
     if customers is not None:
         stats["matched_to_customers"] = int(data[S.customer_key].isin(customers[S.customer_key]).sum())
     st.stage(gen, "surveys", combined)
+    answers = SC.merged(st.read_table(SC.TABLE, store), SC.run_table(choices, data, name_keys, store), names,
+                        data[S.survey_id])  # multi-choice answers: the same generation
+    if answers is not None:
+        st.stage(gen, SC.TABLE, answers)
     return data, merged_away, stats, counted
 
 

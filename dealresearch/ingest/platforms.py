@@ -15,7 +15,10 @@ A download is recognised by its meta columns (问卷星: 提交答卷时间 + �
 * survey ids are namespaced by source, ``<platform>:<survey title>:<序号>``: the title
   comes from ``[surveys] title`` in the mapping file, else from the download's file name
   (问卷星's "<id>_<n>_<title>_<a>_<b>.xlsx", copies "(1)" dropped), so two surveys never
-  collide and an identical re-download (either format) is a duplicate.
+  collide and an identical re-download (either format) is a duplicate;
+* multi-choice questions (``choice_columns``: ┋-joined option texts in one column, or one
+  0/1 sub-column per option, "5(地段)", "第5题(地段)") are not survey items: their columns
+  are mapped to the long table ``survey_choices`` (``choice_answers``, ``ingest.choices``).
 """
 
 from __future__ import annotations
@@ -90,6 +93,15 @@ SEVEN = {
     "非常同意": 7, "同意": 6, "比较同意": 5, "不确定": 4, "比较不同意": 3, "不同意": 2, "非常不同意": 1,
 }
 SCALES = {i.name: i.scale for i in SURVEY_ITEMS}
+CHOICES = "survey_choices"  # where multi-choice columns go (``ingest.choices``)
+CHOICE_JOIN = "┋"
+#: a header mark of a multi-choice question: "（多选）", "[多选题]", "(可多选)", "（最多选3项）"
+_MULTI = re.compile(r"[(（\[【〔]\s*(?:可|最多)?(?:多选|多项选择|复选)[^)）\]】〕]*[)）\]】〕]")
+#: a 0/1 sub-column cell: chosen or not ("1/空" downloads: blank is "not chosen")
+CHOSEN_CELLS = {
+    "1": True, "1.0": True, "选中": True, "已选": True, "已选中": True, "√": True,
+    "0": False, "0.0": False, "未选中": False, "未选": False,
+}
 
 
 @dataclass
@@ -190,6 +202,92 @@ def score_labels(cell: pd.Series, scale: tuple[int, int], extra: dict[str, float
     return out.astype("str"), scored
 
 
+def _clean_question(text: str) -> str:
+    return _MULTI.sub("", text).strip(" \t\u3000:：") or text.strip()
+
+
+def _cells(v: pd.Series) -> pd.Series:
+    """Stripped text, missing for blanks and the platforms' missing markers."""
+    t = v.astype("str").str.strip()
+    return t.mask(t.isin(MISSING_MARKERS) | t.eq(""))
+
+
+def choice_columns(frame: pd.DataFrame) -> dict[str, tuple[str, str | None]]:
+    """The multi-choice columns of a download: header → ``(question, option)``, the option
+    None for a column of ┋-joined option texts (its header marks it "（多选）" or its cells
+    hold ┋). 0/1 sub-columns ("5(地段)", "5、(地段)", "第5题(地段)", "第5题 因素(地段)")
+    count when every sub-column of the question holds only 0/1, 选中/未选中 or blanks (two
+    sub-columns at least: a matrix question answered on a scale is not multi-choice)."""
+    subs: dict[str, list[tuple[str, str, str | None]]] = {}
+    stems: dict[str, str] = {}
+    questions: dict[str, str] = {}
+    for c in frame.columns:
+        m = _QUESTION.match(str(c))
+        if not m or not (m.group(1) or m.group(2)):
+            continue
+        number, text = m.group(1) or m.group(2), (m.group(3) or "").strip()
+        questions[c] = text
+        sub = _SUB.match(text) if text else None
+        tail = _TAIL.match(text) if text and not sub else None
+        if tail and _MULTI.fullmatch(f"（{tail.group(2)}）"):
+            tail = None  # "因素（多选）": the mark, not an option
+        if sub or tail:
+            option = (sub.group(1) or sub.group(2)) if sub else tail.group(2)
+            subs.setdefault(number, []).append((c, option.strip(), _clean_question(tail.group(1)) if tail else None))
+        else:
+            stems.setdefault(number, _clean_question(text))
+    found: dict[str, tuple[str, str | None]] = {}
+    for number, group in subs.items():
+        if len(group) < 2:
+            continue
+        cells = pd.concat([_cells(frame[c]) for c, _, _ in group], ignore_index=True).dropna()
+        if len(cells) and cells.isin(list(CHOSEN_CELLS)).all():
+            for c, option, question in group:
+                found[c] = (question or stems.get(number) or f"第{number}题", option)
+    for c, text in questions.items():
+        if c in found or not text:
+            continue
+        free_text = _field_of(text, [r for r in QUESTION_RULES if r[0] == S.comment])  # a typed ┋ stays text
+        if _MULTI.search(text) or not free_text and frame[c].astype("str").str.contains(CHOICE_JOIN, regex=False).any():
+            found[c] = (_clean_question(text), None)
+    return found
+
+
+def choice_answers(raw: RawTable) -> pd.DataFrame | None:
+    """The multi-choice answers of a platform download, long: ``source_file``,
+    ``source_row``, ``question``, ``option``, ``chosen`` — for a ┋ column the options a
+    respondent chose, for 0/1 sub-columns every option of a respondent who answered any.
+    A skipped question ("(跳过)", −3, blank) gives no row. None for another table."""
+    if detect(raw.headers) is None:
+        return None
+    found = choice_columns(raw.frame)
+    if not found:
+        return None
+    parts = []
+    rows = raw.frame.index.to_numpy()
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for c, (question, option) in found.items():
+        if option is not None:
+            grouped.setdefault(question, []).append((c, option))
+            continue
+        opts = _cells(raw.frame[c]).dropna().str.split(CHOICE_JOIN).explode().str.strip()
+        opts = opts[opts.notna() & opts.ne("")]
+        parts.append(pd.DataFrame({"source_row": opts.index.to_numpy(), "question": question,
+                                   "option": opts.to_numpy(), "chosen": True}))
+    for question, group in grouped.items():
+        flags = pd.DataFrame({option: _cells(raw.frame[c]).map(CHOSEN_CELLS) for c, option in group})
+        answered = flags.notna().any(axis=1).to_numpy()
+        for option in flags.columns:
+            chosen = flags[option].to_numpy(dtype=object)[answered]
+            parts.append(pd.DataFrame({"source_row": rows[answered], "question": question, "option": option,
+                                       "chosen": pd.array(chosen, dtype="boolean").fillna(False).astype(bool)}))
+    out = pd.concat(parts, ignore_index=True)
+    for col in ("question", "option"):
+        out[col] = out[col].astype("str").str.normalize("NFKC")
+    out.insert(0, "source_file", raw.file)
+    return out.astype({"source_row": "int64", "chosen": bool})
+
+
 def adapt(raw: RawTable, mapping=None) -> Adapted | None:
     """The table of a recognised platform download with canonical headers, or None."""
     platform = detect(raw.headers)
@@ -202,8 +300,9 @@ def adapt(raw: RawTable, mapping=None) -> Adapted | None:
     renamed: dict[str, str] = {}
     rules = _rules(getattr(mapping, "items", None))
     stems: dict[str, str] = {}  # question number → its field (for sub-columns without a match)
+    choices = choice_columns(frame)  # multi-choice: into ``survey_choices``, not items
     for c in cols:
-        m = _QUESTION.match(c)
+        m = _QUESTION.match(c) if c not in choices else None
         if not m or not (m.group(1) or m.group(2)):
             continue
         number, text = m.group(1) or m.group(2), m.group(3)
@@ -220,6 +319,8 @@ def adapt(raw: RawTable, mapping=None) -> Adapted | None:
     out = {}
     converted, markers = {}, {}
     for c in cols:
+        if c in choices:
+            continue
         v = frame[c]
         if c in renamed or _QUESTION.match(c):
             blank = v.isin(MISSING_MARKERS).fillna(False)
@@ -248,6 +349,7 @@ def adapt(raw: RawTable, mapping=None) -> Adapted | None:
         result[RESPONSE_SECONDS] = seconds(frame[dur_col]).map(lambda x: f"{x:g}", na_action="ignore").astype("str")
         result = result.drop(columns=[dur_col])
         renamed[dur_col] = RESPONSE_SECONDS
+    renamed.update(dict.fromkeys(choices, CHOICES))
     if S.method not in result.columns:
         result[S.method] = pd.Series("在线", index=result.index, dtype="str")
     headers = list(result.columns)

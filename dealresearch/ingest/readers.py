@@ -23,6 +23,7 @@ import codecs
 import csv
 import gc
 import io
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -162,6 +163,20 @@ def _combine(upper: list, lower: list, index: Mapping[str, str]) -> list[str]:
     return out
 
 
+_DATA_CELL = re.compile(r"^[\s\d.,:/\-+%¥￥年月日时分秒]*\d[\s\d.,:/\-+%¥￥年月日时分秒]*$")
+
+
+def _looks_like_data(row: list) -> bool:
+    """A row with a number, a date or a numeric text in it: data, not a second header row."""
+    return any(
+        isinstance(c, int | float) and not isinstance(c, bool) and c == c
+        or hasattr(c, "year")
+        or (isinstance(c, str) and _DATA_CELL.match(c.strip()) is not None)
+        for c in row
+        if not _blank(c)
+    )
+
+
 def locate_header(
     rows: list[list], index: Mapping[str, str], min_hits: int = 3
 ) -> tuple[int, int, list[str]] | None:
@@ -174,8 +189,8 @@ def locate_header(
     b = int(np.argmax(scores))
     best = (b, b, ["" if _blank(c) else str(c).strip() for c in head[b]], scores[b])
     for first, last in ((b - 1, b), (b, b + 1)):
-        if first < 0 or last >= len(head):
-            continue
+        if first < 0 or last >= len(head) or (last == b + 1 and _looks_like_data(head[last])):
+            continue  # a row below the header holding numbers or dates is the first data row
         combined = _combine(head[first], head[last], index)
         hits = header_hits(combined, index)
         if hits > best[3]:

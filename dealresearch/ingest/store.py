@@ -25,7 +25,10 @@ from ..errors import DealResearchError, InputFileError
 from . import generations as G
 from .frames import LIST_COLUMNS, as_categorical, to_list_array, without_unused_categories
 
-TABLES = ("deals", "surveys", "customers", "status_history", "targets", "customer_links", "followup_updates", "name_keys")
+TABLES = (
+    "deals", "surveys", "customers", "status_history", "targets", "customer_links", "followup_updates", "name_keys",
+    "survey_choices",
+)
 #: high-cardinality columns: dictionary encoding only costs time there
 NO_DICTIONARY = {"customer_key", "referrer_key", "link_key", "deal_id", "survey_id", "source_row", "comment"}
 #: nullable dtypes restored on load (parquet drops them when a column has no missing value)

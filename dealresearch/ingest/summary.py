@@ -195,9 +195,9 @@ def ingest_command(
         f"{s['duplicates_merged']} + 非数据行 {s['non_data_rows']}；警告 {s['warnings']} 条。"
     )
     if s["rows_rejected"]:
-        from .. import config
+        from .store import table_path
 
-        where = config.interim_dir(store) / f"rejects_{kind}.parquet"
+        where = table_path(f"rejects_{kind}", store, "interim")
         print(f"被拒绝的行（含原因与原始值）已写入 {where}（仅供内部核对，勿外发）")
     _print_quality(s)
     if quality_page:

@@ -237,3 +237,21 @@ def test_reports_hold_no_personal_data(suites, sample_raw, sample_truth):
         names |= {r[col] for r in rows[head + 1 :] if isinstance(r[col], str) and len(r[col]) == 3}
     assert len(names) > 1000
     assert not [n for n in names if n in html], "a customer name reached a report"
+
+
+def test_a_5000_character_value_wraps_inside_the_page(browser, tmp_path):
+    # hostile-text finding 4: one long value made a table cell 65,016 px wide
+    from dealresearch import config, present
+
+    css = (Path(config.__file__).parent / "report" / "templates" / "report.css").read_text(encoding="utf-8")
+    table = present.table_html(pd.DataFrame({"项目": ["滨江壹号"], "意见和建议": ["漏水" * 2500], "备注": ["x" * 5000]}))
+    page_file = tmp_path / "long.html"
+    page_file.write_text(f"<html><head><meta charset='utf-8'><style>{css}</style></head>"
+                         f"<body><main>{table}</main></body></html>", encoding="utf-8")
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+    page = ctx.new_page()
+    page.goto(page_file.as_uri(), wait_until="load")
+    widest = page.evaluate("Math.max(...Array.from(document.querySelectorAll('td')).map(td => td.getBoundingClientRect().width))")
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+    ctx.close()
+    assert widest < 1280 and page_width <= 1280, (widest, page_width)
