@@ -189,22 +189,10 @@ def deal_identity(frame: pd.DataFrame, p: Pseudonymiser, stored_links: pd.DataFr
     being re-ingested. Returns ``(frame, links)``: the link table to store (``merge``)."""
     space = KeySpace.build(frame, p, None)
     source = frame[[D.source_file, D.source_row]].reset_index(drop=True)
-
-    def table(found, by_id: bool) -> pd.DataFrame:
-        links, keys, rows = found
-        out = pd.DataFrame({"link_key": space.strings(links), "customer_key": space.strings(keys)})
-        src = source.iloc[rows].reset_index(drop=True)
-        return out.assign(by_id=by_id, source_file=src[D.source_file].astype("str"), source_row=src[D.source_row])
-
-    known = M.merge_links(M.by_id(stored_links), table(space.row_links(space.codes["id"]), True))
-    space = space.attach(known)
-    key = space.resolve(space.codes["id"], ("phone", "code", "bad_id"), space.stored)
-    valid = space.codes["id"] >= 0
-    derived = table(space.row_links(np.where(valid, -1, key)), False)  # from rows without an ID
-    links = M.link_table(known, M.remap(M.derived(stored_links), known), derived)
-    every = M.best(links)
-    space = space.attach(every)
-    ref = space.resolve(space.codes["ref_id"], ("ref_phone",), space.stored)
+    if stored_links is None or not len(stored_links):
+        space, key, ref, links = _resolve_fresh(space, source)
+    else:
+        space, key, ref, links = _resolve_with_store(space, source, stored_links)
     out = frame.assign(
         customer_key=space.strings(key, frame.index),
         referrer_key=space.strings(ref, frame.index),
@@ -215,6 +203,55 @@ def deal_identity(frame: pd.DataFrame, p: Pseudonymiser, stored_links: pd.DataFr
         },
     )
     return out.drop(columns=[c for c in PERSONAL if c in out.columns]), links
+
+
+def link_rows(space: KeySpace, source: pd.DataFrame):
+    """``table((link codes, key codes, row positions), by_id)``: those links as link-table rows
+    with the row that taught each (its file and row)."""
+
+    def table(found, by_id: bool) -> pd.DataFrame:
+        links, keys, rows = found
+        out = pd.DataFrame({"link_key": space.strings(links), "customer_key": space.strings(keys)})
+        src = source.iloc[rows].reset_index(drop=True)
+        return out.assign(by_id=by_id, source_file=F.as_categorical(src[D.source_file]), source_row=src[D.source_row])
+
+    return table
+
+
+def _resolve_with_store(space: KeySpace, source: pd.DataFrame, stored_links: pd.DataFrame):
+    """Keys per row and the link table, merging the run's links with the store's (``links``
+    module: canonically first link per key)."""
+    known = M.merge_links(M.by_id(stored_links), link_rows(space, source)(space.row_links(space.codes["id"]), True))
+    space = space.attach(known)
+    table = link_rows(space, source)  # the codes now reach the store's keys too
+    key = space.resolve(space.codes["id"], ("phone", "code", "bad_id"), space.stored)
+    valid = space.codes["id"] >= 0
+    derived = table(space.row_links(np.where(valid, -1, key)), False)  # from rows without an ID
+    links = M.link_table(known, M.remap(M.derived(stored_links), known), derived)
+    space = space.attach(M.best(links))
+    ref = space.resolve(space.codes["ref_id"], ("ref_phone",), space.stored)
+    return space, key, ref, links
+
+
+def _resolve_fresh(space: KeySpace, source: pd.DataFrame):
+    """``_resolve_with_store`` for a store without links (the first ingest), on integer
+    codes only: the rows are in canonical order, so the first link of a key is canonical."""
+    lk, kk, rows = space.row_links(space.codes["id"])
+    key = space.resolve(space.codes["id"], ("phone", "code", "bad_id"), (lk, kk))
+    valid = space.codes["id"] >= 0
+    dl, dk, drows = space.row_links(np.where(valid, -1, key))
+    # every link: per key the canonically first row (file name, then row), an ID link before
+    # a derived one of the same row — what ``links.best`` picks on text
+    file = F.as_categorical(source[D.source_file]).cat.codes.to_numpy()  # sorted: name ranks
+    row = source[D.source_row].to_numpy(dtype=np.int64, na_value=-1)
+    at = np.r_[rows, drows]
+    order = np.lexsort((np.r_[np.zeros(len(lk)), np.ones(len(dl))], row[at], file[at]))
+    links, keys = np.r_[lk, dl][order], np.r_[kk, dk][order]
+    first = ~pd.Index(links).duplicated(keep="first")
+    ref = space.resolve(space.codes["ref_id"], ("ref_phone",), (links[first], keys[first]))
+    table = link_rows(space, source)
+    known, derived = table((lk, kk, rows), True), table((dl, dk, drows), False)
+    return space, key, ref, (pd.concat([known, derived], ignore_index=True) if len(derived) else known)
 
 
 def person_fields(frame: pd.DataFrame, person: pd.DataFrame | None = None) -> pd.DataFrame:

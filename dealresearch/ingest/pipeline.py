@@ -387,6 +387,8 @@ def _finish_deals(kept: list[pd.DataFrame], store, gen, names: list[str], key: b
     stored_links = without_files(st.read_table("customer_links", store), names)
     batch, links = deal_identity(batch, Pseudonymiser(key), stored_links)
     st.stage(gen, "customer_links", links)
+    survey_links = best(links) if st.table_path("surveys", store).is_file() else None
+    del stored_links  # the link table is kept only as far as the surveys need it (memory)
     deal = factorize(batch[D.deal_id])[0]  # once, for duplicates and the summary
     counted = counted.assign(_deal=deal)
     rows, name_keys = protect(batch[DEAL_ROW_COLUMNS], person_names, store)  # PII typed into text
@@ -402,12 +404,15 @@ def _finish_deals(kept: list[pd.DataFrame], store, gen, names: list[str], key: b
         legacy = st.read_table("status_history", store)
         st.stage(gen, M.LEGACY_EVENTS, legacy)
     all_rows = M.store_rows(old, old_rows, M.canonical(rows), names, links)
-    del rows, run_deals
+    n_old = 0 if old is None else len(old)
+    del rows, run_deals, links, old_rows, old
+    release()
     deals, multi, history = M.deals_and_history(all_rows, legacy)
     del all_rows
-    release()
     st.stage(gen, "status_history", history)
     st.stage(gen, M.ROWS, multi)
+    del history, multi
+    release()
     st.stage(gen, "customers", L.customers(deals))
     st.stage(gen, "deals", deals)
     surveys = st.read_table("surveys", store)
@@ -416,11 +421,11 @@ def _finish_deals(kept: list[pd.DataFrame], store, gen, names: list[str], key: b
         answers = SC.remasked(st.read_table(SC.TABLE, store), name_keys, store)
         if answers is not None:  # ... and stored multi-choice option texts
             st.stage(gen, SC.TABLE, answers)
-        st.stage(gen, "surveys", reresolve(surveys, best(links), S.customer_key, VIA))
+        st.stage(gen, "surveys", reresolve(surveys, survey_links, S.customer_key, VIA))
     stats = {
-        "deals_before": 0 if old is None else len(old),
+        "deals_before": n_old,
         "deals_after": len(deals),
-        "deals_new": len(deals) - (0 if old is None else len(old)),
+        "deals_new": len(deals) - n_old,
     }
     return data, merged_away, stats, counted
 
