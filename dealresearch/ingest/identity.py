@@ -209,7 +209,7 @@ def link_rows(space: KeySpace, source: pd.DataFrame):
     """``table((link codes, key codes, row positions), by_id)``: those links as link-table rows
     with the row that taught each (its file and row)."""
 
-    def table(found, by_id: bool) -> pd.DataFrame:
+    def table(found, by_id) -> pd.DataFrame:  # by_id: one flag, or one per link
         links, keys, rows = found
         out = pd.DataFrame({"link_key": space.strings(links), "customer_key": space.strings(keys)})
         src = source.iloc[rows].reset_index(drop=True)
@@ -246,12 +246,13 @@ def _resolve_fresh(space: KeySpace, source: pd.DataFrame):
     row = source[D.source_row].to_numpy(dtype=np.int64, na_value=-1)
     at = np.r_[rows, drows]
     order = np.lexsort((np.r_[np.zeros(len(lk)), np.ones(len(dl))], row[at], file[at]))
-    links, keys = np.r_[lk, dl][order], np.r_[kk, dk][order]
-    first = ~pd.Index(links).duplicated(keep="first")
-    ref = space.resolve(space.codes["ref_id"], ("ref_phone",), (links[first], keys[first]))
-    table = link_rows(space, source)
-    known, derived = table((lk, kk, rows), True), table((dl, dk, drows), False)
-    return space, key, ref, (pd.concat([known, derived], ignore_index=True) if len(derived) else known)
+    every, keys = np.r_[lk, dl][order], np.r_[kk, dk][order]
+    first = ~pd.Index(every).duplicated(keep="first")
+    ref = space.resolve(space.codes["ref_id"], ("ref_phone",), (every[first], keys[first]))
+    del every, keys, order
+    by_id = np.r_[np.ones(len(lk), bool), np.zeros(len(dl), bool)]  # the ID links, then the others
+    links = link_rows(space, source)((np.r_[lk, dl], np.r_[kk, dk], np.r_[rows, drows]), by_id)
+    return space, key, ref, links
 
 
 def person_fields(frame: pd.DataFrame, person: pd.DataFrame | None = None) -> pd.DataFrame:
