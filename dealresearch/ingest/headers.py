@@ -201,13 +201,7 @@ def load_aliases(path: str | Path) -> dict[str, list[str]]:
     total_price = ["房款总额", "总房款"]
     phone = "客户手机"
     """
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        raise InputFileError(f"找不到别名配置文件：{p}") from e
-    except tomllib.TOMLDecodeError as e:
-        raise InputFileError(f"别名配置文件格式错误：{p}（{e}）") from e
+    data = read_toml(Path(path), "别名配置文件")
     table = data.get("aliases", data)
     return {k: [v] if isinstance(v, str) else list(v) for k, v in table.items()}
 
@@ -217,3 +211,13 @@ def resolve_aliases(aliases) -> dict[str, list[str]] | None:
     if aliases is None or isinstance(aliases, Mapping):
         return aliases
     return load_aliases(aliases)
+
+
+def read_toml(p: Path, what: str) -> dict:
+    """A TOML file the user wrote (``what`` names it in the Chinese error)."""
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise InputFileError(f"找不到{what}：{p}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise InputFileError(f"{what}格式错误：{p}（{e}）") from e

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from collections.abc import Iterable
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
@@ -38,10 +37,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputFileError, ParameterError
+from ..errors import ParameterError
 from ..schema import VOCABULARIES, Column
 from . import normalise as N
-from .headers import normalise_header
+from .headers import normalise_header, read_toml
 
 FILE_NAME = "dealresearch.toml"
 KINDS = ("deals", "surveys", "targets")
@@ -122,13 +121,7 @@ def load_mapping(mapping=None, store=None) -> Mapping:
             return Mapping()
     else:
         p = Path(mapping)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        raise InputFileError(f"找不到映射文件：{p}") from e
-    except tomllib.TOMLDecodeError as e:
-        raise InputFileError(f"映射文件格式错误：{p}（{e}）") from e
-    return parse(data, p)
+    return parse(read_toml(p, "映射文件"), p)
 
 
 # ------------------------------------------------------------------------- guessing
