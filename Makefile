@@ -57,7 +57,7 @@ bench: venv ## Run the benchmarks (slow; prints ratios)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 lab: venv ## Open JupyterLab on the notebooks
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/explore/00_explore.ipynb
 
 clean: ## Remove generated data and reports (keeps .venv and raw exports you added)
 	rm -rf $(SAMPLE) data/processed/* data/interim/* reports/*

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dealresearch import comments
+from dealresearch.satisfaction import comments
 
 BUDGET_S = 20.0
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "comments"

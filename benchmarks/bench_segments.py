@@ -15,9 +15,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from dealresearch import profile as pf
-from dealresearch import segments
+from dealresearch.profile import core as pf
 from dealresearch.schema import D
+from dealresearch.segments import classes as segments
 from dealresearch.synth.deals import generate_deals
 
 TARGET_SECONDS = 60.0

@@ -12,8 +12,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from dealresearch import survey_plan as sp
 from dealresearch.schema import C, S
+from dealresearch.survey_plan import planner as sp
 
 BUDGET_S = 10.0
 

@@ -1,30 +1,19 @@
 """dealresearch: closed-deal customer research for sales organisations.
 
-Import is free of side effects; the public entry points load lazily::
+Import is free of side effects::
 
     import dealresearch as dr
     res = dr.ingest_deals(["data/raw/sample/滨江壹号.xlsx"])
     deals = dr.load("deals")
+
+The areas are packages (``dr.profile``, ``dr.satisfaction``, ``dr.survey_plan``,
+``dr.segments``, ``dr.sales``, ``dr.strategy``); see docs/architecture.md.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .config import VERSION as __version__
+from .errors import DealResearchError
+from .ingest import ingest_deals, ingest_surveys, load
 
 __all__ = ["__version__", "ingest_deals", "ingest_surveys", "load", "DealResearchError"]
-
-_LAZY = {
-    "ingest_deals": ("dealresearch.ingest", "ingest_deals"),
-    "ingest_surveys": ("dealresearch.ingest", "ingest_surveys"),
-    "load": ("dealresearch.ingest.store", "load"),
-    "DealResearchError": ("dealresearch.errors", "DealResearchError"),
-}
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        module, attr = _LAZY[name]
-        return getattr(importlib.import_module(module), attr)
-    raise AttributeError(f"module 'dealresearch' has no attribute {name!r}")

@@ -18,7 +18,7 @@ against, and is flagged (``small_base``). Weighted tables compare weighted share
 means on each column's Kish effective base (Σw)²/Σw²; ``base`` stays the unweighted
 count of respondents and ``effective_base`` is given beside it.
 
-Rendering (HTML for reports, Excel for analysts) is in :mod:`dealresearch.banner_render`.
+Rendering (HTML for reports, Excel for analysts) is in :mod:`dealresearch.present.banner_render`.
 """
 
 from __future__ import annotations
@@ -362,26 +362,4 @@ def stack(tables: Sequence[BannerTable], *, kinds=("top_box", "mean"), title: st
                        ("各行基数为回答该题的人数，表头基数为各列最多的回答人数。",))
 
 
-# ------------------------------------------------- rendering (banner_render, lazily)
-def html(tb: BannerTable, caption: str | None = None) -> str:
-    """Escaped HTML of a banner table (letters beside values, bases, small bases flagged)."""
-    from .banner_render import html as _html
-
-    return _html(tb, caption)
-
-
-def show(tb: BannerTable, caption: str | None = None, note: bool = True) -> str:
-    """Display a banner table in a report notebook (with the note on how to read it)."""
-    from .banner_render import show as _show
-
-    return _show(tb, caption, note)
-
-
-def to_excel(tables, path, *, make_parents: bool = False) -> None:
-    """Excel workbook: a 目录 sheet, one sheet per table, bases bold, letters beside values."""
-    from .banner_render import to_excel as _to_excel
-
-    _to_excel(tables, path, make_parents=make_parents)
-
-
-__all__ = ["TOTAL", "BannerTable", "html", "letters", "show", "stack", "table", "to_excel"]
+__all__ = ["TOTAL", "BannerTable", "letters", "stack", "table"]

@@ -6,6 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+#: the package version (pyproject's [project].version)
+VERSION = "0.1.0"
+
 #: results read by people carry a warning below this many observations
 MIN_N = 30
 #: cells with expected counts below this are flagged in contingency tables
@@ -94,4 +97,4 @@ def reports_dir() -> Path:
 
 def notebooks_dir() -> Path:
     """Report templates shipped with the package source tree."""
-    return Path(__file__).resolve().parent.parent / "notebooks"
+    return Path(__file__).resolve().parent.parent / "notebooks" / "reports"

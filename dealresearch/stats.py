@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +12,7 @@ from scipy import stats as sps
 from . import config
 from .derive import category_order, is_multi_choice
 from .errors import DataError, ParameterError
+from .schema import SURVEY_ITEMS, label
 
 
 @dataclass(frozen=True)
@@ -134,3 +136,30 @@ def z_value(ci: float) -> float:
     if not 0 < ci < 1:
         raise ParameterError(f"置信水平 ci 必须在 0 与 1 之间，收到 {ci}。")
     return float(sps.norm.ppf(0.5 + ci / 2))
+
+
+# ------------------------------------------------------------------ item scales
+ITEM_SCALES: dict[str, tuple[int, int]] = {i.name: i.scale for i in SURVEY_ITEMS}
+
+
+def item_scales(items, scales=None) -> dict[str, tuple[float, float]]:
+    """Scale (min, max) per item: ``scales`` (tuple for all or mapping), else schema."""
+    out = {}
+    for c in items:
+        if isinstance(scales, tuple):
+            out[c] = scales
+        elif isinstance(scales, Mapping) and c in scales:
+            out[c] = tuple(scales[c])
+        elif c in ITEM_SCALES:
+            out[c] = ITEM_SCALES[c]
+        else:
+            raise ParameterError(f"题项“{label(c)}”的量表未知：请用 scales 参数给出 (最小值, 最大值)。")
+    return out
+
+
+def rescale(data: pd.DataFrame, scales=None) -> pd.DataFrame:
+    """Items rescaled to 0–100: (x − min)/(max − min) × 100 (missing stays missing)."""
+    sc = item_scales(data.columns, scales)
+    lo = pd.Series({c: v[0] for c, v in sc.items()})
+    hi = pd.Series({c: v[1] for c, v in sc.items()})
+    return (data.apply(pd.to_numeric, errors="coerce") - lo) / (hi - lo) * 100

@@ -9,7 +9,7 @@ not depend on the order of the margins. ``bounds=(lo, hi)`` keeps every weight w
 ``summary(weights)`` describes a set of weights: the Kish effective base (Σw)²/Σw², the
 weighting efficiency (effective base ÷ n), the design effect n ÷ effective base and
 the extreme weights. Margins from the customer base of a survey year and weighted
-NPS / CSAT / CSI / shares live in :mod:`dealresearch.weighting_estimates`.
+NPS / CSAT / CSI / shares live in :mod:`dealresearch.survey_plan.weights`.
 """
 
 from __future__ import annotations
@@ -217,19 +217,4 @@ def summary(weights) -> WeightSummary:
     )
 
 
-_ESTIMATES = (
-    "SurveyWeights", "WaveWeighting", "WeightedEstimate", "base_margins", "customer_attributes", "linearised_se",
-    "survey_weights", "wave_weights", "weighted_csat", "weighted_csi", "weighted_mean", "weighted_nps", "weighted_share",
-)
-
-
-def __getattr__(name: str):
-    # weighted estimates and base margins (weighting_estimates imports this module)
-    if name in _ESTIMATES:
-        from . import weighting_estimates
-
-        return getattr(weighting_estimates, name)
-    raise AttributeError(f"module 'dealresearch.weighting' has no attribute {name!r}")
-
-
-__all__ = ["WeightSummary", "effective_n", "margins_frame", "rake", "summary", *_ESTIMATES]
+__all__ = ["WeightSummary", "effective_n", "margins_frame", "rake", "summary"]

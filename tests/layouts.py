@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dealresearch import xlsx
+from dealresearch.fieldwork import xlsx
 
 PROJECT = "滨江壹号"
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -172,7 +172,7 @@ def wjx_frame(ans: pd.DataFrame, mode: str = "text", start_id: int = 1) -> pd.Da
 
 
 def write_table(path: Path, frame: pd.DataFrame, encoding: str = "utf-8", sheet: str = "Sheet1") -> Path:
-    """xlsx (through dealresearch.xlsx) or csv (``encoding``: utf-8 / gbk) by suffix."""
+    """xlsx (through dealresearch.fieldwork.xlsx) or csv (``encoding``: utf-8 / gbk) by suffix."""
     path = Path(path)
     if path.suffix == ".csv":
         with open(path, "w", encoding=encoding, newline="") as fh:

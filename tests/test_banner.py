@@ -12,8 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from dealresearch import banner, xlsx
+from dealresearch import banner
 from dealresearch.errors import DealResearchError, MissingColumnsError, ParameterError
+from dealresearch.fieldwork import banner_excel, xlsx
+from dealresearch.present import banner_render
 
 REF = Path(__file__).parent / "data" / "reference" / "banner"
 
@@ -225,11 +227,11 @@ def test_errors_are_clear():
 def test_html_shows_letters_bases_and_escapes(respondents):
     data = respondents.assign(project=respondents["project"].replace({"观澜苑": "<b>观澜苑</b>"}))
     tb = banner.table(data, stub="overall", banner="project", top_box=2, mean=True)
-    out = banner.html(tb)
+    out = banner_render.html(tb)
     assert "<b>观澜苑</b>" not in out and "&lt;b&gt;观澜苑&lt;/b&gt;" in out
     assert "56.8%<span class=lt>C</span>" in out and "71.1%<span class=lt>AC</span>" in out
     assert "25※" in out and "基数" in out and "3.98<span class=lt>AC</span>" in out
-    from dealresearch.banner_render import method_note
+    from dealresearch.present.banner_render import method_note
 
     note = method_note(tb)
     assert "未加权" in note and "30" in note
@@ -240,7 +242,7 @@ def test_excel_export_contents_letters_bold_bases_and_injection(tmp_path, respon
     t1 = banner.table(data, stub="purchase_purpose", banner="project")
     t2 = banner.table(data, stub="overall", banner="project", top_box=2, mean=True)
     path = tmp_path / "banner.xlsx"
-    banner.to_excel([t1, t2], path)
+    banner_excel.to_excel([t1, t2], path)
     import openpyxl
 
     wb = openpyxl.load_workbook(path)
@@ -259,7 +261,7 @@ def test_excel_export_contents_letters_bold_bases_and_injection(tmp_path, respon
 
 # ------------------------------------------------------------- report sections
 def _capture(monkeypatch) -> list[str]:
-    from dealresearch import present as P
+    from dealresearch.present import base as P
 
     shown: list[str] = []
     monkeypatch.setattr(P, "_show", lambda markup: shown.append(markup) or markup)
@@ -267,7 +269,7 @@ def _capture(monkeypatch) -> list[str]:
 
 
 def test_customer_crosstabs_by_project_unit_type_and_age_band(monkeypatch):
-    from dealresearch import banner_sections as bs
+    from dealresearch.present import banner_sections as bs
 
     shown = _capture(monkeypatch)
     n = 400
@@ -323,8 +325,8 @@ def _wave(seed: int = 0):
 
 
 def test_satisfaction_section_is_weighted_and_shows_the_unweighted_base(monkeypatch):
-    from dealresearch import banner_sections as bs
-    from dealresearch import weighting as wt
+    from dealresearch.present import banner_sections as bs
+    from dealresearch.survey_plan import weights as wt
 
     shown = _capture(monkeypatch)
     wave, deals = _wave()
@@ -349,8 +351,8 @@ def test_satisfaction_section_is_weighted_and_shows_the_unweighted_base(monkeypa
 
 
 def test_wave_results_and_delta_texts_mark_significance():
-    from dealresearch import banner_sections as bs
     from dealresearch import satisfaction as sat
+    from dealresearch.present import banner_sections as bs
 
     cur = pd.Series([10] * 250 + [8] * 675 + [3] * 75)
     results = {"nps": sat.nps(cur), "nps_prev": sat.nps(pd.Series([10] * 80 + [8] * 220 + [3] * 100))}
@@ -369,7 +371,7 @@ def test_weighted_excel_export_says_weighted_and_keeps_the_unweighted_base(tmp_p
                          "w": np.r_[np.ones(40), np.full(40, 3.0)]})
     tb = banner.table(data, stub="y", banner="g", weight="w")
     path = tmp_path / "w.xlsx"
-    banner.to_excel(tb, path)
+    banner_excel.to_excel(tb, path)
     import openpyxl
 
     ws = openpyxl.load_workbook(path)["表1"]

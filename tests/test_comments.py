@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dealresearch import comments as C
 from dealresearch.errors import DealResearchError, InputFileError, ParameterError
+from dealresearch.satisfaction import comments as C
 
 DATA = Path(__file__).parent / "data" / "comments"
 THEMES_12 = ["交付", "工程质量", "物业服务", "配套", "价格", "置业顾问", "手续办证", "车位", "环境景观",

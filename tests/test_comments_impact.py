@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dealresearch import comments as C
 from dealresearch.errors import DataError
+from dealresearch.satisfaction import comments as C
 from dealresearch.schema import S
 
 LEAK = ["卫生间漏水", "墙面开裂，漏水严重", "窗户渗水"]
@@ -112,7 +112,7 @@ def test_emerging_themes_recover_two_planted_topics_beyond_the_codebook():
 
 
 def test_followup_rows_show_their_comment_themes():
-    from dealresearch.followups import LABELS, F, followups
+    from dealresearch.satisfaction.followup_list import LABELS, F, followups
 
     df = pd.DataFrame({S.survey_id: ["A", "B", "C"], S.survey_date: pd.to_datetime(["2026-07-01"] * 3),
                        S.recommend: [2.0, 3.0, 10.0], S.comment: ["物业太差，车位也不够", "无", "很好"]})
@@ -123,8 +123,8 @@ def test_followup_rows_show_their_comment_themes():
 
 
 def test_voice_section_escapes_quotes_and_shows_the_ranking(monkeypatch):
-    from dealresearch import present as P
-    from dealresearch.comments import section
+    from dealresearch.present import base as P
+    from dealresearch.present import comments as section
 
     shown = []
     monkeypatch.setattr(P, "_show", lambda markup: shown.append(markup) or markup)

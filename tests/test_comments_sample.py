@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dealresearch import comments as C
+from dealresearch.satisfaction import comments as C
 from dealresearch.schema import S
 
 
@@ -56,8 +56,8 @@ def test_planted_harmful_theme_ranks_first_by_impact(planted):
 
 def test_satisfaction_report_has_the_voice_of_the_customer(sample_store, monkeypatch):
     import dealresearch as dr
-    from dealresearch import present as P
-    from dealresearch import satisfaction_sections as sections
+    from dealresearch.present import base as P
+    from dealresearch.present import satisfaction as sections
 
     shown = []
     monkeypatch.setattr(P, "_show", lambda markup: shown.append(markup) or markup)
@@ -74,9 +74,9 @@ def test_satisfaction_report_has_the_voice_of_the_customer(sample_store, monkeyp
 
 def test_comment_theme_finding_flags_the_planted_theme_at_its_project(sample_store, sample_truth):
     import dealresearch as dr
-    from dealresearch.findings import Context
-    from dealresearch.findings.service import comment_themes
     from dealresearch.periods import parse_period
+    from dealresearch.strategy.findings import Context
+    from dealresearch.strategy.findings.service import comment_themes
 
     t = sample_truth["surveys"]["comments"]
     ctx = Context(deals=dr.load("deals", store=sample_store), period=parse_period("2026Q3"),

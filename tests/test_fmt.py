@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from dealresearch import fmt
-from dealresearch import present as P
+from dealresearch.present import base as P
 
 
 @pytest.mark.parametrize("missing", [None, float("nan"), np.nan, pd.NA, pd.NaT])
@@ -78,7 +78,7 @@ def test_a_chi_square_that_was_not_computed_is_never_significant():
     """Finding 5: 关注因素·地段 read 卡方 "—", p "<0.001", 显著 "否" in strategy_星汇中心."""
     from types import SimpleNamespace
 
-    from dealresearch import strategy
+    from dealresearch.strategy import review as strategy
 
     tests = pd.DataFrame({"field_label": ["关注因素", "关注因素"], "choice": ["地段", "价格"],
                           "chi2": [np.nan, 12.5], "p_value": [np.nan, 0.0004], "cramers_v": [np.nan, 0.2],
@@ -91,7 +91,7 @@ def test_a_chi_square_that_was_not_computed_is_never_significant():
 
 
 def test_profile_sentences_never_call_a_missing_p_small():
-    from dealresearch import profile
+    from dealresearch.profile import core as profile
 
     assert profile._p_text(float("nan")) == "p 未计算"
     assert profile._p_text(0.0004) == "p < 0.001" and profile._p_text(0.0304) == "p = 0.030"

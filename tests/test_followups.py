@@ -8,9 +8,9 @@ import pytest
 
 from dealresearch import satisfaction as sat
 from dealresearch.errors import DataError, MissingColumnsError
-from dealresearch.followups import F, followup_summary, merge_updates
+from dealresearch.fieldwork.followups import read_followup_updates, write_followup_sheet
+from dealresearch.satisfaction.followup_list import F, followup_summary, merge_updates
 from dealresearch.schema import DRIVER_ITEMS, D, S
-from dealresearch.worklists import read_followup_updates, write_followup_sheet
 
 
 @pytest.fixture()
@@ -155,7 +155,7 @@ def test_sample_complainers_all_get_a_followup(request):
 
 
 def test_export_followups_filters_period_and_merges_returned_sheet(surveys, tmp_path):
-    from dealresearch.worklists import export_followups
+    from dealresearch.fieldwork.followups import export_followups
 
     store = tmp_path / "data"
     fu = export_followups(surveys, tmp_path / "a.xlsx", period="2026-10", store=store)

@@ -20,10 +20,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import dealresearch as dr
-from dealresearch.followups import F
+from dealresearch.cli.survey_plan import survey_plan_command
+from dealresearch.fieldwork.followups import _header, export_followups
 from dealresearch.ingest import textpii
-from dealresearch.worklists import _header, export_followups
-from dealresearch.worklists_plan import survey_plan_command
+from dealresearch.satisfaction.followup_list import F
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +139,7 @@ def test_survey_plan_workbook_without_contacts_has_no_personal_data(store, tmp_p
 
 
 def test_targets_template_has_no_formula(tmp_path):
-    from dealresearch.ingest.targets import write_targets_template
+    from dealresearch.fieldwork.targets_template import write_targets_template
 
     path = write_targets_template(tmp_path / "t.xlsx")
     assert H.live_formula_cells(path) == []

@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from dealresearch import present
 from dealresearch.errors import DataError, ParameterError
+from dealresearch.present import base as present
 from dealresearch.report import atomic, run_reports
 from dealresearch.report.errors import Failure
 from dealresearch.report.publish import FAILED_SUFFIX, ensure_valid_log
@@ -185,7 +185,7 @@ def test_control_characters_never_reach_html():
 def test_long_cells_wrap_instead_of_widening_the_table():
     out = present.table_html(pd.DataFrame({"意见": ["很长的意见" * 1000, "短"]}))
     assert out.count("class='dr-long'") == 1 and "<td>短</td>" in out
-    css = (Path(present.__file__).parent / "report" / "templates" / "report.css").read_text(encoding="utf-8")
+    css = (Path(present.__file__).parent.parent / "report" / "templates" / "report.css").read_text(encoding="utf-8")
     rule = css[css.index("td.dr-long") :].split("}")[0]
     assert "white-space: normal" in rule and "overflow-wrap: anywhere" in rule and "max-width" in rule
     assert "td.dr-long" in present._CSS and "overflow-wrap:anywhere" in present._CSS

@@ -1,4 +1,4 @@
-"""Issue 13, finding 1: dealresearch.xlsx, the one injection-safe workbook writer."""
+"""Issue 13, finding 1: dealresearch.fieldwork.xlsx, the one injection-safe workbook writer."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from dealresearch import xlsx
 from dealresearch.errors import InputFileError, ParameterError
+from dealresearch.fieldwork import xlsx
 
 PACKAGE = Path(xlsx.__file__).parent
 

@@ -229,7 +229,7 @@ def test_user_aliases_by_argument_and_toml(tmp_path):
 
 
 def test_ingest_command_exit_codes_and_tables(tmp_path, q1, capsys):
-    from dealresearch.ingest import ingest_command
+    from dealresearch.cli.ingest import ingest_command
 
     assert ingest_command([q1], store=tmp_path / "a", progress=False) == 0
     bad = deals_csv(tmp_path / "bad.csv", [deal(1), {**deal(2), "签约日期": "待定"}])

@@ -89,7 +89,7 @@ def test_guesses_use_the_values_not_only_the_header():
 
 
 def test_header_row_is_found_with_the_mappings_aliases(tmp_path):
-    from dealresearch import xlsx
+    from dealresearch.fieldwork import xlsx
 
     frame = _odd(_deals(), ODD)
     path = tmp_path / "titled.xlsx"

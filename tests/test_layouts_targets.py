@@ -82,7 +82,7 @@ def test_replacing_everything_needs_the_flag(tmp_path, capsys):
 
 
 def test_quarters_across_and_the_year_from_the_header(tmp_path):
-    from dealresearch import xlsx
+    from dealresearch.fieldwork import xlsx
 
     path = tmp_path / "q.xlsx"
     with xlsx.workbook(path) as xw:
@@ -105,7 +105,7 @@ def test_merge_matches_keys_whatever_the_stored_period_dtype(tmp_path):
 
 
 def test_section_rows_give_the_level_and_the_header_gives_the_unit(tmp_path):
-    from dealresearch import xlsx
+    from dealresearch.fieldwork import xlsx
 
     path = tmp_path / "s.xlsx"
     with xlsx.workbook(path) as xw:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dealresearch import metrics
+from dealresearch.metrics import kpis as metrics
 from dealresearch.report import metrics_file
 from dealresearch.schema import D, S
 
@@ -135,9 +135,9 @@ def test_coverage_of_the_findings_and_of_the_survey_plan_is_one_computation(samp
     """Finding 3: overdue customers per project were 442 / 181 / 451 in strategy and
     433 / 179 / 446 in the survey plan. Both now read metrics.coverage_at."""
     import dealresearch as dr
-    from dealresearch import findings
     from dealresearch import survey_plan as sp
-    from dealresearch.findings import F
+    from dealresearch.strategy import findings
+    from dealresearch.strategy.findings import F
 
     deals, surveys = dr.load("deals", sample_store), dr.load("surveys", sample_store)
     customers = dr.load("customers", sample_store, missing_ok=True)
@@ -158,8 +158,8 @@ def test_channel_shift_of_customer_research_and_strategy_is_one_number(sample_st
     """Finding 3: 朋友介绍 +3.7 pp (p = 0.030) in customer research vs +3.6 pp (p = 0.033) in
     strategy: the strategy finding now uses the report's base (签约 or 换房)."""
     import dealresearch as dr
-    from dealresearch import findings
-    from dealresearch import profile as pf
+    from dealresearch.profile import core as pf
+    from dealresearch.strategy import findings
 
     deals = dr.load("deals", sample_store)
     assert (deals[D.status] == "退房").any()  # the bases differed by these deals

@@ -22,4 +22,4 @@ def test_no_report_notebook_cell_holds_control_flow(path):
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     found = [(i, m.group(0)) for i, c in enumerate(cells) if c["cell_type"] == "code"
              for m in [CONTROL.search("".join(c["source"]))] if m]
-    assert not found, f"{path.name}: control flow in code cells {found}; move it into dealresearch.sections"
+    assert not found, f"{path.name}: control flow in code cells {found}; move it into dealresearch.present"

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dealresearch import pls
 from dealresearch.errors import DataError, ParameterError
-from dealresearch.models import CCSI_LABELS, ccsi_model
+from dealresearch.satisfaction import pls
+from dealresearch.satisfaction.ccsi import CCSI_LABELS, ccsi_model
 
 REF = Path(__file__).parent / "data" / "reference"
 TOL = 1e-5

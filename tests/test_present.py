@@ -1,7 +1,7 @@
 import pandas as pd
 
-from dealresearch import present as P
 from dealresearch.errors import DealResearchError
+from dealresearch.present import base as P
 
 
 def test_table_escapes_customer_text_and_uses_chinese_labels():

@@ -9,9 +9,9 @@ from scipy import stats as sps
 from scipy.stats.contingency import association
 
 from dealresearch import config
-from dealresearch import profile as pf
 from dealresearch.derive import X, age_band, derive, is_repeat_buyer, locality
 from dealresearch.errors import ParameterError
+from dealresearch.profile import core as pf
 from dealresearch.schema import D
 from dealresearch.stats import chi_square, two_proportion_z
 

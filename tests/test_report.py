@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from dealresearch.cli.report import report_command
 from dealresearch.errors import ParameterError, ReportError
 from dealresearch.report import (
     atomic,
@@ -27,7 +28,6 @@ from dealresearch.report import (
     latest_period,
     manifest,
     params,
-    report_command,
     run_reports,
 )
 from dealresearch.report.catalog import find_templates, read_template

@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dealresearch import growth, sales
-from dealresearch import performance as perf
+from dealresearch import sales
 from dealresearch.errors import ParameterError
+from dealresearch.sales import growth_rates as growth
+from dealresearch.sales import performance as perf
 from dealresearch.schema import D, H, S, T
 
 NA = pd.NA

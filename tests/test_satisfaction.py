@@ -322,8 +322,8 @@ def _report_frames(n=1200):
 
 
 def test_report_build_respects_period_project_and_pls_threshold():
-    from dealresearch import pls
-    from dealresearch import satisfaction_sections as sections
+    from dealresearch.present import satisfaction as sections
+    from dealresearch.satisfaction import pls
 
     df, deals = _report_frames()
     rep = sections.build(df, deals, period="2026Q4")
@@ -341,8 +341,8 @@ def test_report_build_respects_period_project_and_pls_threshold():
 
 
 def test_report_sections_escape_comments(monkeypatch):
-    from dealresearch import present as P
-    from dealresearch import satisfaction_sections as sections
+    from dealresearch.present import base as P
+    from dealresearch.present import satisfaction as sections
 
     shown = []
     monkeypatch.setattr(P, "_show", lambda markup: shown.append(markup) or markup)

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from dealresearch import segments
 from dealresearch.errors import DataError, ParameterError
 from dealresearch.schema import D, S
+from dealresearch.segments import classes as segments
 
 
 # --------------------------------------------------------------------------- RFM

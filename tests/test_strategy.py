@@ -8,11 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dealresearch import findings as fd
-from dealresearch import profile, sales, strategy
+from dealresearch import sales
 from dealresearch.errors import ParameterError
-from dealresearch.findings import F
+from dealresearch.profile import core as profile
 from dealresearch.schema import D, H, T
+from dealresearch.strategy import findings as fd
+from dealresearch.strategy import review as strategy
+from dealresearch.strategy.findings import F
 
 RULES = strategy.load_rules()
 
@@ -411,7 +413,7 @@ def test_coverage_without_surveys_is_not_judged():
 
 
 def test_referral_potential_end_to_end_evidence_in_the_segments_table():
-    from dealresearch import segments
+    from dealresearch.segments import classes as segments
 
     d = _deals(shift=False).assign(
         **{D.income_band: lambda x: np.where(x.index % 2 == 0, "100万以上", "20万以下")}

@@ -8,11 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dealresearch import survey_plan as sp
-from dealresearch.coverage import customer_base, ledger
 from dealresearch.errors import CapacityError, DataError
 from dealresearch.schema import C, D, S
-from dealresearch.survey_schedule import VALUE_LABELS, allocate, required_count, value_classes, waterfill
+from dealresearch.survey_plan import planner as sp
+from dealresearch.survey_plan.base import customer_base
+from dealresearch.survey_plan.cycle import ledger
+from dealresearch.survey_plan.schedule import VALUE_LABELS, allocate, required_count, value_classes, waterfill
 
 T = pd.Timestamp
 
@@ -400,8 +401,8 @@ def test_every_plan_passes_validation(h, must_by_month, prefer_due):
 def test_command_writes_workbook_with_contacts_from_raw(sample_store, tmp_path, capsys):
     from python_calamine import CalamineWorkbook
 
+    from dealresearch.cli.survey_plan import survey_plan_command
     from dealresearch.ingest.store import load
-    from dealresearch.worklists_plan import survey_plan_command
 
     path = survey_plan_command(2027, store=sample_store, out=tmp_path, include_contacts=True)
     assert path.parent == tmp_path and path.suffix == ".xlsx"
@@ -490,7 +491,7 @@ def test_prefer_due_draws_next_years_must_first():
 def test_must_placement_never_strands_a_customer_the_capacity_can_take():
     """Regression (found by the property test): levelling 必访 to an even 'soft' level
     first could take the only late slot a later-released customer needs (month 13)."""
-    from dealresearch.survey_plan import _place_must
+    from dealresearch.survey_plan.planner import _place_must
 
     cnt = np.array([0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1])  # 2 released in June, 1 in December
     cap = np.array([0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 1])  # room: 2 in September, 1 in December
@@ -501,7 +502,7 @@ def test_must_placement_never_strands_a_customer_the_capacity_can_take():
 def test_plan_workbook_headers_and_percentages(tmp_path):
     from python_calamine import CalamineWorkbook
 
-    from dealresearch.worklists_plan import write_plan_workbook
+    from dealresearch.fieldwork.survey_plan import write_plan_workbook
 
     plan = pd.DataFrame(
         {

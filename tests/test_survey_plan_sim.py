@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dealresearch import survey_plan as sp
-from dealresearch.coverage import customer_base
 from dealresearch.schema import C, D, S
+from dealresearch.survey_plan import planner as sp
+from dealresearch.survey_plan.base import customer_base
 
 YEARS = range(2024, 2030)
 COMPLETION = 0.85

@@ -8,6 +8,7 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
+from dealresearch.cli.ingest import targets_template_command
 from dealresearch.errors import DataError
 from dealresearch.ingest import targets as tg
 from dealresearch.schema import T
@@ -28,7 +29,7 @@ def _xlsx(path, rows, headers=tg.TEMPLATE_HEADERS, title=None):
 
 
 def test_template_is_empty_with_chinese_headers_and_instructions(tmp_path):
-    path = tg.targets_template_command(tmp_path)
+    path = targets_template_command(tmp_path)
     assert path.name == "销售目标模板.xlsx"
     wb = CalamineWorkbook.from_path(str(path))
     assert wb.sheet_names == ["目标", "填写说明"]

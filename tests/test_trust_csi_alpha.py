@@ -100,7 +100,7 @@ def test_csi_renormalises_weights_over_the_items_asked():
 
 
 def test_csi_headline_equals_the_quarterly_table_when_items_are_missing():
-    from dealresearch.satisfaction_groups import trend
+    from dealresearch.satisfaction.groups import trend
 
     df = _survey(60, seed=1).assign(
         overall=lambda d: np.clip(np.round(d.sum(axis=1) / 3), 1, 5),
@@ -116,8 +116,8 @@ def test_csi_headline_equals_the_quarterly_table_when_items_are_missing():
 def test_satisfaction_report_on_surveys_missing_two_items():
     """Finding 4: with 沟通反馈 and 投诉处理 not asked the headline CSI was 52.4 while the
     quarterly table said 69.91, and the PLS section named the items in English."""
-    from dealresearch import satisfaction_sections as sections
-    from dealresearch.pls import PLS_MIN_N
+    from dealresearch.present import satisfaction as sections
+    from dealresearch.satisfaction.pls import PLS_MIN_N
     from dealresearch.schema import DRIVER_ITEMS, S
 
     n = max(PLS_MIN_N, 120)

@@ -3,7 +3,7 @@
 import pandas as pd
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from dealresearch import profile as pf
+from dealresearch.profile import core as pf
 from dealresearch.report.html import reader_notebook
 
 
@@ -41,7 +41,7 @@ def test_the_source_and_repeat_table_has_chinese_headers():
 def test_the_rules_table_shows_no_identifiers():
     import re
 
-    from dealresearch import strategy
+    from dealresearch.strategy import review as strategy
 
     t = strategy.rules_table()
     text = " ".join(t.astype(str).to_numpy().ravel())

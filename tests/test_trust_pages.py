@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dealresearch import metrics
+from dealresearch.metrics import kpis as metrics
 from dealresearch.periods import parse_period
 
 pytestmark = pytest.mark.e2e

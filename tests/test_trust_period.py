@@ -3,9 +3,10 @@
 import numpy as np
 import pandas as pd
 
-from dealresearch import profile as pf
-from dealresearch import sales, strategy
+from dealresearch import sales
+from dealresearch.profile import core as pf
 from dealresearch.schema import D, H, T
+from dealresearch.strategy import review as strategy
 
 SAMPLE_END = pd.Timestamp("2026-09-30")
 

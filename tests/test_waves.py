@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from dealresearch import satisfaction as sat
-from dealresearch import waves
 from dealresearch.errors import DataError
+from dealresearch.satisfaction import waves
 
 
 def _scores(promoters: int, passives: int, detractors: int) -> pd.Series:
@@ -72,7 +72,7 @@ def test_share_and_csi_differences():
 
 
 def test_weighted_results_use_their_design_effect():
-    from dealresearch import weighting as wt
+    from dealresearch.survey_plan import weights as wt
 
     s = _scores(250, 675, 75)
     w = np.where(np.arange(1000) % 2 == 0, 1.0, 3.0)

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from dealresearch import weighting as wt
-from dealresearch import weighting_estimates as we
 from dealresearch.errors import DataError, MissingColumnsError, ParameterError
-from dealresearch.satisfaction import nps
+from dealresearch.satisfaction.metrics import nps
+from dealresearch.survey_plan import weights as we
 
 REF = Path(__file__).parent / "data" / "reference" / "raking"
 MARGIN_VARS = ["stype", "sch.wide", "comp.imp"]

@@ -9,14 +9,13 @@ manifest, ``load``), ``pipeline`` (the runs), ``summary`` (tables, CLI entry poi
 
 from .pipeline import IngestResult, ingest_deals, ingest_surveys
 from .store import load
-from .summary import ingest_command, reason_table, summary_table
+from .summary import reason_table, summary_table
 
 __all__ = [
     "IngestResult",
     "ingest_deals",
     "ingest_surveys",
     "load",
-    "ingest_command",
     "summary_table",
     "reason_table",
 ]

@@ -28,7 +28,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .. import __version__, config
+from .. import config
+from ..config import VERSION as __version__
 from ..errors import DealResearchError, ParameterError
 
 POINTER = config.STORE_POINTER

@@ -46,13 +46,7 @@ from .platforms import META_HEADERS, PLATFORM_COLUMNS, RESPONSE_SECONDS, choice_
 from .prefetch import prefetched
 from .prepare import prepare, raw_records
 from .privacy import Pseudonymiser
-from .readers import (
-    CSV_SUFFIXES,
-    EXCEL_SUFFIXES,
-    NON_DATA_REASONS,
-    SURVEY_ITEM_COLUMNS,
-    read_file,
-)
+from .readers import CSV_SUFFIXES, EXCEL_SUFFIXES, NON_DATA_REASONS, SURVEY_ITEM_COLUMNS, read_file
 from .summary import SCORE_FLAGS, SURVEY_SCALES, build_summary
 from .textpii import NAME_TABLE, protect, raw_names, remask
 from .validate import deal_rules, issue_frames, survey_rules

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .. import fmt
-from ..sales import A, R
+from ..sales.ledger import A, R
 from ..schema import D, label
 from .base import ACCENT_COLOR, MAIN_COLOR, new_ax
 

@@ -6,9 +6,8 @@ This package runs notebooks; it never imports the analysis modules (import-linte
 
 from __future__ import annotations
 
-from .command import report_command
 from .index import build_index
 from .inputs import latest_period
 from .run import ReportResult, RunSummary, run_reports
 
-__all__ = ["run_reports", "latest_period", "build_index", "report_command", "RunSummary", "ReportResult"]
+__all__ = ["run_reports", "latest_period", "build_index", "RunSummary", "ReportResult"]

@@ -164,7 +164,7 @@ def _env():
 
 
 def render_page(template: str, **context) -> str:
-    from .. import __version__
+    from ..config import VERSION as __version__
 
     page = _env().get_template(template).render(css=css(), version=__version__, **context)
     return strip_controls(page)

@@ -36,7 +36,7 @@ def css() -> str:
 
 
 def _version() -> str:
-    from .. import __version__
+    from ..config import VERSION as __version__
 
     return __version__
 

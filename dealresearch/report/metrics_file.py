@@ -1,7 +1,7 @@
 """``reports/<period>/metrics.json``: the KPI values the pages of a run showed.
 
 Each report notebook hands its KPI rows to the runner as a display output of type
-:data:`MIME` (``dealresearch.metrics.emit``; the page never shows it). This module reads
+:data:`MIME` (``dealresearch.metrics.kpis.emit``; the page never shows it). This module reads
 them from the executed notebooks and writes one record per (kpi, scope, period) — kpi,
 name, scope, period, window, value, n, ci_low, ci_high, unit, base, reports — merged with
 the records of earlier partial runs of the same period. Two pages that showed the same
@@ -17,8 +17,8 @@ from pathlib import Path
 
 from . import atomic
 
-#: must equal dealresearch.metrics.MIME (report never imports analysis modules; a test checks)
-MIME = "application/vnd.dealresearch.metrics+json"
+#: must equal dealresearch.metrics.kpis.MIME (report never imports analysis modules; a test checks)
+MIME = "application/vnd.dealresearch.metrics.kpis+json"
 METRICS_FILE = "metrics.json"
 #: relative tolerance under which two pages' values are the same number
 TOLERANCE = 1e-9

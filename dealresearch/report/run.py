@@ -50,7 +50,7 @@ class ReportResult:
     failure: Failure | None = None
     #: the run failed and the page published before it was kept (``html`` is that page)
     kept_previous: bool = False
-    #: KPI records the page showed (dealresearch.metrics.emit), for metrics.json
+    #: KPI records the page showed (dealresearch.metrics.kpis.emit), for metrics.json
     metrics: list = field(default_factory=list)
 
     @property

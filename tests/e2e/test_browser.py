@@ -241,7 +241,8 @@ def test_reports_hold_no_personal_data(suites, sample_raw, sample_truth):
 
 def test_a_5000_character_value_wraps_inside_the_page(browser, tmp_path):
     # hostile-text finding 4: one long value made a table cell 65,016 px wide
-    from dealresearch import config, present
+    from dealresearch import config
+    from dealresearch.present import base as present
 
     css = (Path(config.__file__).parent / "report" / "templates" / "report.css").read_text(encoding="utf-8")
     table = present.table_html(pd.DataFrame({"项目": ["滨江壹号"], "意见和建议": ["漏水" * 2500], "备注": ["x" * 5000]}))

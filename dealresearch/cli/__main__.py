@@ -1,0 +1,5 @@
+"""``python -m dealresearch.cli``."""
+
+from . import main
+
+raise SystemExit(main())

@@ -1,0 +1,309 @@
+"""Sales performance: signing events, actuals, targets, attainment and pacing.
+
+Counting rules (documented once, used everywhere):
+
+* **Events.** Every deal with a signing date contributes a 签约 event on that date (unless
+  its status history already holds a 签约 event). The status history adds 退房 and 换房
+  events on their ``event_date``. 认购 events are not signings and are ignored. A 退房 or
+  换房 of a deal that was never signed (a cancelled subscription) is not counted: it never
+  entered the signings.
+* **Net signings** by date of event: ``net = 签约 − 退房 + 换房`` (``NET_SIGN`` below), in
+  units (套) and in amount (元, the deal's ``total_price``). A period with many cancellations
+  can therefore have a negative net.
+* **Levels.** 集团 = every deal; 项目 = ``project``; 团队 = ``sales_team``; 个人 =
+  ``sales_rep``.
+* **Targets** (schema.T, one row per period × level × unit) are monthly, quarterly,
+  yearly or ISO-weekly. Asked for a period without a target of its own, a unit's finer
+  targets inside it are summed (``target_source`` says so); coarser targets are never
+  pro-rated.
+* **Attainment %** = net actual ÷ target × 100; a zero target gives NaN with status
+  ``目标为零``, a missing one ``无目标``.
+
+Targets, attainment and pacing live in :mod:`dealresearch.sales.targets` (re-exported here:
+``sales.attainment(...)``), growth rates in :mod:`dealresearch.sales.growth_rates`, rankings, cycle
+time and satisfaction by rep in :mod:`dealresearch.sales.performance`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, ParameterError
+from ..periods import Period, parse_period, period_of
+from ..schema import LEVELS, D, H, Status, T, label
+
+SIGNED, CANCELLED, CHANGED, SUBSCRIBED = Status.signed, Status.cancelled, Status.changed, Status.subscribed
+#: contribution of each event to net signings
+NET_SIGN: dict[str, int] = {SIGNED: 1, CANCELLED: -1, CHANGED: 1}
+#: deal column holding the unit of each target level (None: the whole group)
+LEVEL_COLUMNS: dict[str, str | None] = {
+    "集团": None,
+    "项目": D.project,
+    "团队": D.sales_team,
+    "个人": D.sales_rep,
+}
+GROUP_UNIT = "集团"
+
+
+# ------------------------------------------------------ output column names (new, owned here)
+class A:
+    """Columns of the event, actuals, attainment and pacing frames."""
+
+    sign = "sign"  # +1 / −1 contribution of an event
+    amount = "amount"  # signed amount contribution (元)
+    period = "period"
+    kind = "period_kind"
+    signed_units = "signed_units"
+    signed_amount = "signed_amount"
+    cancelled_units = "cancelled_units"
+    cancelled_amount = "cancelled_amount"
+    changed_units = "changed_units"
+    changed_amount = "changed_amount"
+    net_units = "net_units"
+    net_amount = "net_amount"
+    units_actual = "units_actual"
+    amount_actual = "amount_actual"
+    units_attainment = "units_attainment"  # %
+    amount_attainment = "amount_attainment"  # %
+    target_source = "target_source"
+    status = "attainment_status"
+    elapsed_share = "elapsed_share"
+    reached_share = "reached_share"
+    gap = "pacing_gap"
+    projected = "projected_amount"
+    pacing_status = "pacing_status"
+
+
+LABELS: dict[str, str] = {
+    A.period: "期间",
+    A.kind: "期间类型",
+    A.signed_units: "签约套数",
+    A.signed_amount: "签约金额(元)",
+    A.cancelled_units: "退房套数",
+    A.cancelled_amount: "退房金额(元)",
+    A.changed_units: "换房套数",
+    A.changed_amount: "换房金额(元)",
+    A.net_units: "净签约套数",
+    A.net_amount: "净签约金额(元)",
+    A.units_actual: "实际套数",
+    A.amount_actual: "实际金额(元)",
+    A.units_attainment: "套数达成率(%)",
+    A.amount_attainment: "金额达成率(%)",
+    A.target_source: "目标来源",
+    A.status: "达成说明",
+    A.elapsed_share: "时间进度",
+    A.reached_share: "目标完成进度",
+    A.gap: "进度差",
+    A.projected: "按进度预计全期金额(元)",
+    A.pacing_status: "进度判断",
+    T.year: "年度",
+    T.quarter: "季度",
+    T.month: "月份",
+    T.week: "周",
+    T.level: "层级",
+    T.unit: "单位",
+    T.units_target: "签约套数目标",
+    T.amount_target: "签约金额目标(元)",
+    T.collection_target: "回款目标(元)",
+}
+
+
+class G:
+    """Columns of the growth table (new, owned here)."""
+
+    metric = "metric"
+    current = "current"
+    comparison = "comparison"  # 环比 / 同比
+    base_period = "base_period"
+    base = "base"
+    rate = "growth_rate"
+    status = "growth_status"
+
+
+_GROWTH_LABELS: dict[str, str] = {
+    G.metric: "指标",
+    G.current: "本期",
+    G.comparison: "比较",
+    G.base_period: "基期",
+    G.base: "基期值",
+    G.rate: "增长率",
+    G.status: "说明",
+    T.unit: "单位",
+}
+
+
+class R:
+    """Columns of the ranking, cycle-time and satisfaction-by-rep tables (new, owned here)."""
+
+    rank = "rank"
+    share = "share_of_total"
+    cancel_rate = "cancel_rate"
+    n = "n"
+    mean_days = "mean_days"
+    median_days = "median_days"
+    p25_days = "p25_days"
+    p75_days = "p75_days"
+    excluded = "excluded"
+    overall_mean = "overall_mean"
+    nps = "nps"
+    promoters = "promoters"
+    detractors = "detractors"
+    small_n = "small_n"
+
+
+_RANK_LABELS: dict[str, str] = {
+    R.rank: "排名",
+    R.share: "占合计比重",
+    R.cancel_rate: "退房率",
+    R.n: "样本量",
+    R.mean_days: "平均天数",
+    R.median_days: "中位天数",
+    R.p25_days: "25%分位天数",
+    R.p75_days: "75%分位天数",
+    R.excluded: "剔除记录数",
+    R.overall_mean: "总体满意度均值",
+    R.nps: "NPS（近12个月）",  # the window is part of the name: the satisfaction report's is per quarter
+    R.promoters: "推荐者占比",
+    R.detractors: "贬损者占比",
+    R.small_n: "小样本",
+}
+
+
+LABELS |= _GROWTH_LABELS | _RANK_LABELS
+METRICS: tuple[str, ...] = (
+    A.signed_units,
+    A.signed_amount,
+    A.cancelled_units,
+    A.cancelled_amount,
+    A.changed_units,
+    A.changed_amount,
+    A.net_units,
+    A.net_amount,
+)
+KINDS: tuple[str, ...] = ("year", "quarter", "month", "week")
+_FINER = {"year": ("quarter", "month", "week"), "quarter": ("month", "week"), "month": ("week",), "week": ()}
+
+
+def labelled(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy for display: Chinese column names (unknown names unchanged), flags as 是/否."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == bool or str(out[c].dtype) == "boolean":
+            out[c] = out[c].map({True: "是", False: "否"})
+    return out.rename(columns=lambda c: LABELS.get(c, label(c)))
+
+
+# ------------------------------------------------------------------------------ events
+def events(
+    deals: pd.DataFrame, history: pd.DataFrame | None = None, net_sign: dict[str, int] | None = None
+) -> pd.DataFrame:
+    """One row per counted event: deal_id, status, event_date, project, sales_team,
+    sales_rep, total_price, ``sign`` (+1/−1) and ``amount`` (sign × total_price).
+
+    ``net_sign`` overrides :data:`NET_SIGN` (e.g. ``{"签约": 1, "退房": -1, "换房": 0}``
+    where a 换房 merely moves a signed customer to another unit)."""
+    net_sign = NET_SIGN if net_sign is None else net_sign
+    if D.deal_id not in deals or D.sign_date not in deals:
+        raise DataError("成交数据缺少“合同编号”或“签约日期”列，无法统计签约业绩。")
+    attrs = [c for c in (D.project, D.sales_team, D.sales_rep, D.total_price) if c in deals]
+    base = deals[[D.deal_id, D.sign_date, *attrs]].drop_duplicates(D.deal_id)
+    signed = base[base[D.sign_date].notna()]
+    sign_ev = pd.DataFrame(
+        {H.deal_id: signed[D.deal_id], H.status: SIGNED, H.event_date: signed[D.sign_date]}
+    )
+    parts = [sign_ev]
+    if history is not None and len(history):
+        h = history[[H.deal_id, H.status, H.event_date]]
+        h = h[h[H.status].isin([CANCELLED, CHANGED, SIGNED]) & h[H.event_date].notna()]
+        hist_signed = h[h[H.status] == SIGNED]
+        # a signing recorded in the history replaces the deal-table signing date
+        parts = [sign_ev[~sign_ev[H.deal_id].isin(hist_signed[H.deal_id])], h]
+    ev = pd.concat(parts, ignore_index=True).drop_duplicates([H.deal_id, H.status, H.event_date])
+    ev[H.event_date] = pd.to_datetime(ev[H.event_date]).astype("datetime64[ns]")
+    ever_signed = ev.loc[ev[H.status] == SIGNED, H.deal_id].unique()
+    ev = ev[ev[H.deal_id].isin(ever_signed)]
+    ev = ev.merge(base.drop(columns=[D.sign_date]), on=H.deal_id, how="left")
+    for c in (D.project, D.sales_team, D.sales_rep):
+        if c not in ev:
+            ev[c] = pd.Series(pd.NA, index=ev.index, dtype="str")
+    price = ev[D.total_price] if D.total_price in ev else pd.Series(np.nan, index=ev.index)
+    ev[A.sign] = ev[H.status].map(net_sign).astype("int64")
+    ev[A.amount] = ev[A.sign] * price.astype("float64").fillna(0.0)
+    return ev.sort_values([H.event_date, H.deal_id], kind="stable").reset_index(drop=True)
+
+
+def _aggregate(ev: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Signed / cancelled / changed / net units and amounts per key combination."""
+    if ev.empty:
+        return pd.DataFrame(
+            {
+                **{k: ev[k] for k in keys},
+                **{m: pd.Series(dtype="int64" if m.endswith("units") else "float64") for m in METRICS},
+            }
+        )
+    price = ev[D.total_price].astype("float64").fillna(0.0) if D.total_price in ev else ev[A.amount].abs()
+    ev = ev.assign(_one=1, _gross=price)
+    g = ev.groupby([*keys, H.status], observed=True, dropna=False)[["_one", "_gross"]].sum()
+    wide = g.unstack(H.status, fill_value=0)
+    one, gross = wide["_one"], wide["_gross"]
+    cols = {}  # built as arrays, then one frame (column-by-column assignment is the slow part)
+    for status, units, amount in (
+        (SIGNED, A.signed_units, A.signed_amount),
+        (CANCELLED, A.cancelled_units, A.cancelled_amount),
+        (CHANGED, A.changed_units, A.changed_amount),
+    ):
+        cols[units] = one[status].to_numpy().astype("int64") if status in one else 0
+        cols[amount] = gross[status].to_numpy().astype("float64") if status in gross else 0.0
+    net = ev.groupby(keys, observed=True, dropna=False)[[A.sign, A.amount]].sum().reindex(wide.index)
+    cols[A.net_units] = net[A.sign].to_numpy().astype("int64")  # Σ sign: 签约 − 退房 + 换房
+    cols[A.net_amount] = net[A.amount].to_numpy().astype("float64")
+    return pd.DataFrame(cols, index=wide.index).reset_index()
+
+
+def actuals(ev: pd.DataFrame, kind: str = "month", by: str | list[str] | None = None) -> pd.DataFrame:
+    """Signed, cancelled, changed and net units / amounts per period (and ``by`` columns).
+
+    ``ev`` is the output of :func:`events`. Periods without any event do not appear."""
+    by = [by] if isinstance(by, str) else list(by or [])
+    ev = ev.assign(**{A.period: period_of(ev[H.event_date], kind)})
+    out = _aggregate(ev, [*by, A.period])
+    return out.sort_values([*by, A.period], kind="stable").reset_index(drop=True)
+
+
+def actual_in(ev: pd.DataFrame, period: str | Period, level: str = "集团") -> pd.DataFrame:
+    """Net actuals of every unit of ``level`` within one period (index: unit)."""
+    p = parse_period(period)
+    col = _level_column(level)
+    sub = ev[p.contains(ev[H.event_date])]
+    if col is None:
+        sub = sub.assign(**{T.unit: GROUP_UNIT})
+    else:
+        sub = sub[sub[col].notna()].rename(columns={col: T.unit})
+    out = _aggregate(sub, [T.unit]).set_index(T.unit)
+    if col is None and out.empty:
+        out = pd.DataFrame(0, index=pd.Index([GROUP_UNIT], name=T.unit), columns=list(METRICS))
+    return out
+
+
+def year_to_date(ev: pd.DataFrame, period: str | Period) -> pd.DataFrame:
+    """Events of the calendar year of ``period`` dated up to its end (a report for 2026Q3
+    shows January–September 2026, nothing later)."""
+    p = parse_period(period)
+    dates = ev[H.event_date]
+    return ev[parse_period(str(p.start.year)).contains(dates) & (dates < p.end + pd.Timedelta(days=1))]
+
+
+def _level_column(level: str) -> str | None:
+    if level not in LEVEL_COLUMNS:
+        raise ParameterError(f"未知的层级“{level}”：可选 {'、'.join(LEVELS)}。")
+    return LEVEL_COLUMNS[level]
+
+
+def default_asof(ev: pd.DataFrame, period: str | Period | None = None) -> pd.Timestamp:
+    """The statistics cut-off when none is given: the last event date in the data, but
+    not after the end of ``period``."""
+    last = pd.Timestamp(ev[H.event_date].max()) if len(ev) else pd.Timestamp.today().normalize()
+    if period is not None:
+        last = min(last, parse_period(period).end)
+    return last

@@ -1,0 +1,307 @@
+"""Targets vs actuals: target periods, attainment % by period and level, the attainment
+matrix for the heat-map, and pacing of the running month and quarter.
+
+Counting rules are those of :mod:`dealresearch.sales.ledger`; targets are schema.T rows. Asked
+for a period without a target of its own, a unit's finer targets inside it are summed
+(``target_source`` says so); coarser targets are never pro-rated; a group without a
+target of its own gets the sum of its projects' targets.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import fmt
+from ..periods import Period, parse_period
+from ..schema import LEVELS, D, H, T
+from .ledger import _FINER, GROUP_UNIT, KINDS, A, actual_in
+
+
+# ----------------------------------------------------------------------------- targets
+def target_periods(targets: pd.DataFrame) -> pd.DataFrame:
+    """Targets with their period kind, label, start and end added."""
+    tg = targets.copy()
+    week, month, quarter = (
+        tg[c] if c in tg else pd.Series(pd.NA, index=tg.index) for c in (T.week, T.month, T.quarter)
+    )
+    kind = np.select([week.notna(), month.notna(), quarter.notna()], ["week", "month", "quarter"], "year")
+    year = tg[T.year].astype("Int64").astype("str")
+    num = week.fillna(month).fillna(quarter).astype("Int64")
+    lab = np.select(
+        [kind == "week", kind == "month", kind == "quarter"],
+        [
+            year + "W" + num.astype("str").str.zfill(2),
+            year + "-" + num.astype("str").str.zfill(2),
+            year + "Q" + num.astype("str"),
+        ],
+        year,
+    )
+    tg[A.kind] = kind
+    tg[A.period] = lab
+    periods = {s: parse_period(s) for s in pd.unique(tg[A.period])}  # one Period per label
+    tg["_start"] = tg[A.period].map({s: p.start for s, p in periods.items()})
+    tg["_end"] = tg[A.period].map({s: p.end for s, p in periods.items()})
+    return tg
+
+
+def targets_for(targets: pd.DataFrame, period: str | Period, level: str | None = None) -> pd.DataFrame:
+    """Targets of one period per (level, unit): the period's own target, else the sum of
+    the unit's finer targets lying inside it (``target_source`` says which)."""
+    return _targets_for(target_periods(targets), parse_period(period), level)
+
+
+def _targets_for(tg: pd.DataFrame, p: Period, level: str | None) -> pd.DataFrame:
+    """:func:`targets_for` on targets already passed through :func:`target_periods`
+    (callers asking for many periods compute those once)."""
+    cols = [c for c in (T.units_target, T.amount_target, T.collection_target) if c in tg]
+    own = tg[(tg[A.kind] == p.kind) & (tg[A.period] == p.label)]
+    own = own.groupby([T.level, T.unit], sort=False)[cols].sum(min_count=1)
+    own[A.target_source] = "本期目标"
+    inside = tg[tg[A.kind].isin(_FINER[p.kind]) & (tg["_start"] >= p.start) & (tg["_start"] <= p.end)]
+    parts = [own]
+    if len(inside):
+        # one granularity per unit: the coarsest finer kind available
+        rank = inside[A.kind].map({k: i for i, k in enumerate(KINDS)})
+        inside = inside[rank == rank.groupby([inside[T.level], inside[T.unit]]).transform("min")]
+        fine = inside.groupby([T.level, T.unit], sort=False).agg(
+            **{c: (c, lambda s: s.sum(min_count=1)) for c in cols}, _n=(A.kind, "size"), _k=(A.kind, "first")
+        )
+        fine = fine[~fine.index.isin(own.index)]
+        names = {"quarter": "季度", "month": "月度", "week": "周"}
+        fine[A.target_source] = "由" + fine["_n"].astype("str") + "个" + fine["_k"].map(names) + "目标汇总"
+        parts.append(fine.drop(columns=["_n", "_k"]))
+    out = (pd.concat(parts) if len(parts) > 1 else own).reset_index()
+    if GROUP_UNIT not in set(out.loc[out[T.level] == "集团", T.unit]):
+        proj = out[out[T.level] == "项目"]
+        if len(proj):  # no group target: the group's target is the sum of the projects'
+            total = proj[cols].sum(min_count=1).to_frame().T
+            total[[T.level, T.unit, A.target_source]] = ["集团", GROUP_UNIT, f"由{len(proj)}个项目目标汇总"]
+            out = pd.concat([out, total], ignore_index=True)
+    if level is not None:
+        out = out[out[T.level] == level]
+    return out.assign(**{A.period: p.label}).reset_index(drop=True)
+
+
+# -------------------------------------------------------------------------- attainment
+def _pct(actual: pd.Series, target: pd.Series) -> pd.Series:
+    t = target.astype("float64")
+    return (actual.astype("float64") / t.where(t > 0)) * 100
+
+
+def attainment(
+    ev: pd.DataFrame, targets: pd.DataFrame, period: str | Period, level: str | None = None
+) -> pd.DataFrame:
+    """Target vs net actual per (level, unit) for one period.
+
+    Columns: level, unit, period, units_target, units_actual, units_attainment (%),
+    amount_target, amount_actual, amount_attainment (%), collection_target (回款 actuals
+    are not in the deal data, so no 回款 attainment), target_source, attainment_status."""
+    return _attainment(ev, target_periods(targets), parse_period(period), level)
+
+
+def _attainment(ev: pd.DataFrame, tgp: pd.DataFrame, p: Period, level: str | None) -> pd.DataFrame:
+    """:func:`attainment` with the targets already passed through :func:`target_periods`."""
+    tg = _targets_for(tgp, p, level)
+    frames = []
+    for lvl, part in tg.groupby(T.level, sort=False):
+        act = actual_in(ev, p, lvl).reindex(part[T.unit]).fillna(0)
+        part = part.assign(
+            **{A.units_actual: act[A.net_units].to_numpy(), A.amount_actual: act[A.net_amount].to_numpy()}
+        )
+        frames.append(part)
+    cols = [
+        T.level,
+        T.unit,
+        A.period,
+        T.units_target,
+        A.units_actual,
+        A.units_attainment,
+        T.amount_target,
+        A.amount_actual,
+        A.amount_attainment,
+        T.collection_target,
+        A.target_source,
+        A.status,
+    ]
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True)
+    for c in (T.units_target, T.amount_target, T.collection_target):
+        if c not in out:
+            out[c] = np.nan
+    out[A.units_attainment] = _pct(out[A.units_actual], out[T.units_target])
+    out[A.amount_attainment] = _pct(out[A.amount_actual], out[T.amount_target])
+    main = out[T.amount_target].fillna(out[T.units_target])
+    reached = out[A.amount_attainment].fillna(out[A.units_attainment]) >= 100
+    out[A.status] = np.select([main.isna(), main == 0, reached], ["无目标", "目标为零", "已达成"], "未达成")
+    out[A.status] = _flag_unsummed_targets(out, ev)
+    order = {lv: i for i, lv in enumerate(LEVELS)}
+    out = out.sort_values(
+        [T.level, T.unit], key=lambda s: s.map(order) if s.name == T.level else s, kind="stable"
+    )
+    return out[cols].reset_index(drop=True)
+
+
+def attainment_matrix(
+    ev: pd.DataFrame,
+    targets: pd.DataFrame,
+    year: int,
+    *,
+    level: str = "项目",
+    kind: str = "month",
+    metric: str = "amount",
+    until: str | Period | None = None,
+) -> pd.DataFrame:
+    """Attainment % of each unit (rows) in each month or quarter of ``year`` (columns),
+    for the heat-map; NaN where there is no target. With ``until`` (the report period) the
+    months or quarters starting after its end are left out."""
+    col = A.amount_attainment if metric == "amount" else A.units_attainment
+    n = {"month": 12, "quarter": 4}[kind]
+    first = parse_period(f"{year}-01" if kind == "month" else f"{year}Q1")
+    tgp = target_periods(targets)
+    end = parse_period(until).end if until is not None else None
+    cols = {}
+    for i in range(n):
+        p = first.shift(i)
+        if end is not None and p.start > end:
+            break
+        att = _attainment(ev, tgp, p, level)
+        cols[p.label] = att.set_index(T.unit)[col]
+    mat = pd.DataFrame(cols)
+    mat.index.name = T.unit
+    mat.columns.name = A.period
+    return mat
+
+
+#: (child level, parent level, child column, parent column) whose targets should add up
+_ROLLUPS = (("团队", "项目", D.sales_team, D.project), ("个人", "团队", D.sales_rep, D.sales_team))
+#: relative gap under which the children's targets count as summing to the parent's
+SUM_TOLERANCE = 0.005
+
+
+def _flag_unsummed_targets(out: pd.DataFrame, ev: pd.DataFrame) -> pd.Series:
+    """达成说明 with a note where the targets of a unit's teams (or a team's reps) do not add
+    up to the unit's own target: the parent row names both totals, its children say so."""
+    status = out[A.status].astype(object).copy()
+    for child, parent, c_col, p_col in _ROLLUPS:
+        if c_col not in ev or p_col not in ev:
+            continue
+        kids = out[out[T.level] == child]
+        dads = out[out[T.level] == parent].set_index(T.unit)
+        if kids.empty or dads.empty:
+            continue
+        owner = ev.dropna(subset=[c_col, p_col]).groupby(c_col, observed=True)[p_col].agg(
+            lambda s: s.value_counts().index[0])  # display only: one row per team / rep
+        kids = kids.assign(_parent=kids[T.unit].map(owner))
+        sums = kids.groupby("_parent")[[T.units_target, T.amount_target]].sum(min_count=1)
+        for unit, tot in sums.iterrows():
+            if unit not in dads.index:
+                continue
+            own = dads.loc[unit]
+            gaps = [
+                (tot[c], own[c]) for c in (T.units_target, T.amount_target)
+                if pd.notna(tot[c]) and pd.notna(own[c]) and abs(tot[c] - own[c]) > SUM_TOLERANCE * abs(own[c])
+            ]
+            if not gaps:
+                continue
+            units = f"{tot[T.units_target]:,.0f} 套" if pd.notna(tot[T.units_target]) else "—"
+            mine = f"{own[T.units_target]:,.0f} 套" if pd.notna(own[T.units_target]) else "—"
+            note = (f"；{child}目标合计 {units} / {fmt.money(tot[T.amount_target])}，"
+                    f"与{parent}目标 {mine} / {fmt.money(own[T.amount_target])}不一致")
+            at = out.index[(out[T.level] == parent) & (out[T.unit] == unit)]
+            status.loc[at] = status.loc[at] + note
+            kid_rows = kids.index[kids["_parent"] == unit]
+            status.loc[kid_rows] = status.loc[kid_rows] + f"；本{parent}各{child}目标之和与{parent}目标不一致"
+    return status
+
+
+# ------------------------------------------------------------------------------ pacing
+def running_periods(asof) -> tuple[Period, Period]:
+    """The month and the quarter containing ``asof``."""
+    t = pd.Timestamp(asof)
+    return parse_period(f"{t.year}-{t.month:02d}"), parse_period(f"{t.year}Q{(t.month - 1) // 3 + 1}")
+
+
+def pacing(
+    ev: pd.DataFrame, targets: pd.DataFrame, asof, *, level: str = "集团", tolerance: float = 0.05
+) -> pd.DataFrame:
+    """Share of target reached vs share of period elapsed, for the running month and
+    quarter at ``asof`` (inclusive). ``reached_share`` = net amount (else units) ÷
+    target; ``elapsed_share`` = days elapsed ÷ days in the period; ``pacing_gap`` =
+    reached − elapsed; ``projected_amount`` = run-rate forecast for the whole period.
+    Status 超前 / 落后 beyond ``tolerance`` (share points), else 基本同步; no target: 无目标."""
+    asof = pd.Timestamp(asof).normalize()
+    tgp = target_periods(targets)
+    upto = ev[ev[H.event_date] <= asof]
+    frames = []
+    for p in running_periods(asof):
+        att = _attainment(upto, tgp, p, level)
+        if att.empty:
+            continue
+        days = (p.end - p.start).days + 1
+        elapsed = ((asof - p.start).days + 1) / days
+        use_amount = att[T.amount_target].notna()
+        reached = np.where(use_amount, att[A.amount_attainment], att[A.units_attainment]) / 100
+        att = att.assign(
+            **{
+                A.kind: p.kind,
+                A.elapsed_share: elapsed,
+                A.reached_share: reached,
+                A.projected: att[A.amount_actual] / elapsed,
+            }
+        )
+        frames.append(att)
+    if not frames:
+        return pd.DataFrame(
+            columns=[T.level, T.unit, A.period, A.elapsed_share, A.reached_share, A.gap, A.pacing_status]
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out[A.gap] = out[A.reached_share] - out[A.elapsed_share]
+    out[A.pacing_status] = np.select(
+        [out[A.reached_share].isna(), out[A.gap] > tolerance, out[A.gap] < -tolerance],
+        ["无目标", "超前", "落后"],
+        "基本同步",
+    )
+    keep = [
+        T.level,
+        T.unit,
+        A.period,
+        A.kind,
+        T.amount_target,
+        A.amount_actual,
+        T.units_target,
+        A.units_actual,
+        A.elapsed_share,
+        A.reached_share,
+        A.gap,
+        A.projected,
+        A.pacing_status,
+    ]
+    return out[keep]
+
+
+def monthly_targets(
+    targets: pd.DataFrame,
+    year: int,
+    *,
+    level: str = "集团",
+    unit: str = GROUP_UNIT,
+    metric: str = T.amount_target,
+    until: str | Period | None = None,
+) -> pd.Series:
+    """Target of one unit for each month of ``year`` (index "YYYY-MM"; NaN without a
+    monthly target or finer targets to sum), for the trend chart; with ``until`` only the
+    months up to the end of that period."""
+    first = parse_period(f"{year}-01")
+    tgp = target_periods(targets)
+    end = parse_period(until).end if until is not None else None
+    out = {}
+    for i in range(12):
+        p = first.shift(i)
+        if end is not None and p.start > end:
+            break
+        t = _targets_for(tgp, p, level)
+        t = t[t[T.unit] == unit]
+        out[p.label] = float(t[metric].iloc[0]) if len(t) and metric in t else np.nan
+    return pd.Series(out, name=metric)

@@ -1,0 +1,263 @@
+"""The closed loop: every dissatisfied customer gets a follow-up, tracked until closed.
+
+A survey needs a follow-up when it is a detractor (推荐意愿 ≤ 6), a complaint, flagged
+by the surveyor, or has a low item score (≤ ``low_score`` on the 1–5 scale; items on
+other scales use the same position rescaled to 0–100). Pure functions: reading and
+writing the field sheet lives in :mod:`dealresearch.fieldwork.followups`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..config import MIN_N
+from ..errors import DataError, ParameterError
+from ..schema import NPS_DETRACTOR_MAX, D, S, label
+from ..stats import ITEM_SCALES, rescale
+from . import comments
+
+
+class F:
+    """Follow-up columns (defined here; schema addition requested)."""
+
+    followup_id = "followup_id"  # = survey_id of the survey that triggered it
+    survey_id = S.survey_id
+    customer_key = S.customer_key
+    phone_masked = D.phone_masked
+    project = S.project
+    survey_date = S.survey_date
+    reason = "reason"
+    priority = "priority"
+    comment = S.comment
+    themes = "comment_themes"  # the comment's themes (comments.code), "|"-joined
+    owner = "owner"
+    due_date = "due_date"
+    status = "followup_status"
+    closed_date = "closed_date"
+    result = "result"
+    overdue = "overdue"
+    closed_within_sla = "closed_within_sla"
+
+
+LABELS = {
+    F.followup_id: "跟进编号",
+    F.reason: "跟进原因",
+    F.themes: "意见主题",
+    F.priority: "优先级",
+    F.owner: "责任人",
+    F.due_date: "应完成日期",
+    F.status: "跟进状态",
+    F.closed_date: "关闭日期",
+    F.result: "处理结果",
+    F.overdue: "是否逾期",
+    F.closed_within_sla: "按时关闭",
+}
+STATUSES = ("待处理", "处理中", "已关闭")
+OPEN, IN_PROGRESS, CLOSED = STATUSES
+
+
+def _flag(surveys: pd.DataFrame, col: str) -> pd.Series:
+    if col not in surveys.columns:
+        return pd.Series(False, index=surveys.index)
+    return surveys[col].astype("boolean").fillna(False).astype(bool)
+
+
+def followups(surveys: pd.DataFrame, *, sla_days: int = 7, low_score: float = 2, asof=None) -> pd.DataFrame:
+    """One row per survey needing a follow-up, with reason (Chinese), priority
+    (高: complaint, 中: detractor, 低: other), owner (the sales rep when known, else the
+    surveyor, else 客服部), due date (survey date + ``sla_days``), status 待处理,
+    and ``overdue`` as of ``asof`` (default: the latest survey date)."""
+    if sla_days < 0:
+        raise ParameterError(f"sla_days 不能为负数，收到 {sla_days}。")
+    for c in (S.survey_id, S.survey_date):
+        if c not in surveys.columns:
+            raise DataError(f"调查数据中没有“{label(c)}”列，无法生成跟进清单。")
+    s = surveys.reset_index(drop=True)
+    reasons = pd.DataFrame(index=s.index)
+    rec = pd.to_numeric(s.get(S.recommend, pd.Series(np.nan, index=s.index)), errors="coerce")
+    detractor = rec <= NPS_DETRACTOR_MAX
+    complaint = _flag(s, S.complaint)
+    flagged = _flag(s, S.followup_needed)
+    reasons["complaint"] = np.where(complaint, "客户投诉", "")
+    score = rec.map("{:g}".format, na_action="ignore").astype("str")  # str even when empty
+    reasons["detractor"] = np.where(detractor, "贬损者（推荐意愿 " + score + " 分）", "")
+    reasons["flagged"] = np.where(flagged, "调查员标注需跟进", "")
+    items = [c for c in ITEM_SCALES if c != S.recommend and c in s.columns]
+    cut = (low_score - 1) / 4 * 100  # position of low_score on a 1–5 scale, in 0–100
+    low_any = pd.Series(False, index=s.index)
+    if items:
+        raw = s[items].apply(pd.to_numeric, errors="coerce")
+        low = rescale(raw, None) <= cut + 1e-9
+        low_any = low.any(axis=1)
+        long = raw.where(low).stack().dropna()
+        if len(long):
+            txt = (
+                pd.Series([label(c) for c in long.index.get_level_values(1)], index=long.index)
+                + long.map("{:g}".format).astype(str)
+                + "分"
+            )
+            joined = txt.groupby(level=0).agg("、".join)
+            reasons["low"] = ("低分：" + joined).reindex(s.index).fillna("")
+    need = detractor | complaint | flagged | low_any
+    reason = reasons.loc[need].apply(lambda col: col.where(col == "", col + "；"))
+    text = reason.sum(axis=1).str.rstrip("；") if len(reason) else pd.Series(dtype=str)
+    out = s.loc[need].copy()
+    out[F.followup_id] = out[S.survey_id].astype(str)
+    out[F.reason] = text
+    out[F.priority] = np.select([complaint[need], detractor[need]], ["高", "中"], "低")
+    owner = pd.Series("客服部", index=out.index, dtype=object)
+    for c in (S.surveyor, D.sales_rep):  # later wins: sales rep over surveyor
+        if c in out.columns:
+            owner = out[c].astype(object).where(out[c].notna() & (out[c].astype(str) != ""), owner)
+    out[F.owner] = owner
+    out[F.survey_date] = pd.to_datetime(out[S.survey_date])
+    out[F.due_date] = out[F.survey_date] + pd.Timedelta(days=sla_days)
+    out[F.status] = OPEN
+    out[F.closed_date] = pd.NaT
+    out[F.result] = ""
+    keep = [
+        F.followup_id,
+        F.customer_key,
+        F.phone_masked,
+        F.project,
+        F.survey_date,
+        F.reason,
+        F.priority,
+        F.comment,
+        F.themes,
+        F.owner,
+        F.due_date,
+        F.status,
+        F.closed_date,
+        F.result,
+    ]
+    if F.comment in out.columns:
+        out[F.themes] = comments.code(out[F.comment])[comments.coding.THEMES]
+    out = out[[c for c in keep if c in out.columns]]
+    asof = pd.Timestamp(asof) if asof is not None else s[S.survey_date].max()
+    out = _derive(out, pd.Timestamp(asof))
+    out.attrs.update(sla_days=sla_days, low_score=low_score, asof=pd.Timestamp(asof))
+    order = out[F.priority].map({"高": 0, "中": 1, "低": 2})
+    return out.assign(_o=order).sort_values(["_o", F.due_date]).drop(columns="_o").reset_index(drop=True)
+
+
+def _derive(fu: pd.DataFrame, asof: pd.Timestamp) -> pd.DataFrame:
+    closed = fu[F.status] == CLOSED
+    out = fu.copy()
+    out[F.closed_within_sla] = closed & (out[F.closed_date] <= out[F.due_date])
+    out[F.overdue] = ~closed & (out[F.due_date] < asof)
+    return out
+
+
+UPDATE_COLUMNS = [F.followup_id, F.status, F.closed_date, F.result, F.owner]
+
+
+def merge_updates(*sheets: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Returned sheets in the order received → one row per follow-up: the latest status
+    (and its closed date), the latest non-blank result and owner. None when there is none."""
+    sheets = [s for s in sheets if s is not None and len(s)]
+    if not sheets:
+        return None
+    u = pd.concat([s.reindex(columns=UPDATE_COLUMNS) for s in sheets], ignore_index=True)
+    u[F.followup_id] = u[F.followup_id].astype(str).str.strip()
+    for c in (F.result, F.owner):
+        text = u[c].astype("string").str.strip()
+        u[c] = text.where(text != "")
+    last = u.drop_duplicates(F.followup_id, keep="last").set_index(F.followup_id)
+    filled = u.groupby(F.followup_id, sort=False)[[F.result, F.owner]].last()  # skips blanks
+    out = last[[F.status, F.closed_date]].join(filled).sort_index().reset_index()
+    out[F.closed_date] = pd.to_datetime(out[F.closed_date], errors="coerce")
+    return out[UPDATE_COLUMNS].astype({F.result: "str", F.owner: "str", F.status: "str"})
+
+
+def apply_updates(
+    followups: pd.DataFrame, updates: pd.DataFrame, *, asof=None, known_only: bool = False
+) -> pd.DataFrame:
+    """Apply a returned sheet: ``updates`` has followup_id and status (待处理/处理中/已关闭),
+    optionally closed_date, result and owner (canonical names, as
+    :func:`dealresearch.fieldwork.followups.read_followup_updates` returns them). A later row for
+    the same follow-up wins. 已关闭 needs a closed date on or after the survey date.
+    ``known_only``: rows for follow-ups not in this list (other periods, in the stored
+    updates) are skipped instead of refused."""
+    for c in (F.followup_id, F.status):
+        if c not in updates.columns:
+            raise DataError(f"回收的跟进表缺少“{LABELS.get(c, c)}”列。")
+    u = updates.copy()
+    u[F.followup_id] = u[F.followup_id].astype(str).str.strip()
+    if known_only:
+        u = u[u[F.followup_id].isin(followups[F.followup_id].astype(str))]
+    u[F.status] = u[F.status].astype(str).str.strip()
+    rows = u.index.to_series() + 2  # Excel row numbers (header is row 1)
+    unknown = ~u[F.followup_id].isin(followups[F.followup_id].astype(str))
+    if unknown.any():
+        raise DataError(f"回收表第 {'、'.join(map(str, rows[unknown]))} 行的跟进编号不在跟进清单中。")
+    bad = ~u[F.status].isin(STATUSES)
+    if bad.any():
+        raise DataError(
+            f"回收表第 {'、'.join(map(str, rows[bad]))} 行的跟进状态无效：只能填 {' / '.join(STATUSES)}。"
+        )
+    u[F.closed_date] = pd.to_datetime(u[F.closed_date], errors="coerce") if F.closed_date in u else pd.NaT
+    no_date = (u[F.status] == CLOSED) & u[F.closed_date].isna()
+    if no_date.any():
+        raise DataError(f"回收表第 {'、'.join(map(str, rows[no_date]))} 行状态为已关闭，但没有填写关闭日期。")
+    u = u.drop_duplicates(F.followup_id, keep="last").set_index(F.followup_id)
+    out = followups.copy().set_index(F.followup_id)
+    ids = u.index
+    early = u[F.closed_date] < out.loc[ids, F.survey_date]
+    if early.any():
+        raise DataError(f"跟进编号 {'、'.join(early[early].index)} 的关闭日期早于调查日期。")
+    out.loc[ids, F.status] = u[F.status]
+    out.loc[ids, F.closed_date] = u[F.closed_date].where(u[F.status] == CLOSED)
+    for c in (F.result, F.owner):
+        if c in u.columns:
+            val = u[c].where(u[c].notna() & (u[c].astype(str).str.strip() != ""), out.loc[ids, c])
+            out.loc[ids, c] = val
+    asof = pd.Timestamp(asof) if asof is not None else followups.attrs.get("asof", pd.Timestamp.today())
+    out = _derive(out.reset_index(), pd.Timestamp(asof))
+    out.attrs.update(followups.attrs, asof=pd.Timestamp(asof))
+    return out
+
+
+def followup_kpis(fu: pd.DataFrame) -> dict:
+    """Counts by status, overdue count and the KPI: the share (%) of follow-ups closed
+    within the SLA among those that are closed or past their due date (as of the
+    list's ``asof``); ``small_n`` when that base is below config.MIN_N."""
+    closed = fu[F.status] == CLOSED
+    asof = fu.attrs.get("asof", pd.Timestamp.today())
+    base = int((closed | (fu[F.due_date] < asof)).sum())
+    within = int(fu[F.closed_within_sla].sum())
+    return {
+        "total": len(fu),
+        **{s: int((fu[F.status] == s).sum()) for s in STATUSES},
+        "overdue": int(fu[F.overdue].sum()),
+        "closed_within_sla": within,
+        "sla_base": base,
+        "closed_within_sla_rate": within / base * 100 if base else float("nan"),
+        "small_n": base < MIN_N,
+        "definition": f"按时关闭率 = SLA（{fu.attrs.get('sla_days', 7)} 天）内关闭的跟进数 ÷ 已关闭或已到期的跟进数",
+    }
+
+
+def followup_summary(fu: pd.DataFrame, by: str = S.project) -> pd.DataFrame:
+    """Per group: total, open, in progress, closed, overdue and the within-SLA rate."""
+    if by not in fu.columns:
+        raise DataError(f"跟进清单中没有“{label(by)}”列。")
+    asof = fu.attrs.get("asof", pd.Timestamp.today())
+    g = fu.assign(
+        _base=(fu[F.status] == CLOSED) | (fu[F.due_date] < asof),
+        **{f"_{s}": fu[F.status] == s for s in STATUSES},
+    ).groupby(by, sort=True)
+    out = pd.DataFrame(
+        {
+            "total": g.size(),
+            **{s: g[f"_{s}"].sum() for s in STATUSES},
+            "overdue": g[F.overdue].sum(),
+            "closed_within_sla": g[F.closed_within_sla].sum(),
+            "sla_base": g["_base"].sum(),
+        }
+    )
+    out["closed_within_sla_rate"] = (
+        out["closed_within_sla"] / out["sla_base"].where(out["sla_base"] > 0) * 100
+    )
+    return out

@@ -1,0 +1,160 @@
+"""Market findings: channel and purpose shifts, unit-type demand vs mix, price bands."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ...metrics.kpis import CURRENT_STATUSES
+from ...schema import D
+from .core import Z_TEST, Context, F, Insufficient, _rows
+
+
+# ------------------------------------------------------------------ profile shifts
+def _shift(ctx: Context, field_name: str, name: str, figure: str) -> pd.DataFrame:
+    from ...profile import core as profile
+
+    # the customer-research report's base: deals signed in the period whose current status
+    # is 签约 or 换房 (a 退房 is no longer a customer), so both pages show one share
+    filters = {"status": list(CURRENT_STATUSES)} | ({} if ctx.project is None else {"project": ctx.project})
+    cmp = profile.compare(
+        ctx.deals, ctx.period, [field_name], against=ctx.against, min_n=ctx.min_n, **filters
+    )
+    if cmp.n_now < ctx.min_n or cmp.n_base < ctx.min_n:
+        raise Insufficient(
+            f"{figure}：本期 n = {cmp.n_now}、基期（{cmp.base_period.label}）n = {cmp.n_base}，"
+            f"少于 {ctx.min_n}，无法判断占比变化"
+        )
+    t = cmp.table
+    return _rows(
+        **{
+            F.finding: name,
+            F.project: ctx.scope_name,
+            F.subject: t["category"].to_numpy(),
+            F.figure: [f"{figure}“{c}”占比" for c in t["category"]],
+            F.value: t["share_now"].to_numpy(),
+            F.base: t["share_base"].to_numpy(),
+            F.delta: t["diff"].to_numpy(),
+            F.n: t["n_now"].to_numpy(),
+            F.n_base: t["n_base"].to_numpy(),
+            F.period: ctx.period.label,
+            F.base_period: cmp.base_period.label,
+            F.test: Z_TEST,
+            F.p_value: t["p_value"].to_numpy(),
+            F.unit: "share",
+            F.source: "profile.compare",
+        }
+    )
+
+
+def channel_shift(ctx: Context) -> pd.DataFrame:
+    return _shift(ctx, D.awareness_channel, "channel_shift", "认知途径")
+
+
+def purpose_shift(ctx: Context) -> pd.DataFrame:
+    return _shift(ctx, D.purchase_purpose, "purpose_shift", "购房目的")
+
+
+# ------------------------------------------------------------- product: mix & price
+def _z_one_sample(p: np.ndarray, p0: np.ndarray, n: np.ndarray) -> np.ndarray:
+    from scipy import stats
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (p - p0) / np.sqrt(p0 * (1 - p0) / n)
+    z = np.where((p0 > 0) & (p0 < 1) & (n > 0), z, np.nan)
+    return 2 * stats.norm.sf(np.abs(z))
+
+
+def unit_type_mix(ctx: Context) -> pd.DataFrame:
+    """Unit-type demand this period vs the project's mix. The mix is the supply table
+    (units per project × unit type) when given, else the project's deals signed before
+    the period (all earlier periods), as a proxy for what the project offers."""
+    from ...stats import two_proportion_z
+
+    d = ctx.project_deals
+    d = d[d[D.unit_type].notna() & d[D.sign_date].notna()]
+    cur_all = d[ctx.period.contains(d[D.sign_date])]
+    before = d[d[D.sign_date] < ctx.period.start]
+    frames, short = [], []
+    for proj, cur in cur_all.groupby(D.project, sort=True):
+        n = len(cur)
+        now = cur[D.unit_type].value_counts()
+        if ctx.supply is not None and len(ctx.supply) and proj in set(ctx.supply[D.project]):
+            sup = ctx.supply[ctx.supply[D.project] == proj].groupby(D.unit_type)["units"].sum()
+            n_ref, ref_label, test = int(sup.sum()), "供货结构", "单样本比例z检验（对照供货结构）"
+        else:
+            sup = before.loc[before[D.project] == proj, D.unit_type].value_counts()
+            n_ref, ref_label, test = int(sup.sum()), f"{ctx.period.label}之前累计成交结构", Z_TEST
+        if n < ctx.min_n or n_ref < ctx.min_n:
+            short.append(f"{proj}（本期 n = {n}，对照 n = {n_ref}）")
+            continue
+        cats = now.index.union(sup.index)
+        x, ref = now.reindex(cats, fill_value=0).to_numpy(), sup.reindex(cats, fill_value=0).to_numpy()
+        share, ref_share = x / n, ref / n_ref
+        if test == Z_TEST:
+            _, p = two_proportion_z(x, n, ref, n_ref)
+        else:
+            p = _z_one_sample(share, ref_share, np.full(len(cats), n))
+        frames.append(
+            _rows(
+                **{
+                    F.finding: "unit_type_mix",
+                    F.project: proj,
+                    F.subject: cats.astype(str),
+                    F.figure: [f"{proj}“{c}”成交占比（对照{ref_label}）" for c in cats],
+                    F.value: share,
+                    F.base: ref_share,
+                    F.delta: share - ref_share,
+                    F.n: n,
+                    F.n_base: n_ref,
+                    F.period: ctx.period.label,
+                    F.base_period: ref_label,
+                    F.test: test,
+                    F.p_value: p,
+                    F.unit: "share",
+                    F.source: "成交户型结构",
+                }
+            )
+        )
+    if not frames:
+        raise Insufficient(
+            "户型结构：" + ("、".join(short) or "本期没有带户型的成交") + f"，样本量少于 {ctx.min_n}"
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def price_band(ctx: Context) -> pd.DataFrame:
+    """Largest total-price band share of each project in the period (bands of
+    derive.TOTAL_PRICE_EDGES, as profile uses them)."""
+    from ...derive import X
+    from ...profile import core as profile
+
+    d = ctx.project_deals
+    d = d[d[D.sign_date].notna() & ctx.period.contains(d[D.sign_date]) & d[D.total_price].notna()]
+    frames, short = [], []
+    for proj, part in d.groupby(D.project, sort=True):
+        if len(part) < ctx.min_n:
+            short.append(f"{proj}（n = {len(part)}）")
+            continue
+        tab = profile.profile(part, [X.total_price_band]).table
+        top = tab.sort_values(["share", "category"], ascending=[False, True]).iloc[0]
+        frames.append(
+            _rows(
+                **{
+                    F.finding: "price_band",
+                    F.project: [proj],
+                    F.subject: [top["category"]],
+                    F.figure: [f"{proj}最大总价段“{top['category']}”成交占比"],
+                    F.value: [top["share"]],
+                    F.n: [int(top["n"])],
+                    F.period: ctx.period.label,
+                    F.test: "描述统计（总价段分布）",
+                    F.tag: [f"共 {int((tab['count'] > 0).sum())} 个有成交的总价段"],
+                    F.unit: "share",
+                    F.source: "profile.profile",
+                }
+            )
+        )
+    if not frames:
+        raise Insufficient("总价段：" + ("、".join(short) or "本期没有成交") + f"，样本量少于 {ctx.min_n}")
+    return pd.concat(frames, ignore_index=True)

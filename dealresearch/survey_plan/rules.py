@@ -1,0 +1,174 @@
+"""Plan columns, the per-customer context shared by the planner and the checker, and
+:func:`validate_plan` (every broken rule in plain Chinese)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..schema import C, S, vocabulary
+from .base import VALUE_CLASS
+from .cycle import DONE, LAST_SURVEY, MUST, REACHABLE, earliest_month, ledger, positions
+from .schedule import MONTHS, MethodRules, normalise_capacity, required_count, rule_methods, value_classes
+
+# ---- plan columns added by this module (not in schema.py) --------------------------
+MONTH = "month"
+REASON = "reason"
+MUST_SURVEY, SAMPLED = "必访", "抽样"
+PLAN_COLUMNS = (C.customer_key, S.method, MONTH, REASON, C.project, VALUE_CLASS, C.key_account, LAST_SURVEY)
+LABELS = {
+    MONTH: "计划月份",
+    REASON: "计划原因",
+    VALUE_CLASS: "价值分级",
+    LAST_SURVEY: "上次调查日期",
+    C.key_account: "重点客户",
+}
+
+
+@dataclass
+class _Ctx:
+    """Per-customer arrays shared by :func:`plan` and :func:`validate_plan`."""
+
+    lg: pd.DataFrame
+    methods: list[str]
+    must: np.ndarray
+    done: np.ndarray
+    reach: np.ndarray
+    first: np.ndarray  # first allowed month, 1-based (13+ = not this year)
+    vcode: np.ndarray
+    mcode: np.ndarray  # rule method, index into methods
+    amount: np.ndarray
+
+
+def _context(customers, surveys, year, cycle_years, min_gap_months, rules: MethodRules) -> _Ctx:
+    lg = ledger(customers, surveys, int(year), cycle_years=cycle_years)
+    amount = lg[C.total_amount] if C.total_amount in lg.columns else pd.Series(np.nan, index=lg.index)
+    vcode = value_classes(amount, rules.value_shares)
+    methods = rules.methods()
+    return _Ctx(
+        lg=lg,
+        methods=methods,
+        must=lg[MUST].to_numpy(),
+        done=lg[DONE].to_numpy(),
+        reach=lg[REACHABLE].to_numpy(),
+        first=earliest_month(lg[LAST_SURVEY], int(year), min_gap_months),
+        vcode=vcode,
+        mcode=rule_methods(lg, vcode, rules, methods),
+        amount=pd.to_numeric(amount, errors="coerce").fillna(-np.inf).to_numpy(),
+    )
+
+
+def validate_plan(
+    plan: pd.DataFrame,
+    customers: pd.DataFrame,
+    surveys: pd.DataFrame | None,
+    year: int,
+    min_share: float = 0.4,
+    cycle_years: int = 3,
+    *,
+    min_gap_months: int = 6,
+    capacity=None,
+    method_rules: MethodRules | dict | None = None,
+    expected_completion: float = 0.85,
+    assurance: float = 0.95,
+) -> list[str]:
+    """Every rule the plan breaks, in plain Chinese (empty list when compliant)."""
+    missing = [c for c in (C.customer_key, S.method, MONTH, REASON) if c not in plan.columns]
+    if missing:
+        return [f"计划缺少列：{'、'.join(missing)}。"]
+    rules = MethodRules.coerce(method_rules)
+    ctx = _context(customers, surveys, year, cycle_years, min_gap_months, rules)
+    keys = ctx.lg[C.customer_key]
+    out: list[str] = []
+    pkeys = plan[C.customer_key].reset_index(drop=True)
+
+    def eg(sel: np.ndarray, source: pd.Series = pkeys) -> str:
+        ex = source.to_numpy()[np.flatnonzero(sel)[:3]]
+        return f"（例如 {'、'.join(map(str, ex))}）" if len(ex) else ""
+
+    pos = positions(keys, pkeys)
+    dup = pd.Series(pos).duplicated().to_numpy() & (pos >= 0)
+    if dup.any():
+        out.append(f"计划中有 {int(dup.sum())} 个客户重复出现{eg(dup)}。")
+    mon = pd.to_numeric(plan[MONTH], errors="coerce").to_numpy(dtype=float)
+    bad_month = ~np.isin(mon, np.arange(1, 13))
+    if bad_month.any():
+        out.append(f"有 {int(bad_month.sum())} 行的计划月份不在 1–12 之间。")
+    reason = pd.Categorical(plan[REASON], categories=[MUST_SURVEY, SAMPLED]).codes
+    said_must = reason == 0
+    if (reason < 0).any():
+        out.append(f"有 {int((reason < 0).sum())} 行的计划原因不是“必访”或“抽样”。")
+    known = list(vocabulary("survey_method"))
+    pm = pd.Categorical(plan[S.method], categories=known).codes
+    if (pm < 0).any():
+        out.append(f"有 {int((pm < 0).sum())} 行的调查方式无效（可选：{'、'.join(known)}）。")
+    inbase = pos >= 0
+    if (~inbase).any():
+        out.append(f"有 {int((~inbase).sum())} 个计划客户不在 {year} 年客户基数中{eg(~inbase)}。")
+    ok = inbase & ~dup
+    at = pos[ok]
+    optout = ~ctx.reach[at]
+    if optout.any():
+        out.append(f"计划包含 {int(optout.sum())} 个拒绝调查（免打扰）客户{eg(optout, pkeys[ok])}。")
+    again = ctx.done[at]
+    if again.any():
+        out.append(f"有 {int(again.sum())} 个客户 {year} 年已调查，又被列入计划{eg(again, pkeys[ok])}。")
+    in_plan = np.zeros(len(keys), dtype=bool)
+    in_plan[at] = True
+    absent = ctx.must & ~in_plan
+    if absent.any():
+        out.append(
+            f"有 {int(absent.sum())} 个必访客户（已连续 {cycle_years - 1} 年未调查，或入库满 {cycle_years - 1} 年"
+            f"从未调查，{year} 年不调查将超过 {cycle_years} 年周期）未列入计划{eg(absent, keys)}。"
+        )
+    is_must = ctx.must[at]
+    sm = said_must[ok]
+    if (sm & ~is_must).any():
+        out.append(f"有 {int((sm & ~is_must).sum())} 个客户标注为“必访”，但并未到调查周期期限。")
+    if (~sm & is_must).any():
+        out.append(f"有 {int((~sm & is_must).sum())} 个必访客户被标注为“抽样”。")
+    n, n_done = len(keys), int(ctx.done.sum())
+    n_new = int(len(at) - again.sum() - optout.sum())
+    covered = n_new + n_done
+    floor = int(np.ceil(min_share * n - 1e-9))
+    if covered < floor:
+        out.append(
+            f"计划覆盖 {covered} 人（含本年已调查 {n_done} 人），占客户基数 {n} 人的 {covered / max(n, 1):.1%}，"
+            f"低于 {min_share:.0%} 的最低要求（至少 {floor} 人）。"
+        )
+    else:
+        need = required_count(n, n_done, min_share, expected_completion, assurance)
+        if n_new < need:
+            out.append(
+                f"计划量未留完成率余量：按预计完成率 {expected_completion:.0%}、把握度 {assurance:.0%}，"
+                f"需计划至少 {need} 人，实际 {n_new} 人。"
+            )
+    early = ~is_must & (mon[ok] < ctx.first[at])
+    if early.any():
+        i = int(np.flatnonzero(early)[0])
+        last = ctx.lg[LAST_SURVEY].iloc[at[i]]
+        out.append(
+            f"有 {int(early.sum())} 个客户的计划月份距上次调查不足 {min_gap_months} 个月（例如 "
+            f"{keys.iloc[at[i]]}：上次调查 {last:%Y-%m-%d}，计划 {year}年{int(mon[ok][i])}月）。"
+        )
+    if capacity is not None:
+        caps = normalise_capacity(capacity, known)
+        good = (pm >= 0) & ~bad_month
+        load = np.zeros((len(known), MONTHS), dtype=np.int64)
+        np.add.at(load, (pm[good], mon[good].astype(np.int64) - 1), 1)
+        for j, m in enumerate(known):
+            for mo in np.flatnonzero(load[j] > caps[m]):
+                out.append(f"{m} {mo + 1}月计划 {int(load[j, mo])} 人次，超过容量 {int(caps[m][mo])} 人次。")
+    rule = ctx.mcode[at]  # index into ctx.methods; its first len(fallback) entries are the chain
+    given = pd.Categorical(plan[S.method], categories=ctx.methods).codes[ok]
+    bad_must = is_must & (given != rule)
+    if bad_must.any():
+        out.append(f"有 {int(bad_must.sum())} 个必访客户的调查方式与规则不符{eg(bad_must, pkeys[ok])}。")
+    n_chain = len(rules.fallback)
+    later = (capacity is not None) & (rule < n_chain) & (given < n_chain) & (given > rule)
+    bad_s = ~is_must & (given != rule) & ~later
+    if bad_s.any():
+        out.append(f"有 {int(bad_s.sum())} 个抽样客户的调查方式与规则不符{eg(bad_s, pkeys[ok])}。")
+    return out
