@@ -21,11 +21,17 @@ os.environ.setdefault("DEALRESEARCH_SECRET", "test-secret-not-for-production")
 
 @pytest.fixture(scope="session")
 def sample_raw(tmp_path_factory) -> Path:
-    """Directory holding the generated sample exports (seed 0) and truth.json."""
+    """Directory holding the generated sample exports (seed 0) and truth.json — generated once
+    per test session: the xdist workers share one copy (the first one writes it under a lock)."""
+    from filelock import FileLock
+
     from dealresearch import synth
 
-    out = tmp_path_factory.mktemp("data") / "raw" / "sample"
-    synth.generate(out, seed=0)
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker of a run
+    out = shared / "sample-seed0" / "raw" / "sample"
+    with FileLock(str(shared / "sample-seed0.lock")):
+        if not (out / "truth.json").is_file():
+            synth.generate(out, seed=0)
     return out
 
 
@@ -35,19 +41,16 @@ def sample_truth(sample_raw) -> dict:
 
 
 @pytest.fixture(scope="session")
-def sample_ingest(sample_raw, sample_truth):
+def sample_ingest(sample_raw, sample_truth, tmp_path_factory):
     """(store dir, deals IngestResult, surveys IngestResult) after ingesting the sample."""
     import dealresearch as dr
+    from dealresearch.ingest.targets import ingest_targets
 
-    store = sample_raw.parent.parent  # <tmp>/data: holds raw/, processed/, interim/
+    store = tmp_path_factory.mktemp("data")  # this worker's own processed/ + interim/ ...
+    (store / "raw").symlink_to(sample_raw.parent, target_is_directory=True)  # ... beside the shared raw/
     deals = dr.ingest_deals([sample_raw / f for f in sample_truth["deal_files"]], store=store)
     surveys = dr.ingest_surveys([sample_raw / f for f in sample_truth["survey_files"]], store=store)
-    try:
-        from dealresearch.ingest.targets import ingest_targets
-    except ImportError:  # targets reader not present in this build
-        pass
-    else:
-        ingest_targets([sample_raw / f for f in sample_truth["target_files"]], store=store)
+    ingest_targets([sample_raw / f for f in sample_truth["target_files"]], store=store)
     return store, deals, surveys
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from ..schema import Column, D
 from . import normalise as N
 from .headers import match_headers
-from .readers import RawTable
+from .raw import RawTable
 
 UNIT_FULL = "unit_full"
 UNIT_ENTRANCE = "unit_entrance"

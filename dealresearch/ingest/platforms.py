@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..schema import SURVEY_ITEMS, Column, D, S
 from .headers import normalise_header
-from .readers import RawTable
+from .raw import RawTable
 
 RESPONSE_SECONDS = "response_seconds"
 PLATFORM_COLUMNS: tuple[Column, ...] = (

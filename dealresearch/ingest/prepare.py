@@ -22,7 +22,7 @@ from . import normalise as N
 from . import vocab as V
 from .headers import HeaderMatch, match_headers
 from .idcard import id_numbers
-from .readers import RawTable
+from .raw import RawTable
 
 KIND_DTYPE = {
     "id": "str",
