@@ -1,4 +1,5 @@
-"""Benchmark: profile + value_potential + Personas on 1,000,000 deals (target ≤ 60 s).
+"""Benchmark: profile + value_potential + Personas on 1,000,000 deals (target ≤ 60 s), then
+the two report reviews (profile.review, segments.review) on the same deals (reported apart).
 
 Run: .venv/bin/python benchmarks/bench_segments.py [n_deals]
 
@@ -15,9 +16,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from dealresearch.profile import core as pf
+from dealresearch import profile as pf
+from dealresearch import segments
 from dealresearch.schema import D
-from dealresearch.segments import classes as segments
 from dealresearch.synth.deals import generate_deals
 
 TARGET_SECONDS = 60.0
@@ -70,6 +71,16 @@ def main(n: int = 1_000_000) -> float:
         f"{'total':<40s} {total:7.1f} s   (target {TARGET_SECONDS:.0f} s, ratio {total / TARGET_SECONDS:.2f})"
     )
     print(f"profile rows {len(res.table)}, customers {vp.n:,}, personas k={model.k_}: {model.names_}")
+    reviews = {}
+    t = time.perf_counter()
+    pr = pf.review(deals, period="2026Q3")
+    reviews["profile.review (group, 2026Q3)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    sr = segments.review(deals, period="2026Q3", seed=0)
+    reviews["segments.review (group, 2026Q3)"] = time.perf_counter() - t
+    for k, v in reviews.items():
+        print(f"{k:<40s} {v:7.1f} s")
+    print(f"review n: profile {pr.n:,} deals, segments {sr.n:,} customers")
     return total
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,9 +11,11 @@ from scipy import stats as sps
 from scipy.stats.contingency import association
 
 from dealresearch import config
+from dealresearch import profile as pf
 from dealresearch.derive import X, age_band, derive, is_repeat_buyer, locality
 from dealresearch.errors import ParameterError
-from dealresearch.profile import core as pf
+from dealresearch.present import customer_research as CR
+from dealresearch.results import Unavailable
 from dealresearch.schema import D
 from dealresearch.stats import chi_square, two_proportion_z
 
@@ -192,7 +196,7 @@ def test_compare_recovers_planted_channel_shift():
     assert row["share_base"] == pytest.approx(net[~q3].mean())
     assert row["diff"] == pytest.approx(net[q3].mean() - net[~q3].mean())
     assert row["significant"] and row["n_now"] == q3.sum()
-    hl = cmp.highlights()
+    hl = CR.highlights(cmp)
     assert any("“网络”" in h and "上升" in h for h in hl) and any(
         "“户外广告”" in h and "下降" in h for h in hl
     )
@@ -338,9 +342,9 @@ def test_display_tables_in_chinese():
             D.sign_date: pd.Timestamp("2026-04-01") + pd.to_timedelta(rng.integers(0, 183, n), unit="D"),
         }
     )
-    t = pf.profile(d, D.unit_type, by=D.project).tests_table()
+    t = CR.tests_table(pf.profile(d, D.unit_type, by=D.project))
     assert list(t["字段"]) == ["户型"] and t["结论"].iloc[0] in ("差异显著（α = 0.05）", "差异不显著")
-    c = pf.compare(d, "2026Q3", D.unit_type).display()
+    c = CR.comparison_table(pf.compare(d, "2026Q3", D.unit_type))
     assert "2026年第2季度占比" in c and c["变化(百分点)"].abs().max() < 100
 
 
@@ -351,3 +355,82 @@ def test_label_covers_derived_then_schema_columns():
     assert label(X.age_band) == "年龄段"
     assert label(D.project) == schema_label(D.project) != D.project
     assert label("no_such_column") == "no_such_column"
+
+
+# ------------------------------------------------------------------------ review
+def _review_deals(seed: int = 3, with_last_year: bool = True) -> pd.DataFrame:
+    """Two projects over 2025Q3, 2026Q2 and 2026Q3. Planted: 乙 buys 写字楼 (甲 never), the
+    share of 网络 rises from 15 % (earlier quarters) to 45 % (2026Q3), and 10 % of each
+    quarter's deals are 退房 (excluded from the scope)."""
+    rng = np.random.default_rng(seed)
+    quarters = [("2026-07-01", 600), ("2026-04-01", 600)] + ([("2025-07-01", 600)] if with_last_year else [])
+    parts = []
+    for start, n in quarters:
+        project = rng.choice(["甲", "乙"], n)
+        net = rng.random(n) < (0.45 if start == "2026-07-01" else 0.15)
+        office = (project == "乙") & (rng.random(n) < 0.6)
+        parts.append(pd.DataFrame({
+            D.project: project,
+            D.status: np.where(rng.random(n) < 0.1, "退房", "签约"),
+            D.sign_date: pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, 90, n), unit="D"),
+            D.awareness_channel: np.where(net, "网络", "户外广告"),
+            D.unit_type: np.where(office, "写字楼", rng.choice(["二房", "三房"], n)),
+            D.purchase_purpose: rng.choice(["自住", "改善"], n, p=[0.7, 0.3]),
+        }))
+    d = pd.concat(parts, ignore_index=True)
+    d[D.customer_key] = [f"C{i}" for i in range(len(d))]
+    d[D.deal_id] = [f"D{i}" for i in range(len(d))]
+    return d
+
+
+REVIEW_FIELDS = dict(fields=(D.unit_type, D.awareness_channel, D.purchase_purpose),
+                     share_fields=(D.purchase_purpose, D.unit_type, D.awareness_channel),
+                     shift_fields=(D.awareness_channel, D.unit_type))
+
+
+def test_review_scope_parts_and_the_lead_sentences():
+    d = _review_deals()
+    r = pf.review(d, period="2026Q3", **REVIEW_FIELDS)
+    q3 = d[(d[D.sign_date] >= "2026-07-01") & (d[D.status] == "签约")]
+    assert r.n == len(q3) and r.customers == q3[D.customer_key].nunique()
+    assert r.by == D.project and r.profile.by == D.project and r.mix.by is None
+    assert r.yoy.base_period.label == "2025Q3" and r.yoy.n_now == r.n
+    assert r.qoq.n_base == ((d[D.sign_date] < "2026-07-01") & (d[D.sign_date] >= "2026-04-01")
+                            & (d[D.status] == "签约")).sum()
+    net = r.yoy.significant().set_index("category").loc["网络"]
+    assert net["diff"] == pytest.approx(q3[D.awareness_channel].eq("网络").mean() - net["share_base"])
+    assert r.channel_trend.table["period"].nunique() == 3
+    lines = CR.answer(r)
+    assert 3 <= len(lines) <= 5
+    assert f"成交 {r.n:,} 笔" in lines[0]
+    assert any("“网络”" in x and "上升" in x for x in lines[1:])
+    assert any("乙“写字楼”" in x for x in lines), lines  # the planted project difference
+    assert lines[-1].startswith("建议") and "网络" in lines[-1]
+    assert not any(w in "".join(lines) for w in ("Cramér", "期望频数", "卡方", "p =", "p <"))
+    # the tests live in the collapsed appendix
+    markup = html.unescape(CR.method(r))
+    assert markup.startswith("<details") and "Cramér's V" in markup and "双比例 z 检验" in markup
+
+
+def test_review_of_one_project_and_unavailable_parts():
+    d = _review_deals(with_last_year=False)
+    r = pf.review(d, period="2026Q3", project="甲", **REVIEW_FIELDS)
+    assert r.by is None and r.n == ((d[D.project] == "甲") & (d[D.sign_date] >= "2026-07-01")
+                                    & (d[D.status] == "签约")).sum()
+    assert isinstance(r.yoy, Unavailable) and "2025年第3季度" in r.yoy.reason
+    assert not isinstance(r.qoq, Unavailable)
+    lines = CR.answer(r)
+    assert any("与上年同期无法比较" in x for x in lines) and any("与上季度相比" in x for x in lines)
+    empty = pf.review(d, period="2024Q1", **REVIEW_FIELDS)
+    assert empty.n == 0 and isinstance(empty.profile, Unavailable) and isinstance(empty.qoq, Unavailable)
+    assert isinstance(empty.channel_trend, Unavailable) and len(CR.answer(empty)) == 1
+    with pytest.raises(ParameterError, match="不存在"):
+        pf.review(d, period="2026Q3", project="丙", **REVIEW_FIELDS)
+
+
+def test_profile_splits_sample_warnings_from_test_warnings():
+    d = pd.DataFrame({D.project: ["甲"] * 100 + ["乙"] * 10, D.unit_type: ["二房", "三房"] * 50 + ["二房"] * 10})
+    res = pf.profile(d, D.unit_type, by=D.project)
+    assert res.test_warnings and all("期望频数" in w for w in res.test_warnings)
+    assert res.sample_warnings and all("期望频数" not in w for w in res.sample_warnings)
+    assert sorted(res.warnings) == sorted(res.sample_warnings + res.test_warnings)

@@ -7,9 +7,11 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
+from dealresearch import segments
 from dealresearch.errors import DataError, ParameterError
+from dealresearch.present import segments as SG
+from dealresearch.results import Unavailable
 from dealresearch.schema import D, S
-from dealresearch.segments import classes as segments
 
 
 # --------------------------------------------------------------------------- RFM
@@ -141,12 +143,15 @@ def test_value_potential_points_classes_and_rules():
     assert (c.loc[c["value"] >= hi, "value_class"] == "高价值").all()
     assert c.loc["K099", "value_class"] == "高价值" and c.loc["K010", "value_class"] == "低价值"
     assert (c["value_class"] == "高价值").sum() == 20
-    text = "".join(vp.rules)
+    text = "".join(SG.rules(vp))
     assert f"{hi / 1e4:,.1f} 万元" in text and "高潜力：潜力分 ≥ 4" in text
     assert vp.matrix.loc["高价值"].sum() == 20
     summary = vp.class_summary()
-    assert summary["客户数"].sum() == 100 and summary["建议"].str.len().min() > 0
-    assert vp.matrix_table().shape == (3, 4)
+    assert summary["客户数"].sum() == 100
+    shown = SG.class_table(vp)
+    assert len(shown) == len(summary) and shown["建议"].str.len().min() > 0
+    assert shown["客户占比"].sum() == pytest.approx(1.0)
+    assert SG.matrix_table(vp).shape == (3, 4)
 
 
 def test_value_potential_one_off_buyers_without_surveys():
@@ -155,7 +160,7 @@ def test_value_potential_one_off_buyers_without_surveys():
     vp = segments.value_potential(d, value="deals")
     assert (vp.customers["n_deals"] == 1).all()
     assert any("未提供满意度调查" in w for w in vp.warnings)
-    assert "成交套数" in vp.rules[0]
+    assert "成交套数" in SG.rules(vp)[0]
     assert vp.customers.loc["K003", "potential"] == 3  # income 2 + life stage 1, no survey needed
 
 
@@ -207,9 +212,9 @@ def test_personas_reproducible_and_fixed_k():
     b = segments.Personas(k=3, seed=5).fit(df.sample(frac=1, random_state=1).loc[df.index])
     assert a.k_ == 3 and a.silhouette_.empty
     assert (a.labels_ == b.labels_).all() and a.names_ == b.names_
-    cards = a.cards()
+    cards = SG.persona_cards(a)
     assert len(cards) == 3 and cards[0]["n"] == a.sizes_[0] and cards[0]["traits"]
-    table = a.profile_table()
+    table = SG.persona_table(a)
     assert "画像" in table and table["客户数"].sum() == 600
 
 
@@ -265,9 +270,9 @@ def test_customer_rows_kpis_headline_and_plots():
     assert len(rows) == 100 and rows[D.customer_key].is_unique
     assert rows.loc[rows[D.customer_key] == "K000", D.deal_id].item() == "E2"  # latest non-cancelled
     vp = segments.value_potential(d)
-    cards = segments.kpis(vp)
+    cards = SG.kpis(vp)
     assert cards[0] == ("客户数", "100", None) and cards[1][1] == "20.0%"
-    lines = segments.headline(vp)
+    lines = SG.headline(vp)
     assert "100 位成交客户" in lines[0]
     ax = splots.value_potential_matrix(vp)
     texts = {t.get_text().split("\n")[0] for t in ax.texts}
@@ -277,8 +282,65 @@ def test_customer_rows_kpis_headline_and_plots():
     ax = splots.persona_sizes(m)
     widths = sorted(b.get_width() for b in ax.patches)
     assert widths == pytest.approx(sorted(m.profile_["share"] * 100))
-    assert "K-means" in m.method_text() and "k = 4（指定）" in m.method_text()
+    assert "K-means" in SG.persona_method(m) and "k = 4（指定）" in SG.persona_method(m)
     r = segments.rfm(_tx(), customer="cust", date="date", amount="amt")
     ax = splots.rfm_segments(r)
     assert sum(b.get_width() for b in ax.patches) == len(r)
     matplotlib.pyplot.close("all")
+
+
+# ------------------------------------------------------------------------ review
+def _review_deals() -> pd.DataFrame:
+    """The value × potential deals with the planted persona features (so they can be clustered)."""
+    d = _vp_deals().assign(**{D.project: "甲"})
+    features, _ = _planted(len(d), seed=4)
+    for col in features:
+        d[col] = features[col].to_numpy()
+    return d
+
+
+def test_personas_need_as_many_distinct_customers_as_personas():
+    d = _vp_deals()  # every customer has the same features but K003
+    with pytest.raises(DataError, match="少于画像数 k = 3"):
+        segments.Personas(k=3, seed=0).fit(segments.customer_rows(d))
+    assert segments.Personas(seed=0).fit(segments.customer_rows(d)).k_ == 2
+
+
+def test_review_customer_base_parts_and_unavailable():
+    d = _review_deals()
+    late = d.iloc[[5]].assign(**{D.deal_id: "LATE", D.customer_key: "K900", D.sign_date: pd.Timestamp("2026-07-01")})
+    other = d.iloc[[6]].assign(**{D.deal_id: "OTHER", D.customer_key: "K901", D.project: "乙"})
+    d = pd.concat([d, late, other], ignore_index=True)
+    # the planted 100 customers are all signed in 2026Q1–Q2: K900 (2026-07-01) is after 2026Q2
+    r = segments.review(d, period="2026Q2", project="甲", k=3, seed=0)
+    assert r.asof == pd.Timestamp("2026-06-30") and r.n == 100
+    assert "K900" not in r.value_potential.customers.index and "K901" not in r.value_potential.customers.index
+    assert r.value_potential.matrix.to_numpy().sum() == 100
+    assert r.personas.k_ == 3 and r.personas.n_ == 100
+    assert set(r.rfm.index) == set(r.value_potential.customers.index)
+    assert any("未提供满意度调查" in w for w in r.warnings) and not r.with_surveys
+    group = segments.review(d, period="2026Q3", k=3)
+    assert group.n == 102  # both projects and the late deal
+    few = segments.review(d[d[D.customer_key].isin(["K000", "K001", "K002"])], period="2026Q2", k=3)
+    assert isinstance(few.personas, Unavailable) and "太少" in few.personas.reason
+    assert few.value_potential.n == 3
+    none = segments.review(d, period="2025Q1")
+    assert none.n == 0 and isinstance(none.value_potential, Unavailable) and isinstance(none.rfm, Unavailable)
+    with pytest.raises(ParameterError, match="不存在"):
+        segments.review(d, period="2026Q2", project="丙")
+
+
+def test_review_lead_and_appendix_wording():
+    import html
+
+    d = _review_deals()
+    r = segments.review(d, period="2026Q2", k=3, seed=0)
+    lines = SG.headline(r.value_potential, r.personas, r.rfm)
+    assert 3 <= len(lines) <= 5 and lines[-1].startswith("建议")
+    assert "100 位成交客户" in lines[0] and not any("轮廓系数" in x for x in lines)
+    markup = html.unescape(SG.method(r))
+    assert markup.startswith("<details") and "轮廓系数" not in markup  # fixed k: no k-selection chart
+    assert "高潜力：潜力分 ≥ 4" in markup and "R（最近购买）" in markup and "k = 3（指定）" in markup
+    auto = segments.review(d, period="2026Q2", seed=0, k_range=(2, 4))
+    assert len(auto.personas.silhouette_) == 3
+    assert "data:image/png;base64," in SG.method(auto)  # the k-selection chart sits in the appendix

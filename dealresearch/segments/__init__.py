@@ -1,27 +1,25 @@
 """Customer segments: value × potential classes, RFM, and personas (k-means clustering).
 
-``value_potential`` (the 3 × 3 classes, RFM scores and segment KPIs), ``personas``
-(the clustering, scikit-learn style: ``Personas(k).fit(deals)``).
+``value_potential`` (the 3 × 3 classes), ``rfm`` (RFM scores and the 8 segments),
+``personas`` (the clustering, scikit-learn style: ``Personas(k).fit(deals)``), ``review``
+(everything the 客户细分 report shows).
 """
 
 from __future__ import annotations
 
-from .classes import (
-    CLASS_ACTIONS,
+from .personas import Personas
+from .review import SegmentsReview, customer_base, review
+from .rfm import RFM_HIGH, RFM_SEGMENTS, rfm, rfm_summary
+from .value_potential import (
+    ACTIVE_STATUSES,
     POTENTIAL_CLASSES,
-    RFM_SEGMENTS,
     VALUE_CLASSES,
     ValuePotential,
     customer_rows,
-    headline,
-    kpis,
-    rfm,
-    rfm_summary,
     value_potential,
 )
-from .personas import Personas
 
 __all__ = [
-    "customer_rows", "kpis", "headline", "value_potential", "ValuePotential", "rfm", "rfm_summary", "Personas",
-    "VALUE_CLASSES", "POTENTIAL_CLASSES", "RFM_SEGMENTS", "CLASS_ACTIONS",
+    "review", "SegmentsReview", "customer_base", "customer_rows", "value_potential", "ValuePotential", "rfm",
+    "rfm_summary", "Personas", "VALUE_CLASSES", "POTENTIAL_CLASSES", "RFM_SEGMENTS", "RFM_HIGH", "ACTIVE_STATUSES",
 ]

@@ -13,6 +13,9 @@ exactly distance² 1.
     model.profile_        # one row per persona: size, share, medians, typical categories
     model.labels_         # persona index (0 = largest persona) of every fitted row
     model.predict(other)  # same persona indices for new rows
+
+The persona cards, tables and method note a report shows are written by
+``dealresearch.present.segments``.
 """
 
 from __future__ import annotations
@@ -228,6 +231,7 @@ class Personas:
             s_idx = np.sort(rng.choice(len(fit_idx), m, replace=False))
             xs = x_fit[s_idx].astype(np.float32)  # search only: halves memory traffic
             lo, hi = self.k_range
+            hi = min(hi, len(np.unique(xs, axis=0)))  # no more personas than distinct customers
             with self._threads(m):
                 labels = {k: self._kmeans(k).fit_predict(xs) for k in range(lo, min(hi, m - 1) + 1)}
                 scores = silhouette_by_k(xs, labels)
@@ -247,6 +251,10 @@ class Personas:
             else self.kmeans_.labels_
         )
         sizes = np.bincount(raw, minlength=self.k_)
+        if (sizes == 0).any():
+            raise DataError(
+                f"画像特征只有 {int((sizes > 0).sum())} 种可区分的客户组合，少于画像数 k = {self.k_}，无法聚类；请减小 k。"
+            )
         centers = self.kmeans_.cluster_centers_
         order = sorted(range(self.k_), key=lambda c: (-sizes[c], *np.round(centers[c], 9)))
         self.order_ = np.empty(self.k_, dtype="int64")
@@ -318,60 +326,3 @@ class Personas:
             prof[c] = [f"{t}（{ct.loc[p, t]:.0%}）" for p, t in top.items()]
         prof["small_n"] = prof["n"] < config.MIN_N
         self.profile_ = prof
-
-    def method_text(self) -> str:
-        """How the personas were built, in Chinese (for the report's method note)."""
-        feats = "、".join(label(c) for c in [*self.numeric_, *self.categorical_])
-        how = (
-            f"画像数 k = {self.k_} 由轮廓系数在 {self.k_range[0]}–{self.k_range[1]} 中选出"
-            if len(self.silhouette_)
-            else f"画像数 k = {self.k_}（指定）"
-        )
-        return (
-            f"基于{feats}，对 {self.n_:,} 位客户做 K-means 聚类（数值标准化、类别独热编码，随机种子 {self.seed}）；"
-            f"{how}。画像名称取该类最突出的特征（占比 ≥ {MIN_TRAIT_SHARE:.0%} 且高于整体最多的类别）。"
-        )
-
-    def profile_table(self) -> pd.DataFrame:
-        """The profile with Chinese column names, for reports."""
-        p = self.profile_.copy()
-        if f"{D.total_price}_median" in p:
-            p[f"{D.total_price}_median"] = p[f"{D.total_price}_median"] / 1e4
-        names = {
-            "name": "画像",
-            "n": "客户数",
-            "share": "占比",
-            "small_n": f"样本少于{config.MIN_N}",
-            f"{D.age}_median": "年龄中位数",
-            f"{D.area_sqm}_median": "面积中位数(㎡)",
-            f"{D.total_price}_median": "总价中位数(万元)",
-        }
-        names |= {c: label(c) for c in self.categorical_}
-        names |= {f"{c}_median": f"{label(c)}中位数" for c in self.numeric_ if f"{c}_median" not in names}
-        p = p[[c for c in p.columns if c != "small_n"] + ["small_n"]]
-        p["small_n"] = p["small_n"].map({True: "是", False: "否"})
-        return p.rename(columns=names).reset_index(drop=True)
-
-    def cards(self) -> list[dict]:
-        """One dict per persona: name, n, share, and trait lines ("购房目的：改善（78%）")."""
-        out = []
-        for p, r in self.profile_.iterrows():
-            lines = []
-            if f"{D.age}_median" in r:
-                lines.append(f"年龄中位数：{r[f'{D.age}_median']:.0f} 岁")
-            if f"{D.area_sqm}_median" in r:
-                lines.append(f"面积中位数：{r[f'{D.area_sqm}_median']:.0f} ㎡")
-            if f"{D.total_price}_median" in r:
-                lines.append(f"总价中位数：{r[f'{D.total_price}_median'] / 1e4:,.0f} 万元")
-            lines += [f"{label(c)}：{r[c]}" for c in self.categorical_]
-            out.append(
-                {
-                    "persona": int(p),
-                    "name": r["name"],
-                    "n": int(r["n"]),
-                    "share": float(r["share"]),
-                    "small_n": bool(r["small_n"]),
-                    "traits": lines,
-                }
-            )
-        return out
