@@ -17,6 +17,7 @@ if os.environ.get("CI"):
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("DEALRESEARCH_SECRET", "test-secret-not-for-production")
+os.environ.setdefault("DEALRESEARCH_CONTACTS_KEY", "test-contacts-key-not-for-production")
 
 
 @pytest.fixture(scope="session")

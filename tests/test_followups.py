@@ -51,12 +51,17 @@ def test_every_planted_dissatisfied_customer_is_listed_and_no_one_else(surveys):
     by_id = fu.set_index(F.followup_id)
     assert by_id.loc["SV0003", F.reason] == "贬损者（推荐意愿 2 分）"
     assert by_id.loc["SV0005", F.reason] == "客户投诉" and by_id.loc["SV0005", F.priority] == "高"
-    assert by_id.loc["SV0012", F.reason] == "低分：交付1分" and by_id.loc["SV0012", F.priority] == "低"
+    # an item at the scale minimum is severe (issue #17): 高, no longer 低
+    assert by_id.loc["SV0012", F.reason] == "低分：交付1分" and by_id.loc["SV0012", F.priority] == "高"
     assert by_id.loc["SV0150", F.reason] == "低分：总体满意度2分"
     assert by_id.loc["SV0200", F.reason] == "调查员标注需跟进"
     assert by_id.loc["SV0003", F.owner] == "置业顾问张三" and by_id.loc["SV0040", F.owner] == "客服小王"
     assert (fu[F.status] == "待处理").all()
-    assert (fu[F.due_date] - fu[F.survey_date] == pd.Timedelta(days=7)).all()
+    early = sat.followups(surveys, issued="2026-09-01")  # a list issued before every survey
+    assert (early[F.due_date] - early[F.survey_date] == pd.Timedelta(days=7)).all()
+    # by default the list is issued as of the latest survey: older surveys count from then
+    issued = surveys[S.survey_date].max()
+    assert (fu[F.due_date] == issued + pd.Timedelta(days=7)).all()
     assert fu[F.priority].tolist() == sorted(fu[F.priority].tolist(), key={"高": 0, "中": 1, "低": 2}.get)
 
 
@@ -66,13 +71,13 @@ def test_combined_reasons_and_thresholds(surveys):
     s.loc[3, "price_fairness"] = 2.0
     row = sat.followups(s).set_index(F.followup_id).loc["SV0003"]
     assert row[F.reason] == "客户投诉；贬损者（推荐意愿 2 分）；低分：价格合理性2分"
-    strict = sat.followups(surveys, low_score=3, sla_days=3)
+    strict = sat.followups(surveys, low_score=3, sla_days=3, issued="2026-09-01")
     assert len(strict) > len(sat.followups(surveys))  # 3-point answers now count as low
     assert (strict[F.due_date] - strict[F.survey_date] == pd.Timedelta(days=3)).all()
 
 
 def test_overdue_and_kpis(surveys):
-    fu = sat.followups(surveys, asof="2027-01-15")
+    fu = sat.followups(surveys, asof="2027-01-15", issued="2026-12-01")
     assert fu[F.overdue].all()  # all due before mid-January, none closed
     k = sat.followup_kpis(fu)
     assert k["total"] == len(PLANTED) and k["待处理"] == len(PLANTED) and k["closed_within_sla_rate"] == 0
@@ -80,7 +85,7 @@ def test_overdue_and_kpis(surveys):
 
 
 def test_returned_sheet_round_trip_updates_status_and_kpi(surveys, tmp_path):
-    fu = sat.followups(surveys, asof="2027-01-15")
+    fu = sat.followups(surveys, asof="2027-01-15", issued="2026-12-01")
     path = write_followup_sheet(fu, tmp_path / "跟进清单.xlsx")
     back = pd.read_excel(path, engine="calamine")
     assert "跟进原因" in back.columns and "跟进状态" in back.columns and len(back) == len(fu)
@@ -214,3 +219,106 @@ def test_known_only_skips_follow_ups_of_other_lists(surveys):
     assert out.set_index(F.followup_id).loc[fid, F.status] == "处理中"
     with pytest.raises(DataError):
         sat.apply_updates(fu, updates)
+
+
+# ------------------------------------------------ issue #17: severity, due dates, field lists
+def test_priority_follows_severity_with_planted_counts(surveys):
+    s = surveys.copy()
+    worst = 250  # an NPS-0 customer who scored every item 1
+    s.loc[worst, list(DRIVER_ITEMS) + [S.overall]] = 1.0
+    s.loc[worst, S.recommend] = 0.0
+    s.loc[[260], S.recommend] = 3.0  # NPS ≤ 3 alone: 高
+    s.loc[[270], "delivery"] = 2.0  # low but above the scale minimum: 中
+    fu = sat.followups(s).set_index(F.followup_id)
+    assert fu.loc[f"SV{worst:04d}", F.priority] == "高"
+    assert fu.loc["SV0260", F.priority] == "高" and fu.loc["SV0270", F.priority] == "中"
+    # planted: complaints 5, 90; NPS 2 / 0 / 3 → 3, 77, 260; item at minimum → 12, 250
+    high = {"SV0003", "SV0005", "SV0077", "SV0090", "SV0012", "SV0250", "SV0260"}
+    medium = {"SV0040", "SV0150", "SV0270"}  # NPS 6; overall 2; delivery 2
+    low = {"SV0200"}  # the surveyor's flag alone
+    for level, ids in (("高", high), ("中", medium), ("低", low)):
+        assert set(fu.index[fu[F.priority] == level]) == ids, level
+    assert sat.followup_kpis(fu.reset_index())["by_priority"] == {"高": 7, "中": 3, "低": 1}
+
+
+def test_due_dates_count_from_the_issue_date_and_days_overdue(surveys):
+    issued = pd.Timestamp("2026-11-15")
+    fu = sat.followups(surveys, issued=issued, asof="2026-12-01", sla_days=7)
+    older = fu[F.survey_date] < issued
+    assert older.any() and (~older).any()
+    assert (fu.loc[older, F.due_date] == pd.Timestamp("2026-11-22")).all()  # from the issue date
+    assert (fu.loc[~older, F.due_date] == fu.loc[~older, F.survey_date] + pd.Timedelta(days=7)).all()
+    expected = (pd.Timestamp("2026-12-01") - fu[F.due_date]).dt.days.clip(lower=0)
+    assert fu[F.days_overdue].astype(int).tolist() == expected.tolist()
+    assert fu.loc[older, F.days_overdue].eq(9).all() and (fu[F.overdue] == (fu[F.days_overdue] > 0)).all()
+    # a list handed out the day it is issued has nothing overdue
+    fresh = sat.followups(surveys, issued="2026-12-01", asof="2026-12-01")
+    assert not fresh[F.overdue].any() and (fresh[F.days_overdue] == 0).all()
+    # sorted by priority, then days overdue (most first)
+    rank = fu[F.priority].map({"高": 0, "中": 1, "低": 2})
+    key = list(zip(rank, -fu[F.days_overdue].astype(int), strict=True))
+    assert key == sorted(key)
+
+
+def test_closed_late_counts_days_and_has_updates_says_whether_a_sheet_came_back(surveys):
+    fu = sat.followups(surveys, issued="2026-09-01", asof="2027-01-15")
+    assert not sat.followup_kpis(fu)["has_updates"] and not followup_summary(fu).attrs["has_updates"]
+    fid = fu[F.followup_id].iloc[0]
+    due = fu.set_index(F.followup_id).loc[fid, F.due_date]
+    out = sat.apply_updates(
+        fu, pd.DataFrame({F.followup_id: [fid], F.status: ["已关闭"], F.closed_date: [due + pd.Timedelta(days=4)]})
+    )
+    assert out.set_index(F.followup_id).loc[fid, F.days_overdue] == 4
+    assert sat.followup_kpis(out)["has_updates"] and followup_summary(out).attrs["has_updates"]
+    other = sat.apply_updates(fu, pd.DataFrame({F.followup_id: ["ELSEWHERE"], F.status: ["处理中"]}),
+                              known_only=True)
+    assert not sat.followup_kpis(other)["has_updates"]  # nothing of this list came back
+
+
+def test_field_list_per_project_with_contacts_wraps_and_reads_as_the_field_would(surveys, tmp_path):
+    import openpyxl
+
+    from dealresearch.fieldwork.followups import followup_list, write_project_lists
+
+    fu = followup_list(surveys, period="2026-10", store=tmp_path / "data", issued="2026-10-31")
+    contacts = pd.DataFrame({
+        "customer_key": fu[F.customer_key].astype(str),
+        "姓名": [f"客户{i}" for i in range(len(fu))],
+        "手机": [f"1391111{i:04d}" for i in range(len(fu))],
+        "房号": "3栋1202",
+        "置业顾问": "=顾问",  # formula-like text stays text
+    })
+    written = write_project_lists(fu, tmp_path / "lists", "2026-10", contacts=contacts)
+    assert set(written) == set(fu[F.project])
+    for project, path in written.items():
+        assert path.name == f"回访跟进清单_{project}_2026-10.xlsx"
+        ws = openpyxl.load_workbook(path).active
+        head = [c.value for c in ws[1]]
+        assert head[:6] == ["跟进编号", "优先级", "逾期天数", "应完成日期", "责任人", "项目"]
+        assert {"姓名", "手机", "房号", "置业顾问", "跟进原因", "跟进状态"} <= set(head)
+        assert ws.freeze_panes == "C2"
+        col = {h: i + 1 for i, h in enumerate(head)}
+        assert ws.cell(2, col["跟进原因"]).alignment.wrap_text and ws.cell(2, col["意见和建议"]).alignment.wrap_text
+        assert ws.column_dimensions[openpyxl.utils.get_column_letter(col["意见和建议"])].width >= 40
+        rows = list(ws.iter_rows(min_row=2, values_only=True))
+        part = fu[fu[F.project] == project]
+        assert len(rows) == len(part)
+        phones = [r[col["手机"] - 1] for r in rows]
+        assert all(isinstance(p, str) and p.startswith("1391111") and len(p) == 11 for p in phones)
+        assert all(r[col["置业顾问"] - 1] == "'=顾问" for r in rows)
+        assert not any(isinstance(c.value, str) and c.data_type == "f" for row in ws.iter_rows() for c in row)
+    back = read_followup_updates(next(iter(written.values())))  # the returned sheet still reads back
+    assert {F.followup_id, F.status} <= set(back.columns)
+
+
+def test_surveys_without_a_project_still_get_a_list(surveys, tmp_path):
+    from dealresearch.fieldwork.followups import write_project_lists
+
+    s = surveys.copy()
+    s[S.project] = s[S.project].astype(object)
+    s.loc[[3, 5], S.project] = None
+    fu = sat.followups(s)
+    written = write_project_lists(fu, tmp_path, "2026Q4")
+    assert "未注明项目" in written and written["未注明项目"].name == "回访跟进清单_未注明项目_2026Q4.xlsx"
+    total = sum(len(pd.read_excel(p, engine="calamine")) for p in written.values())
+    assert total == len(fu) == len(PLANTED)

@@ -119,7 +119,7 @@ def test_followups_unknown_project_is_refused(store, capsys, place):
     code, text = run(
         ["--store", str(store), "followups", "--project", "滨江壹号", "--period", "2026q3"], capsys
     )
-    assert code == 0 and (place / "reports" / "followups" / "回访跟进清单_2026Q3.xlsx").is_file()
+    assert code == 0 and (place / "reports" / "2026Q3" / "lists" / "回访跟进清单_滨江壹号_2026Q3.xlsx").is_file()
 
 
 def test_report_period_without_data_and_unknown_project(store, capsys, place):

@@ -90,46 +90,23 @@ def cmd_report(args) -> int:
 
     return report_command(period=args.period, latest=args.latest, projects=args.project or None,
                           only=args.only or None, overwrite=args.overwrite, jobs=args.jobs,
-                          data_dir=args.store)
+                          data_dir=args.store, pdf=args.pdf)
 
 
 def cmd_survey_plan(args) -> int:
     from .survey_plan import survey_plan_command
 
-    path = survey_plan_command(args.year, store=args.store, out=args.out,
-                               include_contacts=args.include_contacts, min_share=args.min_share,
-                               cycle_years=args.cycle_years, seed=args.seed)
-    print(f"调查计划已写入：{path}")
+    survey_plan_command(args.year, store=args.store, out=args.out, include_contacts=args.include_contacts,
+                        min_share=args.min_share, cycle_years=args.cycle_years, seed=args.seed,
+                        period=args.period, project=args.project)
     return 0
 
 
-def _followups_out(out: str | None, period: str | None) -> Path:
-    """The follow-up list's path: ``--out`` (an existing folder, or a .xlsx file in one), else
-    reports/followups/ (created when written)."""
-    name = f"回访跟进清单_{period or '全部'}.xlsx"
-    if out is None:
-        return config.reports_dir() / "followups" / name
-    path = Path(out)
-    if path.is_dir():
-        return path / name
-    if path.suffix.lower() != ".xlsx":
-        raise ParameterError(f"--out 应为已存在的文件夹或 .xlsx 文件：{path}")
-    if not path.parent.is_dir():
-        raise ParameterError(f"输出文件夹不存在：{path.parent}（请先创建它，或换一个 --out 路径）")
-    return path
-
-
 def cmd_followups(args) -> int:
-    from ..fieldwork.followups import export_followups
-    from ..ingest import load
-    from ..periods import parse_period
+    from .followups import followups_command
 
-    period = parse_period(args.period).label if args.period else None  # checked before any folder
-    out = _followups_out(args.out, period)
-    fu = export_followups(load("surveys", store=args.store), out, period=period, project=args.project,
-                          sla_days=args.sla_days, updates_path=args.updates, store=args.store,
-                          make_parents=args.out is None)
-    print(f"回访跟进清单已写入：{out}（共 {len(fu):,} 条）")
+    followups_command(args.store, period=args.period, project=args.project, updates=args.updates,
+                      sla_days=args.sla_days, out=args.out, issued=args.issued, contacts=args.with_contacts)
     return 0
 
 
@@ -181,12 +158,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--only", action="append", help="只运行这些报告模板（可重复，模板文件名不含 .ipynb）")
     s.add_argument("--overwrite", action="store_true", help="覆盖已发布的同期报告")
     s.add_argument("--jobs", type=bounded_int(1, 256, "并行数"), help="并行数（1–256），默认 CPU 核数")
+    s.add_argument("--pdf", action="store_true", help="同时在每份网页报告旁生成 PDF（需本机安装 Chromium）")
     s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("survey-plan", help="编制下一年度顾客调查工作计划（Excel）")
-    s.add_argument("--year", type=bounded_int(1990, 2100, "计划年度"), required=True, help="计划年度，如 2027")
-    s.add_argument("--out", help="输出 Excel 路径")
-    s.add_argument("--include-contacts", action="store_true", help="在名单中附上联系方式（取自原始导出）")
+    when = s.add_mutually_exclusive_group(required=True)
+    when.add_argument("--year", type=bounded_int(1990, 2100, "计划年度"), help="计划年度，如 2027（按上一年全年数据编制）")
+    when.add_argument("--period", help="报告期，如 2026Q3（按截至期末的数据编制下一年计划）")
+    s.add_argument("--project", help="只编制某个项目的计划")
+    s.add_argument("--out", help="输出文件夹（每个项目一个文件），或 .xlsx 文件（仅限 --project）；"
+                   "默认 reports/<报告期>/lists/")
+    s.add_argument("--include-contacts", action="store_true",
+                   help="在名单中附上姓名、电话、房号和置业顾问（取自加密联系人库，需联系人密钥）")
     s.add_argument("--min-share", type=bounded_float(0, 1, "最低调查比例", open_low=True), default=0.4,
                    help="每年至少调查的客户比例（0–1），默认 0.4")
     s.add_argument("--cycle-years", type=bounded_int(1, 10, "调查周期"), default=3, help="调查周期（年，1–10），默认 3")
@@ -198,7 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--project", help="只看某个项目")
     s.add_argument("--updates", help="已回收的跟进结果 Excel（更新处理状态）")
     s.add_argument("--sla-days", type=bounded_int(1, 3650, "跟进时限"), default=7, help="跟进时限（天，1–3650），默认 7")
-    s.add_argument("--out", help="输出 Excel 路径")
+    s.add_argument("--out", help="输出文件夹（每个项目一个文件），或单个项目的 .xlsx 路径；默认 reports/<期间>/lists/")
+    s.add_argument("--issued", help="清单下发日期（如 2026-10-08），早于此日的问卷从此日起算应完成日期；默认期间末")
+    s.add_argument("--with-contacts", action="store_true",
+                   help="附客户姓名、手机、房号和置业顾问（读取加密的联系人库，需要联系人密钥）")
     s.set_defaults(func=cmd_followups)
 
     s = sub.add_parser("targets-template", help="生成空白的销售目标 Excel 模板")

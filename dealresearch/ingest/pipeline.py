@@ -27,9 +27,9 @@ import pandas as pd
 from ..errors import InputFileError, MissingColumnsError, ParameterError
 from ..schema import DEAL_COLUMNS, DEAL_STORE_COLUMNS, SURVEY_COLUMNS, SURVEY_ITEMS, Column, D, S
 from . import choices as SC
+from . import contacts, keyring
 from . import frames as F
 from . import generations as G
-from . import keyring
 from . import lifecycle as L
 from . import merge as M
 from . import quality as Q
@@ -46,7 +46,8 @@ from .platforms import META_HEADERS, PLATFORM_COLUMNS, RESPONSE_SECONDS, choice_
 from .prefetch import prefetched
 from .prepare import prepare, raw_records
 from .privacy import Pseudonymiser
-from .readers import CSV_SUFFIXES, EXCEL_SUFFIXES, NON_DATA_REASONS, SURVEY_ITEM_COLUMNS, read_file
+from .raw import CSV_SUFFIXES, EXCEL_SUFFIXES, NON_DATA_REASONS, SURVEY_ITEM_COLUMNS
+from .readers import read_file
 from .summary import SCORE_FLAGS, SURVEY_SCALES, build_summary
 from .textpii import NAME_TABLE, protect, raw_names, remask
 from .validate import deal_rules, issue_frames, survey_rules
@@ -379,7 +380,10 @@ def _finish_deals(kept: list[pd.DataFrame], store, gen, names: list[str], key: b
     batch = _fill_change_dates(batch)
     person_names = batch.pop(D.customer_name) if D.customer_name in batch.columns else None
     stored_links = without_files(st.read_table("customer_links", store), names)
+    phones = batch.get(D.phone)  # callable phones: to the encrypted contacts store only
     batch, links = deal_identity(batch, Pseudonymiser(key), stored_links)
+    contacts.stage(gen, "deals", batch, person_names, phones, names)
+    del phones
     st.stage(gen, "customer_links", links)
     survey_links = best(links) if st.table_path("surveys", store).is_file() else None
     del stored_links  # the link table is kept only as far as the surveys need it (memory)
@@ -428,7 +432,10 @@ def _finish_surveys(kept: list[pd.DataFrame], store, gen, names: list[str], key:
     batch, counted = _batch(kept)
     person_names = batch.pop(D.customer_name) if D.customer_name in batch.columns else None
     links = st.read_table("customer_links", store)
+    phones = batch.get(D.phone)  # callable phones: to the encrypted contacts store only
     batch = survey_identity(batch, Pseudonymiser(key), links)
+    contacts.stage(gen, "surveys", batch, person_names, phones, names)
+    del phones
     merged_away = batch[S.survey_id].duplicated(keep="first").to_numpy()
     rows = batch[~merged_away][[*SURVEY_STORE_COLUMNS, VIA]]
     rows, name_keys = protect(rows, person_names, store)  # phones / IDs / names typed into any text column

@@ -4,6 +4,20 @@ A survey needs a follow-up when it is a detractor (推荐意愿 ≤ 6), a compla
 by the surveyor, or has a low item score (≤ ``low_score`` on the 1–5 scale; items on
 other scales use the same position rescaled to 0–100). Pure functions: reading and
 writing the field sheet lives in :mod:`dealresearch.fieldwork.followups`.
+
+Priority follows severity:
+
+- 高: a complaint, or 推荐意愿 ≤ 3 (``SEVERE_RECOMMEND_MAX``), or any item answered at the
+  scale minimum (1 on a 1–5 scale; the lowest point of any other scale);
+- 中: a detractor (推荐意愿 4–6) or a low item score above the minimum;
+- 低: the surveyor's flag alone.
+
+Due dates count from when the list is issued (``issued``, default the as-of date) for
+surveys older than the list, from the survey date for later ones: a list handed out
+today never starts with rows that were overdue before anyone had them. ``days_overdue``:
+for an open follow-up the days past its due date as of ``asof`` (0 when not yet due),
+for a closed one the days it was closed after its due date. The list is sorted by
+priority, then days overdue (most first), then due date.
 """
 
 from __future__ import annotations
@@ -18,7 +32,7 @@ from ..stats import ITEM_SCALES, rescale
 from . import comments
 
 
-class F:
+class FollowupColumns:
     """Follow-up columns (defined here; schema addition requested)."""
 
     followup_id = "followup_id"  # = survey_id of the survey that triggered it
@@ -37,9 +51,14 @@ class F:
     closed_date = "closed_date"
     result = "result"
     overdue = "overdue"
+    days_overdue = "days_overdue"
     closed_within_sla = "closed_within_sla"
 
 
+F = FollowupColumns  # the short name other modules import (being phased out)
+SEVERE_RECOMMEND_MAX = 3  # 推荐意愿 at or below: 高 priority
+PRIORITIES = ("高", "中", "低")
+PRIORITY_RANK = {p: i for i, p in enumerate(PRIORITIES)}
 LABELS = {
     F.followup_id: "跟进编号",
     F.reason: "跟进原因",
@@ -51,6 +70,7 @@ LABELS = {
     F.closed_date: "关闭日期",
     F.result: "处理结果",
     F.overdue: "是否逾期",
+    F.days_overdue: "逾期天数",
     F.closed_within_sla: "按时关闭",
 }
 STATUSES = ("待处理", "处理中", "已关闭")
@@ -63,11 +83,14 @@ def _flag(surveys: pd.DataFrame, col: str) -> pd.Series:
     return surveys[col].astype("boolean").fillna(False).astype(bool)
 
 
-def followups(surveys: pd.DataFrame, *, sla_days: int = 7, low_score: float = 2, asof=None) -> pd.DataFrame:
-    """One row per survey needing a follow-up, with reason (Chinese), priority
-    (高: complaint, 中: detractor, 低: other), owner (the sales rep when known, else the
-    surveyor, else 客服部), due date (survey date + ``sla_days``), status 待处理,
-    and ``overdue`` as of ``asof`` (default: the latest survey date)."""
+def followups(
+    surveys: pd.DataFrame, *, sla_days: int = 7, low_score: float = 2, asof=None, issued=None
+) -> pd.DataFrame:
+    """One row per survey needing a follow-up, with reason (Chinese), priority (see the
+    module doc), owner (the sales rep when known, else the surveyor, else 客服部), due date
+    (``sla_days`` after the later of the survey date and ``issued``), status 待处理,
+    ``overdue`` and ``days_overdue`` as of ``asof`` (default: the latest survey date;
+    ``issued`` defaults to ``asof``)."""
     if sla_days < 0:
         raise ParameterError(f"sla_days 不能为负数，收到 {sla_days}。")
     for c in (S.survey_id, S.survey_date):
@@ -85,11 +108,13 @@ def followups(surveys: pd.DataFrame, *, sla_days: int = 7, low_score: float = 2,
     reasons["flagged"] = np.where(flagged, "调查员标注需跟进", "")
     items = [c for c in ITEM_SCALES if c != S.recommend and c in s.columns]
     cut = (low_score - 1) / 4 * 100  # position of low_score on a 1–5 scale, in 0–100
-    low_any = pd.Series(False, index=s.index)
+    low_any = at_minimum = pd.Series(False, index=s.index)
     if items:
         raw = s[items].apply(pd.to_numeric, errors="coerce")
-        low = rescale(raw, None) <= cut + 1e-9
+        position = rescale(raw, None)  # 0 = the scale minimum, 100 = its maximum
+        low = position <= cut + 1e-9
         low_any = low.any(axis=1)
+        at_minimum = (position <= 1e-9).any(axis=1)
         long = raw.where(low).stack().dropna()
         if len(long):
             txt = (
@@ -105,14 +130,18 @@ def followups(surveys: pd.DataFrame, *, sla_days: int = 7, low_score: float = 2,
     out = s.loc[need].copy()
     out[F.followup_id] = out[S.survey_id].astype(str)
     out[F.reason] = text
-    out[F.priority] = np.select([complaint[need], detractor[need]], ["高", "中"], "低")
+    severe = complaint | (rec <= SEVERE_RECOMMEND_MAX) | at_minimum
+    out[F.priority] = np.select([severe[need], (detractor | low_any)[need]], ["高", "中"], "低")
     owner = pd.Series("客服部", index=out.index, dtype=object)
     for c in (S.surveyor, D.sales_rep):  # later wins: sales rep over surveyor
         if c in out.columns:
             owner = out[c].astype(object).where(out[c].notna() & (out[c].astype(str) != ""), owner)
     out[F.owner] = owner
     out[F.survey_date] = pd.to_datetime(out[S.survey_date])
-    out[F.due_date] = out[F.survey_date] + pd.Timedelta(days=sla_days)
+    asof = pd.Timestamp(asof) if asof is not None else pd.to_datetime(s[S.survey_date]).max()
+    issued = pd.Timestamp(issued) if issued is not None else asof
+    start = out[F.survey_date] if pd.isna(issued) else out[F.survey_date].clip(lower=issued)
+    out[F.due_date] = start + pd.Timedelta(days=sla_days)
     out[F.status] = OPEN
     out[F.closed_date] = pd.NaT
     out[F.result] = ""
@@ -135,11 +164,9 @@ def followups(surveys: pd.DataFrame, *, sla_days: int = 7, low_score: float = 2,
     if F.comment in out.columns:
         out[F.themes] = comments.code(out[F.comment])[comments.coding.THEMES]
     out = out[[c for c in keep if c in out.columns]]
-    asof = pd.Timestamp(asof) if asof is not None else s[S.survey_date].max()
-    out = _derive(out, pd.Timestamp(asof))
-    out.attrs.update(sla_days=sla_days, low_score=low_score, asof=pd.Timestamp(asof))
-    order = out[F.priority].map({"高": 0, "中": 1, "低": 2})
-    return out.assign(_o=order).sort_values(["_o", F.due_date]).drop(columns="_o").reset_index(drop=True)
+    out = _derive(out, asof)
+    out.attrs.update(sla_days=sla_days, low_score=low_score, asof=asof, issued=issued, updated_rows=0)
+    return _ordered(out)
 
 
 def _derive(fu: pd.DataFrame, asof: pd.Timestamp) -> pd.DataFrame:
@@ -147,7 +174,19 @@ def _derive(fu: pd.DataFrame, asof: pd.Timestamp) -> pd.DataFrame:
     out = fu.copy()
     out[F.closed_within_sla] = closed & (out[F.closed_date] <= out[F.due_date])
     out[F.overdue] = ~closed & (out[F.due_date] < asof)
+    until = pd.to_datetime(out[F.closed_date]).where(closed, asof)
+    late = (until - out[F.due_date]).dt.days.clip(lower=0)
+    out[F.days_overdue] = late.astype("Int64")
     return out
+
+
+def _ordered(fu: pd.DataFrame) -> pd.DataFrame:
+    """By priority, then days overdue (most first), then due date."""
+    rank = fu[F.priority].map(PRIORITY_RANK)
+    out = fu.assign(_rank=rank, _late=fu[F.days_overdue].fillna(0)).sort_values(
+        ["_rank", "_late", F.due_date], ascending=[True, False, True], kind="stable"
+    )
+    return out.drop(columns=["_rank", "_late"]).reset_index(drop=True)
 
 
 UPDATE_COLUMNS = [F.followup_id, F.status, F.closed_date, F.result, F.owner]
@@ -215,8 +254,15 @@ def apply_updates(
             out.loc[ids, c] = val
     asof = pd.Timestamp(asof) if asof is not None else followups.attrs.get("asof", pd.Timestamp.today())
     out = _derive(out.reset_index(), pd.Timestamp(asof))
-    out.attrs.update(followups.attrs, asof=pd.Timestamp(asof))
-    return out
+    updated = followups.attrs.get("updated_rows", 0) + len(ids)
+    out.attrs.update(followups.attrs, asof=pd.Timestamp(asof), updated_rows=updated)
+    return _ordered(out)
+
+
+def has_updates(fu: pd.DataFrame) -> bool:
+    """Whether any row of this list carries a status from a returned sheet (otherwise every
+    status is the initial 待处理 the list starts with, not a fact about the follow-up)."""
+    return bool(fu.attrs.get("updated_rows", 0))
 
 
 def followup_kpis(fu: pd.DataFrame) -> dict:
@@ -235,6 +281,8 @@ def followup_kpis(fu: pd.DataFrame) -> dict:
         "sla_base": base,
         "closed_within_sla_rate": within / base * 100 if base else float("nan"),
         "small_n": base < MIN_N,
+        "has_updates": has_updates(fu),
+        "by_priority": {p: int((fu[F.priority] == p).sum()) for p in PRIORITIES},
         "definition": f"按时关闭率 = SLA（{fu.attrs.get('sla_days', 7)} 天）内关闭的跟进数 ÷ 已关闭或已到期的跟进数",
     }
 
@@ -260,4 +308,5 @@ def followup_summary(fu: pd.DataFrame, by: str = S.project) -> pd.DataFrame:
     out["closed_within_sla_rate"] = (
         out["closed_within_sla"] / out["sla_base"].where(out["sla_base"] > 0) * 100
     )
+    out.attrs["has_updates"] = has_updates(fu)
     return out
