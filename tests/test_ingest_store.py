@@ -264,13 +264,13 @@ def test_workbook_with_a_survey_sheet_keeps_deals_and_names_the_skip(tmp_path):
 
 
 def test_csv_streamed_in_chunks_gives_the_same_result(tmp_path, monkeypatch):
-    from dealresearch.ingest import pipeline, readers
+    from dealresearch.ingest import csv_reader, pipeline
 
     monkeypatch.setenv(keyring.SECRET_ENV, "chunk-test-secret-0123")  # same keys in both stores
     rows = [deal(i, date=f"2026-01-{1 + i % 28:02d}") for i in range(1, 61)] + [deal(5)]  # one duplicate
     path = deals_csv(tmp_path / "big.csv", rows)
     whole = dr.ingest_deals([path], store=tmp_path / "a")
-    monkeypatch.setattr(readers, "CSV_BLOCK_BYTES", 1024)
+    monkeypatch.setattr(csv_reader, "CSV_BLOCK_BYTES", 1024)
     monkeypatch.setattr(pipeline, "CHUNK_ROWS", 7)
     chunked = dr.ingest_deals([path], store=tmp_path / "b")
     pd.testing.assert_frame_equal(chunked.data, whole.data)

@@ -17,7 +17,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..errors import InputFileError
-from .raw import CSV_BLOCK_BYTES, HEAD_ROWS, RawTable, _finish, fallback_header, locate_header
+from .raw import HEAD_ROWS, RawTable, _finish, fallback_header, locate_header
+
+CSV_BLOCK_BYTES = 1 << 20  # pyarrow streaming block (rows arrive in batches of about this size)
 
 
 # --------------------------------------------------------------------------------- csv

@@ -25,31 +25,31 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputFileError, MissingColumnsError, ParameterError
-from ..schema import DEAL_COLUMNS, DEAL_STORE_COLUMNS, SURVEY_COLUMNS, SURVEY_ITEMS, Column, D, S
-from . import choices as SC
-from . import contacts, keyring
+from ..schema import DEAL_COLUMNS, SURVEY_COLUMNS, Column, D
 from . import frames as F
 from . import generations as G
+from . import keyring
 from . import lifecycle as L
-from . import merge as M
 from . import quality as Q
 from . import store as st
+from .commit import (
+    _finish_deals,
+    _finish_surveys,
+    _write_interim,
+)
 from .dealkeys import KEY_COLUMNS
 from .headers import resolve_aliases
-from .identity import ID_VALID, REF_VALID, deal_identity, person_fields, survey_identity
+from .identity import ID_VALID, REF_VALID, person_fields
 from .layouts import adapt_table, co_buyer_columns, unknown_change_dates
-from .links import REF_VIA, VIA, best, reresolve, without_files
 from .mapping import load_mapping
 from .memory import release
-from .normalise import factorize
-from .platforms import META_HEADERS, PLATFORM_COLUMNS, RESPONSE_SECONDS, choice_answers
+from .platforms import META_HEADERS, PLATFORM_COLUMNS, choice_answers
 from .prefetch import prefetched
 from .prepare import prepare, raw_records
-from .privacy import Pseudonymiser
 from .raw import CSV_SUFFIXES, EXCEL_SUFFIXES, NON_DATA_REASONS, SURVEY_ITEM_COLUMNS
 from .readers import read_file
 from .summary import SCORE_FLAGS, SURVEY_SCALES, build_summary
-from .textpii import NAME_TABLE, protect, raw_names, remask
+from .textpii import raw_names
 from .validate import deal_rules, issue_frames, survey_rules
 
 # ---- ingest-owned schema additions (ask the lead to move them into schema.py) ----
@@ -65,22 +65,6 @@ EXTRA_PERSONAL_ALIASES = {  # surveys accept every phone / ID alias deals accept
     c.name: c.aliases for c in DEAL_COLUMNS if c.name in (D.phone, D.id_number, D.customer_code)
 }
 
-SURVEY_STORE_COLUMNS = (
-    S.survey_id,
-    S.customer_key,
-    S.survey_date,
-    S.method,
-    S.project,
-    S.surveyor,
-    S.comment,
-    S.followup_needed,
-    S.complaint,
-    *(i.name for i in SURVEY_ITEMS),
-    RESPONSE_SECONDS,
-    D.phone_masked,
-    S.source_file,
-    S.source_row,
-)
 DEAL_SPEC = DEAL_COLUMNS + EXTRA_DEAL_COLUMNS + KEY_COLUMNS
 SURVEY_SPEC = (
     tuple(
@@ -91,7 +75,6 @@ SURVEY_SPEC = (
     + PLATFORM_COLUMNS
 )
 CHUNK_ROWS = 125_000  # CSV rows normalised at a time (bounds memory on large exports)
-SUMMARY_INPUTS = ("source_file", D.deal_id, D.status)  # what build_summary reads of a batch
 REJECT_COLUMNS = ["source_file", "sheet", "source_row", "record_id", "field", "reason", "all_reasons", "raw"]
 
 
@@ -326,27 +309,6 @@ def _process_table(kind, raw, path: Path, spec, aliases, today, mapping=None, st
     return frame, rej, warn, entry, p.unknown, table_quality
 
 
-def _fill_change_dates(batch: pd.DataFrame) -> pd.DataFrame:
-    """退房/换房 dates come from a column that carries them (退房日期, 变更日期...); a change
-    row without one takes the date another row of the same deal and status gives, else
-    the date in its file name (20260630, 2026Q2 → quarter end; said in the summary), else
-    it stays unknown (counted in the summary's ``status_date_unknown``) — never the latest
-    date of the export or the day of the run."""
-    missing = batch[L.STATUS_DATE].isna().to_numpy()
-    change = batch[D.status].isin(L.CHANGE_STATUSES).fillna(False).to_numpy(dtype=bool)
-    if not (change & missing).any():
-        return batch
-    dates = batch[L.STATUS_DATE]
-    dated = change & ~missing
-    if dated.any():
-        key = batch[D.deal_id].astype("str") + "|" + batch[D.status].astype("str")
-        known = dates[dated].groupby(key[dated].to_numpy()).min()
-        dates = dates.fillna(key.map(known).where(pd.Series(change, index=batch.index)))
-    files = batch["source_file"].astype("str")
-    named = pd.Series({f: L.date_from_name(Path(f).stem) for f in files.unique()}, dtype="datetime64[ns]")
-    dates = dates.fillna(files.map(named).where(pd.Series(change, index=batch.index)))
-    return batch.assign(**{L.STATUS_DATE: dates.astype("datetime64[ns]")})
-
 def _manifest_entry(kind, files, checksums, summary) -> dict:
     counts = ("rows_read", "rows_clean", "rows_rejected", "duplicates_merged", "non_data_rows", "warnings")
     return {
@@ -361,112 +323,3 @@ def _manifest_entry(kind, files, checksums, summary) -> dict:
     }
 
 
-def _batch(kept: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The run's clean rows as one frame (``kept`` emptied: no second reference keeps the
-    personal columns alive) and the columns ``build_summary`` counts."""
-    batch = F.concat(kept, consume=True)
-    kept.clear()
-    release()
-    return batch, batch[[c for c in batch.columns if c in SUMMARY_INPUTS or c.startswith("_")]]
-
-
-DEAL_ROW_COLUMNS = [*DEAL_STORE_COLUMNS, VIA, REF_VIA]
-
-
-def _finish_deals(kept: list[pd.DataFrame], store, gen, names: list[str], key: bytes):
-    """Identity, lifecycle and the store's new generation for the run's clean deal rows
-    (``merge`` for the rules that make the store independent of the order of files)."""
-    batch, counted = _batch(kept)
-    batch = _fill_change_dates(batch)
-    person_names = batch.pop(D.customer_name) if D.customer_name in batch.columns else None
-    stored_links = without_files(st.read_table("customer_links", store), names)
-    phones = batch.get(D.phone)  # callable phones: to the encrypted contacts store only
-    batch, links = deal_identity(batch, Pseudonymiser(key), stored_links)
-    contacts.stage(gen, "deals", batch, person_names, phones, names)
-    del phones
-    st.stage(gen, "customer_links", links)
-    survey_links = best(links) if st.table_path("surveys", store).is_file() else None
-    del stored_links  # the link table is kept only as far as the surveys need it (memory)
-    deal = factorize(batch[D.deal_id])[0]  # once, for duplicates and the summary
-    counted = counted.assign(_deal=deal)
-    rows, name_keys = protect(batch[DEAL_ROW_COLUMNS], person_names, store)  # PII typed into text
-    st.stage(gen, NAME_TABLE, name_keys)
-    del batch
-    release()
-    run_deals, merged_away = L.collapse(rows, codes=deal)
-    data = run_deals[list(DEAL_STORE_COLUMNS)].reset_index(drop=True)
-    old = st.read_table("deals", store)
-    old_rows = st.read_table(M.ROWS, store)
-    legacy = st.read_table(M.LEGACY_EVENTS, store)
-    if old is not None and old_rows is None:  # a store written before rows were kept
-        legacy = st.read_table("status_history", store)
-        st.stage(gen, M.LEGACY_EVENTS, legacy)
-    all_rows = M.store_rows(old, old_rows, M.canonical(rows), names, links)
-    n_old = 0 if old is None else len(old)
-    del rows, run_deals, links, old_rows, old
-    release()
-    deals, multi, history = M.deals_and_history(all_rows, legacy)
-    del all_rows
-    st.stage(gen, "status_history", history)
-    st.stage(gen, M.ROWS, multi)
-    del history, multi
-    release()
-    st.stage(gen, "customers", L.customers(deals))
-    st.stage(gen, "deals", deals)
-    surveys = st.read_table("surveys", store)
-    if surveys is not None:  # surveys resolved through a phone or code follow the links
-        surveys = remask(surveys, name_keys, store)  # names learned now leave stored comments too
-        answers = SC.remasked(st.read_table(SC.TABLE, store), name_keys, store)
-        if answers is not None:  # ... and stored multi-choice option texts
-            st.stage(gen, SC.TABLE, answers)
-        st.stage(gen, "surveys", reresolve(surveys, survey_links, S.customer_key, VIA))
-    stats = {
-        "deals_before": n_old,
-        "deals_after": len(deals),
-        "deals_new": len(deals) - n_old,
-    }
-    return data, merged_away, stats, counted
-
-
-def _finish_surveys(kept: list[pd.DataFrame], store, gen, names: list[str], key: bytes, choices=None):
-    batch, counted = _batch(kept)
-    person_names = batch.pop(D.customer_name) if D.customer_name in batch.columns else None
-    links = st.read_table("customer_links", store)
-    phones = batch.get(D.phone)  # callable phones: to the encrypted contacts store only
-    batch = survey_identity(batch, Pseudonymiser(key), links)
-    contacts.stage(gen, "surveys", batch, person_names, phones, names)
-    del phones
-    merged_away = batch[S.survey_id].duplicated(keep="first").to_numpy()
-    rows = batch[~merged_away][[*SURVEY_STORE_COLUMNS, VIA]]
-    rows, name_keys = protect(rows, person_names, store)  # phones / IDs / names typed into any text column
-    st.stage(gen, NAME_TABLE, name_keys)
-    data = rows[list(SURVEY_STORE_COLUMNS)].reset_index(drop=True)
-    old = M.without_files(st.read_table("surveys", store), names)
-    combined = M.canonical(rows if old is None or not len(old) else F.concat([F.like(old, rows), rows]))
-    combined = combined[~combined[S.survey_id].duplicated(keep="first").to_numpy()].reset_index(drop=True)
-    stats = {
-        "surveys_before": 0 if old is None else len(old),
-        "surveys_after": len(combined),
-        "without_customer_key": int(data[S.customer_key].isna().sum()),
-    }
-    customers = st.read_table("customers", store)
-    if customers is not None:
-        stats["matched_to_customers"] = int(data[S.customer_key].isin(customers[S.customer_key]).sum())
-    st.stage(gen, "surveys", combined)
-    answers = SC.merged(st.read_table(SC.TABLE, store), SC.run_table(choices, data, name_keys, store), names,
-                        data[S.survey_id])  # multi-choice answers: the same generation
-    if answers is not None:
-        st.stage(gen, SC.TABLE, answers)
-    return data, merged_away, stats, counted
-
-
-def _write_interim(kind, rejects, warnings, names, gen) -> None:
-    """Rejects and warnings of the run, replacing those of the same files, in the same
-    generation as the tables (a crash loses neither without the other)."""
-    out = {}
-    for label, new in (("rejects", rejects), ("warnings", warnings)):
-        old = st.read_table(f"{label}_{kind}", gen.store, folder="interim")
-        if old is not None:
-            new = pd.concat([old[~old["source_file"].isin(names)], new], ignore_index=True)
-        out[f"{label}_{kind}"] = new.astype({"source_row": "int64"}) if len(new) else new
-    st.stage_many(gen, out, folder="interim")

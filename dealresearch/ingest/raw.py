@@ -50,7 +50,6 @@ TOTAL_WORDS = frozenset(
 HEAD_ROWS = 30  # header searched among the first rows
 
 
-CSV_BLOCK_BYTES = 1 << 20  # pyarrow streaming block (rows arrive in batches of about this size)
 
 
 NON_DATA_REASONS = {"blank": "空白行", "totals": "合计行", "header": "重复表头行"}
