@@ -12,7 +12,7 @@ from dealresearch.derive import DERIVED_LABELS, X, derive
 from dealresearch.schema import D
 from dealresearch.segments.personas import silhouette_by_k
 from dealresearch.strategy import findings as fd
-from dealresearch.strategy import review as strategy
+from dealresearch import strategy
 
 
 @pytest.mark.parametrize("chunk", [2048, 97])

@@ -8,12 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dealresearch import sales
+from dealresearch import sales, strategy
 from dealresearch.errors import ParameterError
 from dealresearch.profile import core as profile
 from dealresearch.schema import D, H, T
 from dealresearch.strategy import findings as fd
-from dealresearch.strategy import review as strategy
 from dealresearch.strategy.findings import F
 
 RULES = strategy.load_rules()
@@ -111,6 +110,18 @@ CASES: dict[str, tuple[dict, dict]] = {
     "survey_overdue": (
         dict(finding="survey_overdue", value=12.0, base=0.05, n=240, unit="count"),
         dict(finding="survey_overdue", value=0.0, base=0.0, n=240, unit="count"),
+    ),
+    "sales_yoy_decline": (
+        dict(finding="sales_yoy", subject="P1", value=8e7, base=1e8, delta=-0.2, n=80, n_base=100, unit="amount"),
+        dict(finding="sales_yoy", subject="P1", value=9.8e7, base=1e8, delta=-0.02, n=98, n_base=100, unit="amount"),
+    ),
+    "rep_cancel_spike": (
+        dict(finding="rep_cancel", subject="张三", value=0.2, base=0.03, delta=0.17, n=20),
+        dict(finding="rep_cancel", subject="张三", value=0.2, base=0.03, delta=0.17, n=5),
+    ),
+    "followup_backlog": (
+        dict(finding="followup_backlog", subject="待跟进客户", value=181.0, base=0.9, n=200, unit="count"),
+        dict(finding="followup_backlog", subject="待跟进客户", value=5.0, base=0.1, n=200, unit="count"),
     ),
     "comment_theme_drags_nps": (
         dict(finding="comment_themes", subject="工程质量", value=0.18, base=0.12, delta=0.06, tag="拖累NPS"),

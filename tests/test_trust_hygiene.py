@@ -41,7 +41,7 @@ def test_the_source_and_repeat_table_has_chinese_headers():
 def test_the_rules_table_shows_no_identifiers():
     import re
 
-    from dealresearch.strategy import review as strategy
+    from dealresearch import strategy
 
     t = strategy.rules_table()
     text = " ".join(t.astype(str).to_numpy().ravel())

@@ -1,122 +1,203 @@
-"""Sections of the strategy report notebook (notebooks/strategy.ipynb): one function per section."""
+"""Sections of the strategy report (notebooks/reports/strategy.ipynb): one function per section,
+each taking the :class:`dealresearch.strategy.StrategyReview`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import re
 
 import pandas as pd
 
-import dealresearch as dr
-
-from .. import sales
-from ..periods import parse_period
-from ..strategy import review as strategy
+from .. import fmt
+from ..results import Unavailable
+from ..strategy import MIME, records, rules_table
 from . import base as P
 
-GAP_PREFIX = "数据不足："
+STATUS_LABELS = {"improved": "改善", "unchanged": "持平", "worse": "变差"}
+ORDINALS = ("一", "二", "三", "四", "五")
+#: a closing （…） of a title (the summary adds its own parentheses)
+_TRAILING_NOTE = re.compile(r"（[^（）]*）$")
 
 
-@dataclass(frozen=True)
-class Context:
-    """Everything the strategy sections share: scope, loaded tables, rules and recommendations."""
-
-    p: Any
-    project: str | None
-    topic: str
-    deals: pd.DataFrame
-    context: dict
-    asof: Any
-    rules: dict
-    by_project: dict
-    group_recs: list
-    topic_deals: pd.DataFrame
-    topic_recs: list
-
-
-def load(period, project=None, data_dir=None, topic="改善型客户", asof=None) -> Context:
-    """Load the store and compute all recommendations once for the report."""
-    p = parse_period(period)
-    deals = dr.load("deals", store=data_dir)
-    context = dict(history=dr.load("status_history", store=data_dir, missing_ok=True),
-                   targets=dr.load("targets", store=data_dir, missing_ok=True),
-                   surveys=dr.load("surveys", store=data_dir, missing_ok=True),
-                   customers=dr.load("customers", store=data_dir, missing_ok=True))
-    asof_ = sales.default_asof(sales.events(deals, context["history"]), p) if asof is None else asof
-    rules = strategy.load_rules()
-    by_project = strategy.project_recommendations(deals, p, projects=None if project is None else [project],
-                                                  rules=rules, asof=asof_, **context)
-    group_recs = strategy.recommend(deals, p, rules=rules, asof=asof_, **context) if project is None else []
-    topic_deals = deals if project is None else deals[deals["project"] == project]  # the topic within the project
-    topic_recs = strategy.topic_recommendations(topic_deals, p, topic, rules=rules, surveys=context["surveys"])
-    return Context(p=p, project=project, topic=topic, deals=deals, context=context, asof=asof_, rules=rules,
-                   by_project=by_project, group_recs=group_recs, topic_deals=topic_deals, topic_recs=topic_recs)
-
-
-def header(ctx: Context) -> None:
+def header(r) -> None:
     """Report title."""
-    P.title("营销策略建议与客户专题", f"{ctx.p.label_zh} · {ctx.project or '集团'} · 专题：{ctx.topic}")
+    topic = "" if isinstance(r.topic, Unavailable) else f" · 专题：{r.topic.topic}"
+    P.title("营销策略建议与客户专题", f"{r.period.label_zh} · {r.project or '集团'}{topic}")
 
 
-def _recommendations(recs: list) -> None:
-    """Supported recommendations, then one note listing the rules the data cannot decide."""
-    P.recommendations([r for r in recs if r.supported])
-    gaps = [r for r in recs if not r.supported]
-    if gaps:
-        P.note("数据不足，无法判断：" + "；".join(r.text.removeprefix(GAP_PREFIX).rstrip("。") for r in gaps))
+def _action(text: str) -> str:
+    """The first 建议… sentence of a recommendation text."""
+    tail = text.split("建议", 1)[1] if "建议" in text else text
+    return tail.split("。", 1)[0]
 
 
-def summary(ctx: Context) -> None:
-    """摘要 over group, project and topic recommendations."""
-    P.heading("摘要")
-    P.text(strategy.summary(ctx.group_recs + [r for recs in ctx.by_project.values() for r in recs] + ctx.topic_recs))
-    P.note("每条建议都注明所依据的指标、数值、样本量、期间和检验；数据不足以判断的规则单独列出，不做推测。")
+def _impact(item) -> str:
+    if item.amount is not None and item.amount > 0:
+        return f"涉及金额约 {fmt.decimal(item.amount / 1e8, 2)} 亿元"
+    if item.affected:
+        return f"涉及约 {item.affected:,.0f} 位客户"
+    return ""
 
 
-def projects(ctx: Context) -> None:
-    """项目阶段营销工作建议, one sub-heading per project."""
-    P.heading("项目阶段营销工作建议")
-    for name, recs in ctx.by_project.items():
-        P.heading(name, 3)
-        _recommendations(recs)
+def _where(item) -> str:
+    if len(item.projects) > 1:
+        return "、".join(item.projects)
+    return item.projects[0] if item.projects else "集团"
 
 
-def group(ctx: Context) -> None:
-    """集团层面建议 (only when the report covers the whole group)."""
-    if ctx.project is None:
-        P.heading("集团层面建议")
-        _recommendations(ctx.group_recs)
+def summary(r) -> None:
+    """结论先行: the top three problems and what to do, in plain Chinese."""
+    P.heading("结论")
+    top = r.recommendations[:3]
+    if not top:
+        P.text(f"{r.period.label_zh}{r.project or '集团'}没有触发需要处理的问题。")
+        return
+    lines = [f"{r.period.label_zh}{r.project or '集团'}最需要处理的 {len(top)} 个问题："]
+    for i, it in enumerate(top):
+        impact = _impact(it)
+        lines.append(f"{ORDINALS[i]}是{_TRAILING_NOTE.sub('', it.title)}（{_where(it)}{'，' + impact if impact else ''}），建议{_action(it.text)}。")
+    rest = len(r.recommendations) - len(top)
+    if rest > 0:
+        lines.append(f"另有 {rest} 条建议按影响大小列在下文。")
+    P.text("".join(lines))
 
 
-def topic_trend(ctx: Context) -> None:
-    """The customer topic: description and quarterly trend."""
-    topic = ctx.topic
-    P.heading(f"集团客户专题研究报告：{topic}" + ("" if ctx.project is None else f"（{ctx.project}）"))
-    P.text(strategy.topics(ctx.rules)[topic].get("description", topic))
-    trend = strategy.topic_trend(ctx.topic_deals, topic, rules=ctx.rules, until=ctx.p)
-    P.table(trend, caption=f"{topic}成交及占比（按季度）", formats={"专题占比": "pct"})
+def recommendations(r) -> None:
+    """All recommendations, largest business impact first, one card each."""
+    P.heading("建议清单（按影响大小排序）")
+    _cards(r.recommendations, numbered=True)
+    gaps(r.gaps)
 
 
-def topic_profile(ctx: Context) -> None:
-    """How the topic's customers differ from the others: tests and one table per field."""
-    topic = ctx.topic
-    P.heading(f"{topic}与其他客户的差异（{ctx.p.label_zh}）", 3)
-    prof = strategy.topic_profile(ctx.topic_deals, ctx.p, topic, rules=ctx.rules)
-    for w in prof.warnings:
+def _cards(items, numbered: bool = False) -> None:
+    if not items:
+        P.note("本期没有触发任何建议。")
+        return
+    cards = []
+    for i, it in enumerate(items, start=1):
+        where = f"涉及项目：{'、'.join(it.projects)}" if len(it.projects) > 1 else f"范围：{_where(it)}"
+        lead = "" if it.lead_project in (it.scope, "集团") else f"（以{it.lead_project}为例）"
+        several = len(it.evidence) > 1
+        evidence = "；".join(_evidence(ev, it.unit, several) for ev in it.evidence)
+        impact = _impact(it)
+        number = f"{i}. " if numbered else ""
+        cards.append(
+            f"<div class='dr-rec'><span class='cat'>{P.esc(it.category)}</span> <b>{number}{P.esc(it.title)}</b>"
+            f"<div class='ev'>{P.esc(where)}{'　' + P.esc(impact) if impact else ''}</div>"
+            f"<div>{P.esc(lead + it.text)}</div><div class='ev'>依据：{P.esc(evidence)}</div></div>"
+        )
+    P._show("".join(cards))
+
+
+def _evidence(ev: dict, unit: str, with_scope: bool = True) -> str:
+    """One scope's evidence: scope (when several), figure and value, comparison, n, p."""
+    parts = [str(ev.get("scope") or "") if with_scope else "", str(ev.get("figure", "")).removesuffix("(%)").removesuffix("（元）")]
+    if "value" in ev:
+        parts.append(_evidence_number(ev["value"], unit))
+    if "base" in ev:
+        parts.append(f"（占 {ev['base']:.1f}%）" if unit == "count" else f"对照 {_evidence_number(ev['base'], unit)}")
+    if "n" in ev:
+        parts.append(f"n = {ev['n']:,}")
+    if "p_value" in ev:
+        parts.append(f"p {fmt.p_value(ev['p_value'])}")
+    return " ".join(x for x in parts if x)
+
+
+def _evidence_number(v, unit: str) -> str:
+    """Evidence values as stored (shares already ×100)."""
+    if unit == "share":
+        return f"{v:.1f}%"
+    if unit == "amount":
+        return f"{v / 1e8:.2f} 亿元"
+    if unit == "count":
+        return f"{v:,.0f}"
+    return f"{v:.1f}"
+
+
+def gaps(items) -> None:
+    """One note for every topic the data cannot decide."""
+    if items:
+        by_label: dict[str, list[str]] = {}
+        for g in items:
+            by_label.setdefault(g.label, []).append(g.scope)
+        parts = [f"{label}（{'、'.join(dict.fromkeys(scopes))}）" for label, scopes in by_label.items()]
+        P.note("以下方面数据不足，本期未作判断：" + "；".join(parts) + "。原因见文末“方法与口径”。")
+
+
+def previous(r) -> None:
+    """上期建议的跟进: today's value of each of last period's evidence figures."""
+    P.heading("上期建议跟进")
+    if isinstance(r.previous, Unavailable):
+        P.note(f"{r.previous.reason}（上期报告生成后，这里会逐条对照上期建议的指标本期有无改善）。")
+        return
+    rows = pd.DataFrame({
+        "上期建议": [f.title for f in r.previous],
+        "范围": [f.scope for f in r.previous],
+        "上期值": [_shown(f.before, f.unit) for f in r.previous],
+        "本期值": [f.now.reason if isinstance(f.now, Unavailable) else _shown(f.now, f.unit) for f in r.previous],
+        "变化": [STATUS_LABELS.get(f.status, "无法比较") for f in r.previous],
+    })
+    counts = rows["变化"].value_counts()
+    P.text("上期 {} 条建议中，指标改善 {} 条、持平 {} 条、变差 {} 条。".format(
+        len(rows), counts.get("改善", 0), counts.get("持平", 0), counts.get("变差", 0)))
+    P.table(rows, caption=f"上期（{r.previous[0].period_before if r.previous else ''}）建议的指标本期表现")
+
+
+def _shown(v, unit: str) -> str:
+    if v is None:
+        return "—"
+    if unit == "share":
+        return f"{v * 100:.1f}%"
+    if unit == "amount":
+        return f"{v / 1e8:.2f} 亿元"
+    if unit == "count":
+        return f"{v:,.0f}"
+    return f"{v:.1f}"
+
+
+def topic(r) -> None:
+    """The customer topic: description, trend, how its customers differ, its recommendations."""
+    t = r.topic
+    if isinstance(t, Unavailable):
+        P.heading("客户专题")
+        P.note(t.reason)
+        return
+    P.heading(f"客户专题：{t.topic}" + ("" if r.project is None else f"（{r.project}）"))
+    P.text(t.description)
+    P.table(t.trend, caption=f"{t.topic}成交及占比（按季度）", formats={"专题占比": "pct"})
+    P.heading(f"{t.topic}与其他客户的差异（{r.period.label_zh}）", 3)
+    for w in t.profile.warnings:
         P.warning(w)
-    P.table(strategy.topic_tests(prof), caption=f"卡方检验（{topic} vs 其他客户，α = 0.05）")
-    for field in prof.table["field"].unique():
-        P.table(prof.wide(field), caption=prof.table.loc[prof.table["field"] == field, "field_label"].iloc[0],
-                formats={c: "pct" for c in prof.wide(field).columns[1:]})
+    P.table(t.tests, caption=f"卡方检验（{t.topic} vs 其他客户，α = 0.05）")
+    for field in t.profile.table["field"].unique():
+        wide = t.profile.wide(field)
+        P.table(wide, caption=t.profile.table.loc[t.profile.table["field"] == field, "field_label"].iloc[0],
+                formats={c: "pct" for c in wide.columns[1:]})
+    P.heading(f"{t.topic}专题建议", 3)
+    _cards(t.recommendations)
+    gaps(t.gaps)
 
 
-def topic_recommendations(ctx: Context) -> None:
-    """The topic's recommendations."""
-    P.heading(f"{ctx.topic}专题建议", 3)
-    _recommendations(ctx.topic_recs)
+def methods(r) -> None:
+    """方法与口径: a closing collapsed appendix with the rules, their conditions and the gaps' reasons."""
+    table = rules_table(r.rules).assign(编号=[rule.id for rule in r.rules.rules])
+    reasons = "".join(f"<li>{P.esc(g.label)}（{P.esc(g.scope)}）：{P.esc(g.reason)}</li>" for g in r.gaps)
+    P._show(
+        "<details><summary><b>方法与口径</b></summary>"
+        "<p class='dr-note'>排序：先按涉及金额（元：同比少签约、距目标差额、退房金额）从大到小，"
+        "无金额的按涉及客户数（跟进客户、逾期客户、占比变化 × 样本量、IPA 未满意部分 × 样本量）从大到小；"
+        "同一问题在多个项目出现时合并为一条集团建议并列出项目。上期建议跟进：对照同一指标本期值，"
+        "按规则方向判断改善 / 持平 / 变差（占比变化不超过 0.5 个百分点或 1% 视为持平）。"
+        "规则文件：dealresearch/strategy/strategy.toml。</p>"
+        + P.table_html(table, caption="已实施的建议规则")
+        + (f"<p class='dr-note'>数据不足的原因：</p><ul class='dr-note'>{reasons}</ul>" if reasons else "")
+        + "</details>"
+    )
 
 
-def rules_appendix(ctx: Context) -> None:
-    """附：已实施的建议规则."""
-    P.heading("附：已实施的建议规则")
-    P.table(strategy.rules_table(ctx.rules), caption="规则可在 dealresearch/strategy/strategy.toml 中修改（阈值、条件、文字、优先级）")
+def emit(r) -> None:
+    """Hand the recommendations to the report runner (a display output of type MIME; not shown)."""
+    try:
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython ships with ipykernel
+        return
+    display({MIME: records(r.recommendations, period=r.period.label, report_scope=r.scope)}, raw=True)

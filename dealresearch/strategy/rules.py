@@ -47,6 +47,9 @@ FINDING_LABELS: dict[str, str] = {
     "survey_overdue": "逾期未调查客户",
     "referral_potential": "老带新潜力",
     "comment_themes": "客户意见主题",
+    "sales_yoy": "净签约同比",
+    "rep_cancel": "置业顾问退房率",
+    "followup_backlog": "客户跟进积压",
 }
 _CLAUSE = re.compile(
     r"""^\s*(\w+)\s*(>=|<=|==|!=|>|<)\s*("[^"]*"|'[^']*'|[-+]?\d+(?:\.\d+)?|[A-Za-z_]\w*)\s*$"""
@@ -76,6 +79,8 @@ class Rule:
     max_items: int | None = None  # at most this many recommendations per scope …
     rank_by: str = F.value  # … keeping the rows largest in this field
     order: str = "desc"  # desc / asc / abs (largest absolute value)
+    better: str | None = None  # "higher" / "lower": which way the value should move (default: from ``when``)
+    track: str = F.value  # the finding column followed up next period (value, base or delta)
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,14 @@ class Recommendation:
     rule: str = ""
     project: str | None = None
     supported: bool = True
+    finding: str = ""
+    subject: str = ""
+    unit: str = ""
+    value: float | None = None  # the evidence figure (the finding's value, as computed)
+    amount: float | None = None  # money at stake (元)
+    affected: float | None = None  # customers or units concerned
+    better: str = "lower"  # which way of ``value`` would mean the problem eases: lower / higher
+    track: str = "value"  # the finding column ``value`` was taken from
 
 
 # ------------------------------------------------------------------------------ rules
@@ -116,13 +129,13 @@ _FMT = _Formatter()
 def _template_fields(row: dict, params: dict) -> dict:
     out = dict(params)
     out.update(row)
-    for k in ("value", "base", "delta", "threshold"):
+    for k in ("value", "base", "delta", "threshold", "amount"):
         v = out.get(k)
         num = float(v) if isinstance(v, (int, float, np.number)) else math.nan  # NaN stays NaN below
         if k == "delta":
             out["delta_pp"], out["delta_abs"] = abs(num) * 100, abs(num)
         else:
-            out[f"{k}_pct"] = num * 100
+            out[f"{k}_pct"], out[f"{k}_yi"], out[f"{k}_wan"] = num * 100, num / 1e8, num / 1e4
     return out
 
 
@@ -190,6 +203,8 @@ def parse_rules(data: dict) -> RuleSet:
             int(r["max_items"]) if "max_items" in r else None,
             rank_by,
             order,
+            _better_of(r, rid),
+            _track_of(r, rid),
         )
         dummy = _template_fields({c: 1.0 for c in fd.COLUMNS}, params)
         for part in (rule.title, rule.text):
@@ -201,6 +216,20 @@ def parse_rules(data: dict) -> RuleSet:
                 ) from e
         rules.append(rule)
     return RuleSet(tuple(rules), settings, dict(data.get("topics", {})))
+
+
+def _better_of(r: dict, rid: str) -> str | None:
+    better = r.get("better")
+    if better not in (None, "higher", "lower"):
+        raise ParameterError(f"规则“{rid}”：better 只能是 higher（越高越好）或 lower（越低越好）。")
+    return better
+
+
+def _track_of(r: dict, rid: str) -> str:
+    track = str(r.get("track", F.value))
+    if track not in (F.value, F.base, F.delta):
+        raise ParameterError(f"规则“{rid}”：track 只能是 value、base 或 delta。")
+    return track
 
 
 def load_rules(source: str | Path | dict | None = None) -> RuleSet:
@@ -220,38 +249,6 @@ def load_rules(source: str | Path | dict | None = None) -> RuleSet:
     except tomllib.TOMLDecodeError as e:
         raise ParameterError(f"规则文件格式错误（{where}）：{e}") from e
     return parse_rules(data)
-
-
-#: clause fields and operators as readers see them in the rules table
-FIELD_LABELS: dict[str, str] = {
-    F.value: "本期值", F.base: "对照值", F.delta: "变化", F.n: "样本量", F.n_base: "对照样本量",
-    F.p_value: "p 值", F.subject: "对象", F.tag: "分类", F.project: "项目",
-}
-_OP_LABELS = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠", ">": ">", "<": "<"}
-_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
-
-
-def _clause_text(c: Clause) -> str:
-    value = c.value
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    shown = f"“{value}”" if isinstance(value, str) else f"{value:g}"
-    return f"{FIELD_LABELS.get(c.field, c.field)} {_OP_LABELS[c.op]} {shown}"
-
-
-def rules_table(rules: RuleSet | None = None) -> pd.DataFrame:
-    """The rules as a display table in Chinese (规则 = the title with its blanks as …,
-    类别, 优先级, 依据, 条件); rule ids stay in the TOML file."""
-    rs = rules or load_rules()
-    return pd.DataFrame(
-        {
-            "规则": [_PLACEHOLDER.sub("…", r.title) for r in rs.rules],
-            "类别": [r.category for r in rs.rules],
-            "优先级": [r.priority for r in rs.rules],
-            "依据": [FINDING_LABELS.get(r.finding, r.finding) for r in rs.rules],
-            "条件": ["；".join(_clause_text(c) for c in r.when) for r in rs.rules],
-        }
-    )
 
 
 # ------------------------------------------------------------------------- evaluation
@@ -293,6 +290,41 @@ def evidence_of(row: dict) -> dict:
     return {k: v for k, v in ev.items() if v is not None and v != ""}
 
 
+def _float(v) -> float | None:
+    return None if v is None or pd.isna(v) else float(v)
+
+
+def _affected(row: dict) -> float | None:
+    """Customers (or units) a problem concerns: the finding's own count when it gives one, else
+    the share that moved (or the share) × n for shares, the not-satisfied part × n for IPA
+    scores (表现得分 0–100), n for NPS figures, the value for counts."""
+    own, unit, n = _float(row.get(F.affected)), row.get(F.unit) or "", _float(row.get(F.n))
+    if own is not None or n is None:
+        return own if own is not None or unit != "count" else _float(row.get(F.value))
+    delta, value, base = _float(row.get(F.delta)), _float(row.get(F.value)), _float(row.get(F.base))
+    if unit == "share":
+        share = abs(delta) if delta is not None else value
+        return None if share is None else round(share * n, 1)
+    if unit == "pct" and base is not None:
+        return round(n * max(0.0, 100 - base) / 100, 1)
+    if unit == "count":
+        return value
+    return n
+
+
+def _better(rule: Rule) -> str:
+    """Which way the evidence value moves when the problem eases: a rule that fires on a low
+    value (``value < …``) wants it higher; on a high value or a rise, lower."""
+    if rule.better:
+        return rule.better
+    for c in rule.when:
+        if c.field in (F.value, F.delta) and c.op in ("<", "<="):
+            return "higher"
+        if c.field in (F.value, F.delta) and c.op in (">", ">="):
+            return "lower"
+    return "lower"
+
+
 def evaluate(table: pd.DataFrame, rules: RuleSet | None = None) -> list[Recommendation]:
     """Apply the rules to a findings table: fired recommendations (sorted by priority,
     then category) followed by one 数据不足 note per unsupported finding."""
@@ -328,6 +360,14 @@ def evaluate(table: pd.DataFrame, rules: RuleSet | None = None) -> list[Recommen
                     priority=rule.priority,
                     rule=rule.id,
                     project=row[F.project],
+                    finding=rule.finding,
+                    subject=str(row[F.subject]),
+                    unit=str(row.get(F.unit) or ""),
+                    value=_float(row[rule.track]),
+                    track=rule.track,
+                    amount=_float(row.get(F.amount)),
+                    affected=_affected(row),
+                    better=_better(rule),
                 )
             )
     fired.sort(key=lambda r: (r.priority, CATEGORIES.index(r.category)))

@@ -22,6 +22,7 @@ from .core import COLUMNS, GROUP, Z_TEST, Context, F, Insufficient, _rows
 from .market import channel_shift, price_band, purpose_shift, unit_type_mix
 from .sales import cancel_rate, pacing, project_attainment, rep_attainment
 from .service import comment_themes, ipa_drivers, referral_potential, rep_satisfaction, survey_coverage
+from .trend import followup_backlog, rep_cancel, sales_yoy
 
 __all__ = ["COLUMNS", "FINDINGS", "GROUP", "Z_TEST", "Context", "F", "Insufficient", "compute"]
 
@@ -41,6 +42,9 @@ FINDINGS: dict[str, Callable[[Context], pd.DataFrame]] = {
     "survey_overdue": survey_coverage,
     "referral_potential": referral_potential,
     "comment_themes": comment_themes,
+    "sales_yoy": sales_yoy,
+    "rep_cancel": rep_cancel,
+    "followup_backlog": followup_backlog,
 }
 
 

@@ -30,6 +30,8 @@ class F:
     test = "test"
     p_value = "p_value"
     tag = "tag"  # a class label (IPA quadrant, attainment status ...)
+    amount = "amount"  # money at stake (元): lost, missing or cancelled signing
+    affected = "affected"  # customers (or units) the problem concerns
     unit = "unit"
     source = "source"  # which analysis produced it
     available = "available"
@@ -104,7 +106,7 @@ def _rows(**cols) -> pd.DataFrame:
     df = pd.DataFrame(cols)
     for c in COLUMNS:
         if c not in df:
-            df[c] = np.nan if c in (F.value, F.base, F.delta, F.p_value, F.n_base) else None
+            df[c] = np.nan if c in (F.value, F.base, F.delta, F.p_value, F.n_base, F.amount, F.affected) else None
     df[F.available] = True
     df[F.reason] = ""
     return df[list(COLUMNS)]

@@ -43,6 +43,7 @@ def _attainment(ctx: Context, level: str, name: str) -> pd.DataFrame:
             F.period: ctx.period.label,
             F.test: "目标达成率 = 净签约 ÷ 目标",
             F.tag: att[sales.A.target_source].to_numpy(),
+            F.amount: (att[T.amount_target] - att[sales.A.amount_actual]).clip(lower=0).where(use_amt).to_numpy(),
             F.unit: "pct",
             F.source: "sales.attainment",
         }
