@@ -3,10 +3,9 @@
 import numpy as np
 import pandas as pd
 
-from dealresearch import sales
+from dealresearch import sales, strategy
 from dealresearch.profile import core as pf
 from dealresearch.schema import D, H, T
-from dealresearch.strategy import review as strategy
 
 SAMPLE_END = pd.Timestamp("2026-09-30")
 
@@ -42,7 +41,7 @@ def test_year_to_date_stops_at_the_period_end():
     ytd = sales.year_to_date(ev, "2026Q3")
     assert ytd[H.event_date].max() <= pd.Timestamp("2026-09-30") and len(ytd) == 9
     monthly = sales.actuals(ytd, "month")
-    assert list(monthly[sales.A.period]) == [f"2026-{m:02d}" for m in range(1, 10)]
+    assert list(monthly[sales.Actuals.period]) == [f"2026-{m:02d}" for m in range(1, 10)]
 
 
 def _monthly_targets() -> pd.DataFrame:
@@ -87,8 +86,8 @@ def test_team_targets_that_do_not_add_up_are_flagged():
                        T.level: ["项目", "团队"], T.unit: ["P1", "P1A组"],
                        T.units_target: [3, 5], T.amount_target: [3.0e6, 5.0e6]})
     att = sales.attainment(ev, q3, "2026Q3").set_index(T.level)
-    project, team = att.loc["项目", sales.A.status], att.loc["团队", sales.A.status]
+    project, team = att.loc["项目", sales.Actuals.status], att.loc["团队", sales.Actuals.status]
     assert project.startswith("已达成") and "团队目标合计 5 套 / 500.0 万元" in project and "项目目标 3 套" in project
     assert team.startswith("未达成") and "不一致" in team
     ok = q3.assign(**{T.units_target: [3, 3], T.amount_target: [3.0e6, 3.0e6]})
-    assert set(sales.attainment(ev, ok, "2026Q3")[sales.A.status]) == {"已达成"}
+    assert set(sales.attainment(ev, ok, "2026Q3")[sales.Actuals.status]) == {"已达成"}

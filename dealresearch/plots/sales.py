@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .. import fmt
-from ..sales.ledger import A, R
+from ..sales.columns import Actuals, Ranking
 from ..schema import D, label
 from .base import ACCENT_COLOR, MAIN_COLOR, new_ax
 
@@ -55,14 +55,14 @@ def monthly_trend(
     actuals: pd.DataFrame,
     *,
     targets: pd.Series | None = None,
-    metric: str = A.net_amount,
+    metric: str = Actuals.net_amount,
     title: str = "月度净签约金额",
     ax=None,
 ):
     """Bars of the monthly net amount (sales.actuals(kind="month")) with the monthly
     target as a line when given (Series indexed by "YYYY-MM")."""
     ax = ax or new_ax(figsize=(8.5, 3.8))
-    s = actuals.groupby(A.period)[metric].sum().sort_index()
+    s = actuals.groupby(Actuals.period)[metric].sum().sort_index()
     x = np.arange(len(s))
     ax.bar(x, s.to_numpy(), color=MAIN_COLOR, label="实际")
     if targets is not None and len(targets):
@@ -82,14 +82,14 @@ def ranking_bars(
     ranking: pd.DataFrame,
     *,
     by: str = D.sales_rep,
-    metric: str = A.net_amount,
+    metric: str = Actuals.net_amount,
     top: int = 15,
     title: str | None = None,
     ax=None,
 ):
     """Horizontal bars of the top units of a performance.rankings table, attainment %
     written beside each bar when present."""
-    r = ranking.sort_values(R.rank).head(top).iloc[::-1]
+    r = ranking.sort_values(Ranking.rank).head(top).iloc[::-1]
     ax = ax or new_ax(figsize=(7.5, max(3.0, 0.32 * len(r) + 1)))
     y = np.arange(len(r))
     ax.barh(y, r[metric].to_numpy(), color=MAIN_COLOR)
@@ -98,8 +98,8 @@ def ranking_bars(
         ax.set_xlabel(f"净签约金额（{_money_axis(ax, r[metric].to_numpy(), 'x')}）")
     else:
         ax.set_xlabel("净签约套数")
-    if A.amount_attainment in r:
-        for yi, v, att in zip(y, r[metric].to_numpy(), r[A.amount_attainment].to_numpy(), strict=True):
+    if Actuals.amount_attainment in r:
+        for yi, v, att in zip(y, r[metric].to_numpy(), r[Actuals.amount_attainment].to_numpy(), strict=True):
             if not np.isnan(att):
                 ax.text(v, yi, f" {att:.0f}%", va="center", fontsize=8)
     ax.set_title(title or f"{label(by)}排名（前 {min(top, len(r))} 名）")
@@ -109,17 +109,19 @@ def ranking_bars(
 def pacing_bars(pacing: pd.DataFrame, *, title: str = "目标完成进度 vs 时间进度", ax=None):
     """Reached share (bars) against elapsed share (marker) per unit and period, from
     sales.pacing."""
-    p = pacing.dropna(subset=[A.reached_share])
-    ax = ax or new_ax(figsize=(7.5, max(2.5, 0.4 * len(p) + 1)))
-    names = (p["unit"].astype(str) + " · " + p[A.period].astype(str)).to_numpy()
+    p = pacing.dropna(subset=[Actuals.reached_share])
+    ax = ax or new_ax(figsize=(7.5, max(2.8, 0.5 * len(p) + 1.6)))
+    names = (p["unit"].astype(str) + " · " + p[Actuals.period].astype(str)).to_numpy()
     y = np.arange(len(p))
-    colors = np.where(p[A.pacing_status] == "落后", ACCENT_COLOR, MAIN_COLOR)
-    ax.barh(y, p[A.reached_share].to_numpy() * 100, color=colors, label="完成进度")
+    colors = np.where(p[Actuals.pacing_status] == "落后", ACCENT_COLOR, MAIN_COLOR)
+    ax.barh(y, p[Actuals.reached_share].to_numpy() * 100, color=colors, label="完成进度")
     ax.scatter(
-        p[A.elapsed_share].to_numpy() * 100, y, color="black", marker="|", s=300, label="时间进度", zorder=3
+        p[Actuals.elapsed_share].to_numpy() * 100, y, color="black", marker="|", s=300, label="时间进度", zorder=3
     )
-    ax.set_yticks(y, names)
-    ax.set_xlabel("占目标 / 占期间（%）")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=2, frameon=False)
-    ax.set_title(title)
+    ax.set_yticks(y, names, fontsize=12)  # large enough to read on a phone (the chart shrinks to 390 px)
+    ax.tick_params(axis="x", labelsize=11)
+    ax.set_xlabel("占目标 / 占期间（%）", fontsize=11)
+    # the legend sits between the title and the bars: below the axis it ran into the x label
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=11, markerscale=0.5)
+    ax.set_title(title, pad=30)
     return ax

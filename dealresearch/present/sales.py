@@ -1,170 +1,197 @@
-"""Sections of the sales report notebook (notebooks/sales.ipynb): one function per section."""
+"""Sections of the sales report notebook (notebooks/reports/sales.ipynb): one function per
+section, each rendering a part of :func:`dealresearch.sales.review`.
+
+Table headers and formats come from :data:`dealresearch.sales.COLUMNS`; the opening
+sentences and KPI cards from :mod:`dealresearch.present.sales_summary`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import pandas as pd
 
-import dealresearch as dr
-
-from .. import sales
 from ..config import MIN_N
-from ..periods import parse_period
 from ..plots import sales as splots
-from ..sales import growth_rates as gr
-from ..sales import performance as perf
+from ..results import Unavailable
+from ..sales import COLUMNS, Actuals, GrowthWide, SalesReview, Target
+from ..schema import D, T, label
 from . import base as P
+from . import sales_summary
 
-RANKING_DETAIL = ["signed_amount", "cancelled_amount", "changed_amount", "units_attainment"]
-RANKING_FORMATS = {"净签约金额(元)": "money", "签约金额(元)": "money", "退房金额(元)": "money", "换房金额(元)": "money",
-                   "退房率": "pct", "占合计比重": "pct", "金额达成率(%)": "float", "套数达成率(%)": "float"}
-
-
-@dataclass(frozen=True)
-class Context:
-    """Everything the sales sections share: the period, the scope and the loaded tables."""
-
-    p: Any
-    project: str | None
-    deals: pd.DataFrame
-    history: pd.DataFrame | None
-    targets: pd.DataFrame | None
-    surveys: pd.DataFrame | None
-    events: pd.DataFrame
-    ev: pd.DataFrame
-    scoped: pd.DataFrame
-    asof: Any
-    level: str
-    unit: str
+#: ranking columns left out of the tables (fewer columns: the amounts behind the units, 换房)
+RANKING_DETAIL = [Actuals.signed_amount, Actuals.cancelled_amount, Actuals.changed_amount, Actuals.changed_units,
+                  Actuals.units_attainment]
+#: columns of the monthly table (cancelled / changed amounts are in the ranking of the reps)
+MONTHLY_COLUMNS = [Actuals.period, Actuals.signed_units, Actuals.signed_amount, Actuals.cancelled_units,
+                   Actuals.changed_units, Actuals.net_units, Actuals.net_amount]
+#: columns of the pacing table
+PACING_COLUMNS = [T.unit, Actuals.period, T.amount_target, Actuals.amount_actual, Actuals.elapsed_share,
+                  Actuals.reached_share, Actuals.gap, Actuals.projected, Actuals.pacing_status]
+#: columns of the attainment table (the level reads from the unit's name; the source of the
+#: scope's target is in the caption, the reps' attainment in their ranking)
+ATTAINMENT_COLUMNS = [T.unit, T.units_target, Actuals.units_actual, Actuals.units_attainment,
+                      T.amount_target, Actuals.amount_actual, Actuals.amount_attainment, Actuals.status]
+_PLAIN = ("text", "flag")
 
 
-def context(period: str, project: str | None = None, data_dir=None, asof=None) -> Context:
-    """Load the store tables and derive the sales events for one report run."""
-    p = parse_period(period)
-    deals = dr.load("deals", store=data_dir)
-    history = dr.load("status_history", store=data_dir, missing_ok=True)
-    targets = dr.load("targets", store=data_dir, missing_ok=True)
-    surveys = dr.load("surveys", store=data_dir, missing_ok=True)
-    events = sales.events(deals, history)
-    ev = perf.scope_events(events, project)
-    asof_ = sales.default_asof(events, p) if asof is None else asof
-    level, unit = ("集团", "集团") if project is None else ("项目", project)
-    return Context(p=p, project=project, deals=deals, history=history, targets=targets, surveys=surveys,
-                   events=events, ev=ev, scoped=perf.deals_of(deals, project), asof=asof_, level=level, unit=unit)
+def _display(df: pd.DataFrame, extra: dict[str, tuple[str, str]] | None = None) -> tuple[pd.DataFrame, dict]:
+    """Chinese headers (sales.COLUMNS, else schema.label), flags as 是/否, and the formats of
+    the table's own columns."""
+    cols = {**COLUMNS, **(extra or {})}
+    out = df.copy()
+    formats = {}
+    for c in out.columns:
+        lab, kind = cols.get(c, (label(c), None))
+        if kind == "flag" or out[c].dtype == bool or str(out[c].dtype) == "boolean":
+            out[c] = out[c].map({True: "是", False: "否"})
+        elif kind is not None and kind not in _PLAIN:
+            formats[lab] = kind
+    out = out.rename(columns=lambda c: cols.get(c, (label(c), None))[0])
+    return out, formats
 
 
-def title(ctx: Context) -> None:
-    P.title("销售业绩报告", f"{ctx.p.label_zh} · {ctx.project or '集团'} · 统计截止 {ctx.asof:%Y-%m-%d}")
+def _table(df: pd.DataFrame, caption: str | None = None, extra: dict | None = None) -> None:
+    shown, formats = _display(df, extra)
+    P.table(shown, caption=caption, formats=formats)
 
 
-def summary(ctx: Context) -> None:
+def _unavailable(part) -> bool:
+    """Show why a part is missing; True when it is."""
+    if isinstance(part, Unavailable):
+        P.note(part.reason)
+        return True
+    return False
+
+
+def title(r: SalesReview) -> None:
+    s = r.scope
+    P.title("销售业绩报告", f"{s.period.label_zh} · {s.project or '集团'} · 统计截止 {s.asof:%Y-%m-%d}")
+
+
+def summary(r: SalesReview) -> None:
+    """摘要: the answer in plain sentences, then the KPI cards."""
     P.heading("摘要")
-    text, cards = perf.summary(ctx.events, ctx.targets, ctx.p, project=ctx.project)
-    P.text(text)
-    P.kpis(cards)
-    if ctx.targets is None:
-        P.warning("数据目录中没有销售目标（targets），达成率与进度无法计算。可运行 dealresearch targets-template 生成模板，填写后导入。")
+    P.text("".join(sales_summary.sentences(r)))
+    P.kpis(sales_summary.cards(r))
+    for w in r.headline.warnings:
+        P.warning(w)
 
 
-def attainment(ctx: Context) -> None:
-    p = ctx.p
+def attainment(r: SalesReview) -> None:
     P.heading("目标达成")
-    att = perf.for_project(sales.attainment(ctx.events, ctx.targets, p) if ctx.targets is not None else None,
-                           ctx.events, ctx.project)
-    if att is None or att.empty:
-        P.note("本期没有可用的销售目标。")
-    else:
-        P.table(sales.labelled(att.drop(columns=["period"])), caption=f"{p.label_zh}目标达成（净签约 = 签约 − 退房 + 换房）",
-                formats={"签约套数目标": "int", "实际套数": "int", "签约金额目标(元)": "money", "实际金额(元)": "money",
-                         "回款目标(元)": "money", "套数达成率(%)": "float", "金额达成率(%)": "float"})
+    if _unavailable(r.attainment):
+        return
+    att = r.attainment.frame
+    t = r.headline.target
+    source = f"；{r.scope.unit}目标{t.source}" if isinstance(t, Target) and t.source.startswith("由") else ""
+    _table(att.loc[att[T.level] != "个人", ATTAINMENT_COLUMNS],
+           caption=f"{r.scope.period.label_zh}目标达成（净签约 = 签约 − 退房 + 换房{source}）")
+    if (att[T.level] == "个人").any():
+        P.note("置业顾问个人的目标达成率见“排名”。")
 
 
-def heatmap(ctx: Context) -> None:
-    p, project = ctx.p, ctx.project
+def heatmap(r: SalesReview) -> None:
+    p = r.scope.period
     P.heading("达成率热力图（项目 × 月）")
-    if ctx.targets is not None:
-        mat = sales.attainment_matrix(ctx.events, ctx.targets, p.year, level="项目", until=p)
-        if project is not None:
-            mat = mat.loc[[project]] if project in mat.index else mat.iloc[0:0]
-        if mat.notna().any().any():
-            P.figure(splots.attainment_heatmap(mat, title=f"{p.year}年各项目月度金额目标达成率（%）"))
-        else:
-            P.note("没有项目月度目标，无法绘制热力图。")
+    if _unavailable(r.heatmap):
+        return
+    P.figure(splots.attainment_heatmap(r.heatmap.frame, title=f"{p.year}年各项目月度金额目标达成率（%）"))
 
 
-def monthly(ctx: Context) -> None:
-    p = ctx.p
+def monthly(r: SalesReview) -> None:
+    p, m = r.scope.period, r.monthly
     P.heading("月度走势")
-    year_ev = sales.year_to_date(ctx.ev, p)
-    actual = sales.actuals(year_ev, "month")
-    tline = (sales.monthly_targets(ctx.targets, p.year, level=ctx.level, unit=ctx.unit, until=p)
-             if ctx.targets is not None else None)
-    P.figure(splots.monthly_trend(actual, targets=tline, title=f"{p.year}年1月至{p.end:%-m}月净签约金额与目标"))
-    P.table(sales.labelled(actual), caption="月度签约、退房、换房与净签约",
-            formats={"签约金额(元)": "money", "退房金额(元)": "money", "换房金额(元)": "money", "净签约金额(元)": "money"})
+    line = None if isinstance(m.targets, Unavailable) else m.targets
+    P.figure(splots.monthly_trend(m.actuals, targets=line, title=f"{p.year}年1月至{p.end:%-m}月净签约金额与目标"))
+    _table(m.actuals[[c for c in MONTHLY_COLUMNS if c in m.actuals]], caption="月度签约、退房、换房与净签约")
 
 
-def growth(ctx: Context) -> None:
-    p, events = ctx.p, ctx.events
+def _growth_display(wide: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, dict]:
+    """The wide growth table with each rate and its status in one column (“+12.3%” or why
+    there is none): six columns instead of eight."""
+    out = wide[[T.unit, "current"]].copy()
+    extra = {"current": ("本期", kind)}
+    for cmp, base, rate, status in (("环比", GrowthWide.prev_base, GrowthWide.prev_rate, GrowthWide.prev_status),
+                                    ("同比", GrowthWide.yoy_base, GrowthWide.yoy_rate, GrowthWide.yoy_status)):
+        if base not in wide:
+            continue
+        out[base] = wide[base]
+        ok = wide[status] == "正常"
+        out[rate] = (wide[rate] * 100).map("{:+.1f}%".format).where(ok, wide[status])
+        extra[base] = (f"{cmp}基期值", kind)
+        extra[rate] = (f"{cmp}增长率", "text")
+    return out, extra
+
+
+def growth(r: SalesReview) -> None:
+    p, g = r.scope.period, r.growth
     P.heading("增长（环比 / 同比）")
-    for metric, fmt in (("net_amount", "money"), ("net_units", "int")):
-        g = perf.for_project(gr.growth_wide(events, p, level=ctx.level, metric=metric), events, ctx.project)
-        P.table(sales.labelled(g), caption=f"{sales.LABELS[metric]}：{p.label_zh}与环比、同比基期",
-                formats={"本期": fmt, "环比基期值": fmt, "同比基期值": fmt, "环比增长率": "pct", "同比增长率": "pct"})
-    if ctx.project is None:
-        g = gr.growth_wide(events, p, level="项目")
-        P.table(sales.labelled(g), caption="各项目净签约金额增长",
-                formats={"本期": "money", "环比基期值": "money", "同比基期值": "money", "环比增长率": "pct", "同比增长率": "pct"})
-    P.note("增长率口径：基期为零、基期为负或数据中没有基期（项目尚未开盘）时不计算增长率，以“说明”列标注原因。")
+    for wide, name, kind in ((g.amount, "净签约金额", "money"), (g.units, "净签约套数", "int")):
+        shown, extra = _growth_display(wide, kind)
+        _table(shown, caption=f"{name}：{p.label_zh}与环比、同比基期", extra=extra)
+    if not isinstance(g.projects, Unavailable):
+        shown, extra = _growth_display(g.projects, "money")
+        _table(shown, caption="各项目净签约金额增长", extra=extra)
 
 
-def rankings(ctx: Context) -> None:
-    p = ctx.p
+def rankings(r: SalesReview) -> None:
+    p = r.scope.period
     P.heading("排名")
-    reps = perf.rankings(ctx.ev, p, by="sales_rep", targets=ctx.targets).drop(columns=RANKING_DETAIL, errors="ignore")
-    teams = perf.rankings(ctx.ev, p, by="sales_team", targets=ctx.targets).drop(columns=RANKING_DETAIL, errors="ignore")
-    if len(reps):
-        P.figure(splots.ranking_bars(reps, by="sales_rep", title=f"{p.label_zh}置业顾问净签约金额排名"))
-        P.table(sales.labelled(reps), caption="置业顾问排名", formats=RANKING_FORMATS)
-    if len(teams):
-        P.table(sales.labelled(teams), caption="销售团队排名", formats=RANKING_FORMATS)
-    if not len(reps) and not len(teams):
+    if not isinstance(r.reps, Unavailable):
+        reps = r.reps.frame.drop(columns=RANKING_DETAIL, errors="ignore")
+        P.figure(splots.ranking_bars(reps, by=D.sales_rep, title=f"{p.label_zh}置业顾问净签约金额排名"))
+        _table(reps, caption="置业顾问排名")
+    if not isinstance(r.teams, Unavailable):
+        _table(r.teams.frame.drop(columns=RANKING_DETAIL, errors="ignore"), caption="销售团队排名")
+    if isinstance(r.reps, Unavailable) and isinstance(r.teams, Unavailable):
         P.note("本期没有可排名的置业顾问或团队记录。")
 
 
-def pacing(ctx: Context) -> None:
-    asof_ = ctx.asof
+def pacing(r: SalesReview) -> None:
     P.heading("进度（完成进度 vs 时间进度）")
-    pc = perf.for_project(sales.pacing(ctx.events, ctx.targets, asof_, level=ctx.level) if ctx.targets is not None else None,
-                          ctx.events, ctx.project)
-    if pc is None or pc.dropna(subset=["reached_share"]).empty:
-        P.note(f"截至 {asof_:%Y-%m-%d} 的当月、当季没有可用目标。")
-    else:
-        P.figure(splots.pacing_bars(pc))
-        P.table(sales.labelled(pc.drop(columns=["period_kind"])),
-                formats={"签约套数目标": "int", "时间进度": "pct", "目标完成进度": "pct", "进度差": "pp",
-                         "签约金额目标(元)": "money", "实际金额(元)": "money", "按进度预计全期金额(元)": "money"})
-        P.note("时间进度 = 已过天数 ÷ 期间天数；完成进度 = 截至统计日的净签约 ÷ 目标；差距超过 ±5 个百分点判为超前或落后。")
+    if _unavailable(r.pacing):
+        return
+    pc = r.pacing.frame
+    P.figure(splots.pacing_bars(pc))
+    _table(pc[PACING_COLUMNS])
 
 
-def cycle_time(ctx: Context) -> None:
+def cycle_time(r: SalesReview) -> None:
     P.heading("成交周期（首次到访 → 签约）")
-    ct = perf.cycle_time(ctx.scoped, ctx.p, by="project")
-    P.table(sales.labelled(ct), caption="首访至签约天数",
-            formats={"平均天数": "days", "中位天数": "days", "25%分位天数": "days", "75%分位天数": "days"})
-    if ct["small_n"].any():
-        P.warning(f"部分项目样本量少于 {MIN_N}，周期仅供参考。")
+    _table(r.cycle_time.frame, caption="首访至签约天数")
+    for w in r.cycle_time.warnings:
+        P.warning(w)
 
 
-def rep_satisfaction(ctx: Context) -> None:
+def rep_satisfaction(r: SalesReview) -> None:
     P.heading("置业顾问客户满意度")
-    surveys = ctx.surveys
-    if surveys is None or surveys.empty:
-        P.note("没有满意度调查数据。")
-    else:
-        sr = perf.satisfaction_by_rep(ctx.scoped, surveys, until=ctx.p.end, months=12)
-        P.table(sales.labelled(sr), caption="近12个月调查，按成交置业顾问归属",
-                formats={"总体满意度均值": "mean", "NPS（近12个月）": "index", "推荐者占比": "pct", "贬损者占比": "pct"})
-        P.note("每份调查归属于该客户在调查日前最近一次签约的置业顾问；NPS = 推荐者（9–10 分）占比 − 贬损者（0–6 分）占比；样本量少于 30 的标为小样本。")
+    if _unavailable(r.satisfaction):
+        return
+    _table(r.satisfaction.frame, caption="近12个月调查，按成交置业顾问归属")
+
+
+def method(r: SalesReview) -> None:
+    """方法与口径: the counting rules, collapsed at the end of the page."""
+    items = [
+        "签约：签约日期所在期间计入；退房、换房按状态变更日期计入；净签约 = 签约 − 退房 + 换房（套数与金额）。"
+        "认购未签约的退订不计。",
+        "目标：期间没有本期目标时，汇总其中的月度（或周）目标（表题注明）；集团没有目标时，用各项目目标之和。"
+        "年度目标不会被平均拆分到季度或月份。",
+        "达成率 = 净签约 ÷ 目标；目标为零或缺失时不计算。",
+        "增长率：基期为零、基期为负或数据中没有基期（项目尚未开盘）时不计算增长率，在增长率一栏写明原因。",
+        "进度：时间进度 = 已过天数 ÷ 期间天数；完成进度 = 截至统计日的净签约 ÷ 目标；差距超过 ±5 个百分点判为超前或落后。"
+        "报告期已结束时不再显示进度。",
+        "排名表省略了签约、退房、换房金额与换房套数，退房率 = 退房套数 ÷ 签约套数。",
+        "退房率异常：某置业顾问本期退房不少于 3 套，且退房率至少是整体的 2 倍、高出 3 个百分点。",
+        f"成交周期：首次到访日至签约日的天数；缺首访日期或首访晚于签约的记录剔除并计数；样本量少于 {MIN_N} 标为小样本。",
+        "置业顾问满意度：每份调查归属于该客户在调查日前最近一次签约的置业顾问；NPS = 推荐者（9–10 分）占比 − 贬损者"
+        f"（0–6 分）占比；样本量少于 {MIN_N} 的标为小样本。",
+    ]
+    body = "".join(f"<li>{P.esc(i)}</li>" for i in items)
+    _details("方法与口径", f"<ul>{body}</ul>")
+
+
+def _details(summary_text: str, inner: str) -> None:
+    """A collapsed block (HTML <details>) shown in the notebook output."""
+    from IPython.display import HTML, display
+
+    display(HTML(f"<details class='dr-method'><summary><b>{P.esc(summary_text)}</b></summary>{inner}</details>"))

@@ -23,7 +23,8 @@ import pandas as pd
 
 from ..periods import Period, parse_period
 from ..schema import H, T
-from .ledger import LABELS, LEVEL_COLUMNS, A, G, actual_in
+from .columns import Actuals, Growth
+from .ledger import LEVEL_COLUMNS, actual_in
 
 OK, BOTH_ZERO, ZERO_BASE, NEGATIVE_BASE, NO_BASE, NO_CURRENT = (
     "正常",
@@ -70,7 +71,7 @@ def growth(
     period: str | Period,
     *,
     level: str = "集团",
-    metrics: tuple[str, ...] = (A.net_units, A.net_amount),
+    metrics: tuple[str, ...] = (Actuals.net_units, Actuals.net_amount),
 ) -> pd.DataFrame:
     """环比 (previous period) and 同比 (same period a year earlier) growth of each unit of
     ``level`` for ``metrics`` (columns of :func:`sales.actuals`). For a year period only
@@ -94,27 +95,51 @@ def growth(
                 pd.DataFrame(
                     {
                         T.unit: units,
-                        A.period: p.label,
-                        G.metric: m,
-                        G.current: c[m].to_numpy(),
-                        G.comparison: name,
-                        G.base_period: bp.label,
-                        G.base: base[m].to_numpy(),
-                        G.rate: rate.to_numpy(),
-                        G.status: status.to_numpy(),
+                        Actuals.period: p.label,
+                        Growth.metric: m,
+                        Growth.current: c[m].to_numpy(),
+                        Growth.comparison: name,
+                        Growth.base_period: bp.label,
+                        Growth.base: base[m].to_numpy(),
+                        Growth.rate: rate.to_numpy(),
+                        Growth.status: status.to_numpy(),
                     }
                 )
             )
     out = pd.concat(rows, ignore_index=True)
-    return out.sort_values([T.unit, G.metric, G.comparison], kind="stable").reset_index(drop=True)
+    return out.sort_values([T.unit, Growth.metric, Growth.comparison], kind="stable").reset_index(drop=True)
 
 
 def growth_wide(
-    ev: pd.DataFrame, period: str | Period, *, level: str = "项目", metric: str = A.net_amount
+    ev: pd.DataFrame, period: str | Period, *, level: str = "项目", metric: str = Actuals.net_amount
 ) -> pd.DataFrame:
-    """One row per unit: current, 环比 and 同比 base, rate and status side by side."""
+    """One row per unit: current, then the 环比 and 同比 base, rate and status side by side
+    (columns of :class:`GrowthWide`; a year period has no 环比 columns)."""
     g = growth(ev, period, level=level, metrics=(metric,))
-    wide = g.pivot(index=T.unit, columns=G.comparison, values=[G.base, G.rate, G.status])
-    wide.columns = [f"{cmp}{LABELS[v]}" for v, cmp in wide.columns]  # 环比基期值, 同比增长率 …
-    cur = g.drop_duplicates(T.unit).set_index(T.unit)[G.current].rename("本期")
-    return pd.concat([cur, wide], axis=1).reset_index()
+    wide = g.pivot(index=T.unit, columns=Growth.comparison, values=[Growth.base, Growth.rate, Growth.status])
+    wide.columns = [_WIDE[(v, cmp)] for v, cmp in wide.columns]
+    cur = g.drop_duplicates(T.unit).set_index(T.unit)[Growth.current]
+    order = [c for c in GrowthWide.ORDER if c in wide.columns]
+    return pd.concat([cur, wide[order]], axis=1).reset_index()
+
+
+class GrowthWide:
+    """Columns of :func:`growth_wide` (besides ``unit`` and ``current``)."""
+
+    prev_base = "prev_base"
+    prev_rate = "prev_growth_rate"
+    prev_status = "prev_growth_status"
+    yoy_base = "yoy_base"
+    yoy_rate = "yoy_growth_rate"
+    yoy_status = "yoy_growth_status"
+    ORDER = (prev_base, prev_rate, prev_status, yoy_base, yoy_rate, yoy_status)
+
+
+_WIDE = {
+    (Growth.base, "环比"): GrowthWide.prev_base,
+    (Growth.rate, "环比"): GrowthWide.prev_rate,
+    (Growth.status, "环比"): GrowthWide.prev_status,
+    (Growth.base, "同比"): GrowthWide.yoy_base,
+    (Growth.rate, "同比"): GrowthWide.yoy_rate,
+    (Growth.status, "同比"): GrowthWide.yoy_status,
+}

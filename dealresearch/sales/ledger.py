@@ -31,7 +31,8 @@ import pandas as pd
 
 from ..errors import DataError, ParameterError
 from ..periods import Period, parse_period, period_of
-from ..schema import LEVELS, D, H, Status, T, label
+from ..schema import LEVELS, D, H, Status, T
+from .columns import Actuals, Growth, Ranking
 
 SIGNED, CANCELLED, CHANGED, SUBSCRIBED = Status.signed, Status.cancelled, Status.changed, Status.subscribed
 #: contribution of each event to net signings
@@ -46,152 +47,28 @@ LEVEL_COLUMNS: dict[str, str | None] = {
 GROUP_UNIT = "集团"
 
 
-# ------------------------------------------------------ output column names (new, owned here)
-class A:
-    """Columns of the event, actuals, attainment and pacing frames."""
+# Old single-letter names of the column classes, kept for the modules outside sales that still
+# use them (strategy.findings.sales / service, metrics.kpis); new code uses the long names.
+A, G, R = Actuals, Growth, Ranking
 
-    sign = "sign"  # +1 / −1 contribution of an event
-    amount = "amount"  # signed amount contribution (元)
-    period = "period"
-    kind = "period_kind"
-    signed_units = "signed_units"
-    signed_amount = "signed_amount"
-    cancelled_units = "cancelled_units"
-    cancelled_amount = "cancelled_amount"
-    changed_units = "changed_units"
-    changed_amount = "changed_amount"
-    net_units = "net_units"
-    net_amount = "net_amount"
-    units_actual = "units_actual"
-    amount_actual = "amount_actual"
-    units_attainment = "units_attainment"  # %
-    amount_attainment = "amount_attainment"  # %
-    target_source = "target_source"
-    status = "attainment_status"
-    elapsed_share = "elapsed_share"
-    reached_share = "reached_share"
-    gap = "pacing_gap"
-    projected = "projected_amount"
-    pacing_status = "pacing_status"
-
-
-LABELS: dict[str, str] = {
-    A.period: "期间",
-    A.kind: "期间类型",
-    A.signed_units: "签约套数",
-    A.signed_amount: "签约金额(元)",
-    A.cancelled_units: "退房套数",
-    A.cancelled_amount: "退房金额(元)",
-    A.changed_units: "换房套数",
-    A.changed_amount: "换房金额(元)",
-    A.net_units: "净签约套数",
-    A.net_amount: "净签约金额(元)",
-    A.units_actual: "实际套数",
-    A.amount_actual: "实际金额(元)",
-    A.units_attainment: "套数达成率(%)",
-    A.amount_attainment: "金额达成率(%)",
-    A.target_source: "目标来源",
-    A.status: "达成说明",
-    A.elapsed_share: "时间进度",
-    A.reached_share: "目标完成进度",
-    A.gap: "进度差",
-    A.projected: "按进度预计全期金额(元)",
-    A.pacing_status: "进度判断",
-    T.year: "年度",
-    T.quarter: "季度",
-    T.month: "月份",
-    T.week: "周",
-    T.level: "层级",
-    T.unit: "单位",
-    T.units_target: "签约套数目标",
-    T.amount_target: "签约金额目标(元)",
-    T.collection_target: "回款目标(元)",
-}
-
-
-class G:
-    """Columns of the growth table (new, owned here)."""
-
-    metric = "metric"
-    current = "current"
-    comparison = "comparison"  # 环比 / 同比
-    base_period = "base_period"
-    base = "base"
-    rate = "growth_rate"
-    status = "growth_status"
-
-
-_GROWTH_LABELS: dict[str, str] = {
-    G.metric: "指标",
-    G.current: "本期",
-    G.comparison: "比较",
-    G.base_period: "基期",
-    G.base: "基期值",
-    G.rate: "增长率",
-    G.status: "说明",
-    T.unit: "单位",
-}
-
-
-class R:
-    """Columns of the ranking, cycle-time and satisfaction-by-rep tables (new, owned here)."""
-
-    rank = "rank"
-    share = "share_of_total"
-    cancel_rate = "cancel_rate"
-    n = "n"
-    mean_days = "mean_days"
-    median_days = "median_days"
-    p25_days = "p25_days"
-    p75_days = "p75_days"
-    excluded = "excluded"
-    overall_mean = "overall_mean"
-    nps = "nps"
-    promoters = "promoters"
-    detractors = "detractors"
-    small_n = "small_n"
-
-
-_RANK_LABELS: dict[str, str] = {
-    R.rank: "排名",
-    R.share: "占合计比重",
-    R.cancel_rate: "退房率",
-    R.n: "样本量",
-    R.mean_days: "平均天数",
-    R.median_days: "中位天数",
-    R.p25_days: "25%分位天数",
-    R.p75_days: "75%分位天数",
-    R.excluded: "剔除记录数",
-    R.overall_mean: "总体满意度均值",
-    R.nps: "NPS（近12个月）",  # the window is part of the name: the satisfaction report's is per quarter
-    R.promoters: "推荐者占比",
-    R.detractors: "贬损者占比",
-    R.small_n: "小样本",
-}
-
-
-LABELS |= _GROWTH_LABELS | _RANK_LABELS
 METRICS: tuple[str, ...] = (
-    A.signed_units,
-    A.signed_amount,
-    A.cancelled_units,
-    A.cancelled_amount,
-    A.changed_units,
-    A.changed_amount,
-    A.net_units,
-    A.net_amount,
+    Actuals.signed_units,
+    Actuals.signed_amount,
+    Actuals.cancelled_units,
+    Actuals.cancelled_amount,
+    Actuals.changed_units,
+    Actuals.changed_amount,
+    Actuals.net_units,
+    Actuals.net_amount,
 )
 KINDS: tuple[str, ...] = ("year", "quarter", "month", "week")
-_FINER = {"year": ("quarter", "month", "week"), "quarter": ("month", "week"), "month": ("week",), "week": ()}
-
-
-def labelled(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy for display: Chinese column names (unknown names unchanged), flags as 是/否."""
-    out = df.copy()
-    for c in out.columns:
-        if out[c].dtype == bool or str(out[c].dtype) == "boolean":
-            out[c] = out[c].map({True: "是", False: "否"})
-    return out.rename(columns=lambda c: LABELS.get(c, label(c)))
+#: the period kinds inside each kind (a quarter holds months and weeks …)
+FINER: dict[str, tuple[str, ...]] = {
+    "year": ("quarter", "month", "week"),
+    "quarter": ("month", "week"),
+    "month": ("week",),
+    "week": (),
+}
 
 
 # ------------------------------------------------------------------------------ events
@@ -228,12 +105,12 @@ def events(
         if c not in ev:
             ev[c] = pd.Series(pd.NA, index=ev.index, dtype="str")
     price = ev[D.total_price] if D.total_price in ev else pd.Series(np.nan, index=ev.index)
-    ev[A.sign] = ev[H.status].map(net_sign).astype("int64")
-    ev[A.amount] = ev[A.sign] * price.astype("float64").fillna(0.0)
+    ev[Actuals.sign] = ev[H.status].map(net_sign).astype("int64")
+    ev[Actuals.amount] = ev[Actuals.sign] * price.astype("float64").fillna(0.0)
     return ev.sort_values([H.event_date, H.deal_id], kind="stable").reset_index(drop=True)
 
 
-def _aggregate(ev: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+def aggregate(ev: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Signed / cancelled / changed / net units and amounts per key combination."""
     if ev.empty:
         return pd.DataFrame(
@@ -242,22 +119,22 @@ def _aggregate(ev: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
                 **{m: pd.Series(dtype="int64" if m.endswith("units") else "float64") for m in METRICS},
             }
         )
-    price = ev[D.total_price].astype("float64").fillna(0.0) if D.total_price in ev else ev[A.amount].abs()
+    price = ev[D.total_price].astype("float64").fillna(0.0) if D.total_price in ev else ev[Actuals.amount].abs()
     ev = ev.assign(_one=1, _gross=price)
     g = ev.groupby([*keys, H.status], observed=True, dropna=False)[["_one", "_gross"]].sum()
     wide = g.unstack(H.status, fill_value=0)
     one, gross = wide["_one"], wide["_gross"]
     cols = {}  # built as arrays, then one frame (column-by-column assignment is the slow part)
     for status, units, amount in (
-        (SIGNED, A.signed_units, A.signed_amount),
-        (CANCELLED, A.cancelled_units, A.cancelled_amount),
-        (CHANGED, A.changed_units, A.changed_amount),
+        (SIGNED, Actuals.signed_units, Actuals.signed_amount),
+        (CANCELLED, Actuals.cancelled_units, Actuals.cancelled_amount),
+        (CHANGED, Actuals.changed_units, Actuals.changed_amount),
     ):
         cols[units] = one[status].to_numpy().astype("int64") if status in one else 0
         cols[amount] = gross[status].to_numpy().astype("float64") if status in gross else 0.0
-    net = ev.groupby(keys, observed=True, dropna=False)[[A.sign, A.amount]].sum().reindex(wide.index)
-    cols[A.net_units] = net[A.sign].to_numpy().astype("int64")  # Σ sign: 签约 − 退房 + 换房
-    cols[A.net_amount] = net[A.amount].to_numpy().astype("float64")
+    net = ev.groupby(keys, observed=True, dropna=False)[[Actuals.sign, Actuals.amount]].sum().reindex(wide.index)
+    cols[Actuals.net_units] = net[Actuals.sign].to_numpy().astype("int64")  # Σ sign: 签约 − 退房 + 换房
+    cols[Actuals.net_amount] = net[Actuals.amount].to_numpy().astype("float64")
     return pd.DataFrame(cols, index=wide.index).reset_index()
 
 
@@ -266,9 +143,9 @@ def actuals(ev: pd.DataFrame, kind: str = "month", by: str | list[str] | None = 
 
     ``ev`` is the output of :func:`events`. Periods without any event do not appear."""
     by = [by] if isinstance(by, str) else list(by or [])
-    ev = ev.assign(**{A.period: period_of(ev[H.event_date], kind)})
-    out = _aggregate(ev, [*by, A.period])
-    return out.sort_values([*by, A.period], kind="stable").reset_index(drop=True)
+    ev = ev.assign(**{Actuals.period: period_of(ev[H.event_date], kind)})
+    out = aggregate(ev, [*by, Actuals.period])
+    return out.sort_values([*by, Actuals.period], kind="stable").reset_index(drop=True)
 
 
 def actual_in(ev: pd.DataFrame, period: str | Period, level: str = "集团") -> pd.DataFrame:
@@ -280,7 +157,7 @@ def actual_in(ev: pd.DataFrame, period: str | Period, level: str = "集团") -> 
         sub = sub.assign(**{T.unit: GROUP_UNIT})
     else:
         sub = sub[sub[col].notna()].rename(columns={col: T.unit})
-    out = _aggregate(sub, [T.unit]).set_index(T.unit)
+    out = aggregate(sub, [T.unit]).set_index(T.unit)
     if col is None and out.empty:
         out = pd.DataFrame(0, index=pd.Index([GROUP_UNIT], name=T.unit), columns=list(METRICS))
     return out

@@ -15,7 +15,8 @@ import pandas as pd
 from .. import fmt
 from ..periods import Period, parse_period
 from ..schema import LEVELS, D, H, T
-from .ledger import _FINER, GROUP_UNIT, KINDS, A, actual_in
+from .columns import Actuals
+from .ledger import FINER, GROUP_UNIT, KINDS, actual_in
 
 
 # ----------------------------------------------------------------------------- targets
@@ -37,11 +38,11 @@ def target_periods(targets: pd.DataFrame) -> pd.DataFrame:
         ],
         year,
     )
-    tg[A.kind] = kind
-    tg[A.period] = lab
-    periods = {s: parse_period(s) for s in pd.unique(tg[A.period])}  # one Period per label
-    tg["_start"] = tg[A.period].map({s: p.start for s, p in periods.items()})
-    tg["_end"] = tg[A.period].map({s: p.end for s, p in periods.items()})
+    tg[Actuals.kind] = kind
+    tg[Actuals.period] = lab
+    periods = {s: parse_period(s) for s in pd.unique(tg[Actuals.period])}  # one Period per label
+    tg["_start"] = tg[Actuals.period].map({s: p.start for s, p in periods.items()})
+    tg["_end"] = tg[Actuals.period].map({s: p.end for s, p in periods.items()})
     return tg
 
 
@@ -55,32 +56,32 @@ def _targets_for(tg: pd.DataFrame, p: Period, level: str | None) -> pd.DataFrame
     """:func:`targets_for` on targets already passed through :func:`target_periods`
     (callers asking for many periods compute those once)."""
     cols = [c for c in (T.units_target, T.amount_target, T.collection_target) if c in tg]
-    own = tg[(tg[A.kind] == p.kind) & (tg[A.period] == p.label)]
+    own = tg[(tg[Actuals.kind] == p.kind) & (tg[Actuals.period] == p.label)]
     own = own.groupby([T.level, T.unit], sort=False)[cols].sum(min_count=1)
-    own[A.target_source] = "本期目标"
-    inside = tg[tg[A.kind].isin(_FINER[p.kind]) & (tg["_start"] >= p.start) & (tg["_start"] <= p.end)]
+    own[Actuals.target_source] = "本期目标"
+    inside = tg[tg[Actuals.kind].isin(FINER[p.kind]) & (tg["_start"] >= p.start) & (tg["_start"] <= p.end)]
     parts = [own]
     if len(inside):
         # one granularity per unit: the coarsest finer kind available
-        rank = inside[A.kind].map({k: i for i, k in enumerate(KINDS)})
+        rank = inside[Actuals.kind].map({k: i for i, k in enumerate(KINDS)})
         inside = inside[rank == rank.groupby([inside[T.level], inside[T.unit]]).transform("min")]
         fine = inside.groupby([T.level, T.unit], sort=False).agg(
-            **{c: (c, lambda s: s.sum(min_count=1)) for c in cols}, _n=(A.kind, "size"), _k=(A.kind, "first")
+            **{c: (c, lambda s: s.sum(min_count=1)) for c in cols}, _n=(Actuals.kind, "size"), _k=(Actuals.kind, "first")
         )
         fine = fine[~fine.index.isin(own.index)]
         names = {"quarter": "季度", "month": "月度", "week": "周"}
-        fine[A.target_source] = "由" + fine["_n"].astype("str") + "个" + fine["_k"].map(names) + "目标汇总"
+        fine[Actuals.target_source] = "由" + fine["_n"].astype("str") + "个" + fine["_k"].map(names) + "目标汇总"
         parts.append(fine.drop(columns=["_n", "_k"]))
     out = (pd.concat(parts) if len(parts) > 1 else own).reset_index()
     if GROUP_UNIT not in set(out.loc[out[T.level] == "集团", T.unit]):
         proj = out[out[T.level] == "项目"]
         if len(proj):  # no group target: the group's target is the sum of the projects'
             total = proj[cols].sum(min_count=1).to_frame().T
-            total[[T.level, T.unit, A.target_source]] = ["集团", GROUP_UNIT, f"由{len(proj)}个项目目标汇总"]
+            total[[T.level, T.unit, Actuals.target_source]] = ["集团", GROUP_UNIT, f"由{len(proj)}个项目目标汇总"]
             out = pd.concat([out, total], ignore_index=True)
     if level is not None:
         out = out[out[T.level] == level]
-    return out.assign(**{A.period: p.label}).reset_index(drop=True)
+    return out.assign(**{Actuals.period: p.label}).reset_index(drop=True)
 
 
 # -------------------------------------------------------------------------- attainment
@@ -107,22 +108,22 @@ def _attainment(ev: pd.DataFrame, tgp: pd.DataFrame, p: Period, level: str | Non
     for lvl, part in tg.groupby(T.level, sort=False):
         act = actual_in(ev, p, lvl).reindex(part[T.unit]).fillna(0)
         part = part.assign(
-            **{A.units_actual: act[A.net_units].to_numpy(), A.amount_actual: act[A.net_amount].to_numpy()}
+            **{Actuals.units_actual: act[Actuals.net_units].to_numpy(), Actuals.amount_actual: act[Actuals.net_amount].to_numpy()}
         )
         frames.append(part)
     cols = [
         T.level,
         T.unit,
-        A.period,
+        Actuals.period,
         T.units_target,
-        A.units_actual,
-        A.units_attainment,
+        Actuals.units_actual,
+        Actuals.units_attainment,
         T.amount_target,
-        A.amount_actual,
-        A.amount_attainment,
+        Actuals.amount_actual,
+        Actuals.amount_attainment,
         T.collection_target,
-        A.target_source,
-        A.status,
+        Actuals.target_source,
+        Actuals.status,
     ]
     if not frames:
         return pd.DataFrame(columns=cols)
@@ -130,12 +131,12 @@ def _attainment(ev: pd.DataFrame, tgp: pd.DataFrame, p: Period, level: str | Non
     for c in (T.units_target, T.amount_target, T.collection_target):
         if c not in out:
             out[c] = np.nan
-    out[A.units_attainment] = _pct(out[A.units_actual], out[T.units_target])
-    out[A.amount_attainment] = _pct(out[A.amount_actual], out[T.amount_target])
+    out[Actuals.units_attainment] = _pct(out[Actuals.units_actual], out[T.units_target])
+    out[Actuals.amount_attainment] = _pct(out[Actuals.amount_actual], out[T.amount_target])
     main = out[T.amount_target].fillna(out[T.units_target])
-    reached = out[A.amount_attainment].fillna(out[A.units_attainment]) >= 100
-    out[A.status] = np.select([main.isna(), main == 0, reached], ["无目标", "目标为零", "已达成"], "未达成")
-    out[A.status] = _flag_unsummed_targets(out, ev)
+    reached = out[Actuals.amount_attainment].fillna(out[Actuals.units_attainment]) >= 100
+    out[Actuals.status] = np.select([main.isna(), main == 0, reached], ["无目标", "目标为零", "已达成"], "未达成")
+    out[Actuals.status] = _flag_unsummed_targets(out, ev)
     order = {lv: i for i, lv in enumerate(LEVELS)}
     out = out.sort_values(
         [T.level, T.unit], key=lambda s: s.map(order) if s.name == T.level else s, kind="stable"
@@ -156,7 +157,7 @@ def attainment_matrix(
     """Attainment % of each unit (rows) in each month or quarter of ``year`` (columns),
     for the heat-map; NaN where there is no target. With ``until`` (the report period) the
     months or quarters starting after its end are left out."""
-    col = A.amount_attainment if metric == "amount" else A.units_attainment
+    col = Actuals.amount_attainment if metric == "amount" else Actuals.units_attainment
     n = {"month": 12, "quarter": 4}[kind]
     first = parse_period(f"{year}-01" if kind == "month" else f"{year}Q1")
     tgp = target_periods(targets)
@@ -170,7 +171,7 @@ def attainment_matrix(
         cols[p.label] = att.set_index(T.unit)[col]
     mat = pd.DataFrame(cols)
     mat.index.name = T.unit
-    mat.columns.name = A.period
+    mat.columns.name = Actuals.period
     return mat
 
 
@@ -183,7 +184,7 @@ SUM_TOLERANCE = 0.005
 def _flag_unsummed_targets(out: pd.DataFrame, ev: pd.DataFrame) -> pd.Series:
     """达成说明 with a note where the targets of a unit's teams (or a team's reps) do not add
     up to the unit's own target: the parent row names both totals, its children say so."""
-    status = out[A.status].astype(object).copy()
+    status = out[Actuals.status].astype(object).copy()
     for child, parent, c_col, p_col in _ROLLUPS:
         if c_col not in ev or p_col not in ev:
             continue
@@ -242,41 +243,41 @@ def pacing(
         days = (p.end - p.start).days + 1
         elapsed = ((asof - p.start).days + 1) / days
         use_amount = att[T.amount_target].notna()
-        reached = np.where(use_amount, att[A.amount_attainment], att[A.units_attainment]) / 100
+        reached = np.where(use_amount, att[Actuals.amount_attainment], att[Actuals.units_attainment]) / 100
         att = att.assign(
             **{
-                A.kind: p.kind,
-                A.elapsed_share: elapsed,
-                A.reached_share: reached,
-                A.projected: att[A.amount_actual] / elapsed,
+                Actuals.kind: p.kind,
+                Actuals.elapsed_share: elapsed,
+                Actuals.reached_share: reached,
+                Actuals.projected: att[Actuals.amount_actual] / elapsed,
             }
         )
         frames.append(att)
     if not frames:
         return pd.DataFrame(
-            columns=[T.level, T.unit, A.period, A.elapsed_share, A.reached_share, A.gap, A.pacing_status]
+            columns=[T.level, T.unit, Actuals.period, Actuals.elapsed_share, Actuals.reached_share, Actuals.gap, Actuals.pacing_status]
         )
     out = pd.concat(frames, ignore_index=True)
-    out[A.gap] = out[A.reached_share] - out[A.elapsed_share]
-    out[A.pacing_status] = np.select(
-        [out[A.reached_share].isna(), out[A.gap] > tolerance, out[A.gap] < -tolerance],
+    out[Actuals.gap] = out[Actuals.reached_share] - out[Actuals.elapsed_share]
+    out[Actuals.pacing_status] = np.select(
+        [out[Actuals.reached_share].isna(), out[Actuals.gap] > tolerance, out[Actuals.gap] < -tolerance],
         ["无目标", "超前", "落后"],
         "基本同步",
     )
     keep = [
         T.level,
         T.unit,
-        A.period,
-        A.kind,
+        Actuals.period,
+        Actuals.kind,
         T.amount_target,
-        A.amount_actual,
+        Actuals.amount_actual,
         T.units_target,
-        A.units_actual,
-        A.elapsed_share,
-        A.reached_share,
-        A.gap,
-        A.projected,
-        A.pacing_status,
+        Actuals.units_actual,
+        Actuals.elapsed_share,
+        Actuals.reached_share,
+        Actuals.gap,
+        Actuals.projected,
+        Actuals.pacing_status,
     ]
     return out[keep]
 
