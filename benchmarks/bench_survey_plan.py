@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dealresearch.schema import C, S
-from dealresearch.survey_plan import planner as sp
+from dealresearch import survey_plan as sp
 
 BUDGET_S = 10.0
 
@@ -52,10 +52,10 @@ def make(n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
 def main(n: int = 1_000_000) -> float:
     customers, surveys = make(n)
     t0, c0 = time.perf_counter(), time.process_time()
-    plan = sp.plan(customers, surveys, 2027, capacity={"走访": 20_000})
+    plan = sp.plan(customers, surveys, 2027, rules=sp.PlanRules(capacity={"走访": 20_000}))
     t_plan, c_plan = time.perf_counter() - t0, time.process_time() - c0
     t0 = time.perf_counter()
-    problems = sp.validate_plan(plan, customers, surveys, 2027, capacity={"走访": 20_000})
+    problems = sp.validate_plan(plan, customers, surveys, 2027, rules=sp.PlanRules(capacity={"走访": 20_000}))
     t_val = time.perf_counter() - t0
     print(
         f"customers={n:,} surveys={len(surveys):,} planned={len(plan):,} "

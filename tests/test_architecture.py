@@ -71,7 +71,7 @@ def test_analysis_modules_do_no_file_io(module):
 def test_import_has_no_side_effects():
     code = ("import logging, warnings, matplotlib as mpl, pandas, scipy.stats, sklearn.cluster, seaborn;"  # theirs
             "before = dict(mpl.rcParams); n = len(warnings.filters);"
-            "import dealresearch, dealresearch.profile.core, dealresearch.satisfaction.metrics, dealresearch.segments.classes,"
+            "import dealresearch, dealresearch.profile, dealresearch.satisfaction, dealresearch.segments,"
             " dealresearch.sales.ledger, dealresearch.survey_plan.planner, dealresearch.plots;"
             "assert dict(mpl.rcParams) == before, 'rcParams changed at import';"
             "assert len(warnings.filters) == n, 'warning filters changed at import';"

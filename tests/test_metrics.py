@@ -142,7 +142,7 @@ def test_coverage_of_the_findings_and_of_the_survey_plan_is_one_computation(samp
     deals, surveys = dr.load("deals", sample_store), dr.load("surveys", sample_store)
     customers = dr.load("customers", sample_store, missing_ok=True)
     for project in sorted(deals[D.project].unique()):
-        r = sp.review(deals, surveys, "2026Q3", customers=customers, project=project)
+        r = sp.review(deals, surveys, period="2026Q3", customers=customers, project=project)
         f = findings.compute(deals, "2026Q3", names=["survey_overdue"], project=project, surveys=surveys,
                              customers=customers)
         row = f[f[F.finding] == "survey_overdue"].iloc[0]
@@ -158,7 +158,7 @@ def test_channel_shift_of_customer_research_and_strategy_is_one_number(sample_st
     """Finding 3: 朋友介绍 +3.7 pp (p = 0.030) in customer research vs +3.6 pp (p = 0.033) in
     strategy: the strategy finding now uses the report's base (签约 or 换房)."""
     import dealresearch as dr
-    from dealresearch.profile import core as pf
+    from dealresearch import profile as pf
     from dealresearch.strategy import findings
 
     deals = dr.load("deals", sample_store)

@@ -10,7 +10,7 @@ import pytest
 
 from dealresearch import sales, strategy
 from dealresearch.errors import ParameterError
-from dealresearch.profile import core as profile
+from dealresearch import profile as profile
 from dealresearch.schema import D, H, T
 from dealresearch.strategy import findings as fd
 from dealresearch.strategy.findings import F
@@ -305,8 +305,8 @@ def test_attainment_rule_end_to_end_and_missing_targets():
     recs = strategy.recommend(d, "2026Q3", names=["project_attainment"], targets=t)
     rec = next(r for r in recs if r.rule == "project_under_target")
     att = sales.attainment(sales.events(d), t, "2026Q3", "项目").iloc[0]
-    assert rec.evidence[0]["value"] == round(att[sales.A.amount_attainment], 2)
-    assert rec.evidence[0]["n"] == att[sales.A.units_actual] == 200
+    assert rec.evidence[0]["value"] == round(att[sales.Actuals.amount_attainment], 2)
+    assert rec.evidence[0]["n"] == att[sales.Actuals.units_actual] == 200
     none = strategy.recommend(d, "2026Q3", names=["project_attainment"])
     assert len(none) == 1 and none[0].text.startswith("数据不足：没有销售目标数据")
 
@@ -424,7 +424,7 @@ def test_coverage_without_surveys_is_not_judged():
 
 
 def test_referral_potential_end_to_end_evidence_in_the_segments_table():
-    from dealresearch.segments import classes as segments
+    from dealresearch import segments
 
     d = _deals(shift=False).assign(
         **{D.income_band: lambda x: np.where(x.index % 2 == 0, "100万以上", "20万以下")}

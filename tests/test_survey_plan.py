@@ -8,9 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dealresearch import survey_plan as sp
 from dealresearch.errors import CapacityError, DataError
 from dealresearch.schema import C, D, S
-from dealresearch.survey_plan import planner as sp
+from dealresearch.survey_plan import PlanRules
 from dealresearch.survey_plan.base import customer_base
 from dealresearch.survey_plan.cycle import ledger
 from dealresearch.survey_plan.schedule import VALUE_LABELS, allocate, required_count, value_classes, waterfill
@@ -167,7 +168,7 @@ def test_plan_share_margin_strata_and_reproducibility():
     assert len(pl) == need and need > np.ceil(0.4 * 3000 / 0.85)
     assert (pl["reason"] == "抽样").all()
     # proportional over project × value class: each stratum within one of its quota
-    full = sp.plan(cust, None, 2026, expected_completion=1.0, seed=3)
+    full = sp.plan(cust, None, 2026, rules=PlanRules(expected_completion=1.0), seed=3)
     assert len(full) == 1200
     vc = pd.Series(
         np.array(VALUE_LABELS)[value_classes(cust[C.total_amount], (0.1, 0.4))], index=cust[C.customer_key]
@@ -204,7 +205,7 @@ def test_plan_months_levelled_must_first_and_gap_respected():
         phone.loc[phone["reason"] == "必访", "month"].mean()
         < phone.loc[phone["reason"] == "抽样", "month"].mean()
     )
-    early = sp.plan(cust, sv, 2026, must_by_month=6)
+    early = sp.plan(cust, sv, 2026, rules=PlanRules(must_by_month=6))
     assert early.loc[early["reason"] == "必访", "month"].max() == 6
     assert early.groupby("month").size().loc[7:].sum() < 100  # uneven by request
     assert sp.validate_plan(early, cust, sv, 2026) == []
@@ -222,9 +223,9 @@ def test_method_rules_default_and_configured():
     assert (pl.loc[k[50:60], "method"] == "书面问卷").all()
     assert (pl.loc[k[20:50], "method"] == "电话").all()
     rules = {"by_value": {"高价值": "走访", "中价值": "书面问卷", "一般": "电话"}, "key_account": None}
-    pl2 = sp.plan(cust, None, 2026, method_rules=rules).set_index(C.customer_key)
+    pl2 = sp.plan(cust, None, 2026, rules=PlanRules(method_rules=rules)).set_index(C.customer_key)
     assert pl2.loc[k[0], "method"] == "电话" and (pl2["method"] == "书面问卷").sum() >= 40
-    assert sp.validate_plan(pl2.reset_index(), cust, None, 2026, method_rules=rules) == []
+    assert sp.validate_plan(pl2.reset_index(), cust, None, 2026, rules=PlanRules(method_rules=rules)) == []
 
 
 def test_capacity_shortfall_is_named_and_sampled_overflow_falls_back():
@@ -233,17 +234,19 @@ def test_capacity_shortfall_is_named_and_sampled_overflow_falls_back():
     keys = cust[C.customer_key]
     sv = surveys_of(keys[100:], ["2025-03-01"] * 900)  # only the 100 key accounts are overdue
     with pytest.raises(CapacityError, match=r"走访.*100 人.*60 人次.*缺少 40 人次"):
-        sp.plan(cust, sv, 2026, capacity={"走访": 5})
+        sp.plan(cust, sv, 2026, rules=PlanRules(capacity={"走访": 5}))
     cap = {"走访": 10, "电话": 20}
-    pl = sp.plan(cust, sv, 2026, capacity=cap, expected_completion=1.0)
+    pl = sp.plan(cust, sv, 2026, rules=PlanRules(capacity=cap, expected_completion=1.0))
     load = pl.groupby(["method", "month"]).size()
     assert load["走访"].max() <= 10 and load["电话"].max() <= 20
     assert (pl.loc[pl["reason"] == "必访", "method"] == "走访").all()
     # 300 sampled: 20 visit slots left after the 100 musts, 240 phone slots, the rest overflow to 书面问卷
     assert pl["method"].value_counts().to_dict() == {"电话": 240, "走访": 120, "书面问卷": 40}
-    assert sp.validate_plan(pl, cust, sv, 2026, capacity=cap, expected_completion=1.0) == []
+    assert sp.validate_plan(pl, cust, sv, 2026, rules=PlanRules(capacity=cap, expected_completion=1.0)) == []
     with pytest.raises(CapacityError, match="抽样补足"):
-        sp.plan(cust, sv, 2026, capacity={"走访": 10, "电话": 20, "书面问卷": 3}, expected_completion=1.0)
+        sp.plan(
+            cust, sv, 2026, rules=PlanRules(capacity={"走访": 10, "电话": 20, "书面问卷": 3}, expected_completion=1.0)
+        )
 
 
 def test_not_enough_eligible_customers():
@@ -261,8 +264,8 @@ def test_validate_plan_catches_each_broken_rule():
         [surveys_of(keys[:400], ["2025-02-01"] * 400), surveys_of(keys[400:410], ["2025-11-20"] * 10)]
     )
     sv = sv[sv[S.customer_key] != keys[400]]
-    pl = sp.plan(cust, sv, 2026, capacity={"电话": 30, "走访": 5})
-    assert sp.validate_plan(pl, cust, sv, 2026, capacity={"电话": 30, "走访": 5}) == []
+    pl = sp.plan(cust, sv, 2026, rules=PlanRules(capacity={"电话": 30, "走访": 5}))
+    assert sp.validate_plan(pl, cust, sv, 2026, rules=PlanRules(capacity={"电话": 30, "走访": 5})) == []
     must = pl[pl["reason"] == "必访"]
     msgs = sp.validate_plan(pl.drop(must.index[:3]), cust, sv, 2026)
     assert any("3 个必访客户" in m for m in msgs)
@@ -286,7 +289,7 @@ def test_validate_plan_catches_each_broken_rule():
         early = pl.assign(month=np.where(pl[C.customer_key].isin(keys[401:410]), 3, pl["month"]))
     assert any("不足 6 个月" in m for m in sp.validate_plan(early, cust, sv, 2026))
     assert any(
-        "超过容量" in m for m in sp.validate_plan(pl.assign(month=1), cust, sv, 2026, capacity={"电话": 30})
+        "超过容量" in m for m in sp.validate_plan(pl.assign(month=1), cust, sv, 2026, rules=PlanRules(capacity={"电话": 30}))
     )
     small = pl[pl["reason"] == "必访"]
     assert any("低于 40%" in m for m in sp.validate_plan(small, cust, sv, 2026))
@@ -386,28 +389,22 @@ def histories(draw):
 @given(histories(), st.integers(1, 12), st.booleans())
 def test_every_plan_passes_validation(h, must_by_month, prefer_due):
     cust, sv, params = h
+    seed = params.pop("seed")
+    rules = PlanRules(must_by_month=must_by_month, prefer_due=prefer_due, **params)
     try:
-        pl = sp.plan(cust, sv, 2027, must_by_month=must_by_month, prefer_due=prefer_due, **params)
+        pl = sp.plan(cust, sv, 2027, rules=rules, seed=seed)
     except (CapacityError, DataError):
         return  # infeasible inputs fail loudly, never with a non-compliant plan
-    params.pop("seed")
-    params.pop("prefer_due", None)
-    params.pop("must_by_month", None)
-    assert sp.validate_plan(pl, cust, sv, 2027, **params) == []
+    assert sp.validate_plan(pl, cust, sv, 2027, rules=rules) == []
+    # the checker ignores the planner's scheduling preferences: the same rules without them agree
+    assert sp.validate_plan(pl, cust, sv, 2027, rules=PlanRules(**params)) == []
     assert pl[C.customer_key].is_unique and pl["month"].between(1, 12).all()
 
 
 # ------------------------------------------------------- sample store, workbook, plots
-def test_command_writes_workbook_with_contacts_from_raw(sample_store, tmp_path, capsys):
+def _plan_rows(path) -> list[dict]:
     from python_calamine import CalamineWorkbook
 
-    from dealresearch.cli.survey_plan import survey_plan_command
-    from dealresearch.ingest.store import load
-
-    path = survey_plan_command(2027, store=sample_store, out=tmp_path, include_contacts=True)
-    assert path.parent == tmp_path and path.suffix == ".xlsx"
-    printed = capsys.readouterr().out
-    assert "规则检查：通过" in printed and "必访" in printed
     wb = CalamineWorkbook.from_path(str(path))
     names = wb.sheet_names
     assert names[0] == "汇总" and all("-" in n and n.endswith("月") for n in names[1:])
@@ -416,20 +413,71 @@ def test_command_writes_workbook_with_contacts_from_raw(sample_store, tmp_path, 
     rows = []
     for n in names[1:]:
         data = wb.get_sheet_by_name(n).to_python()
-        header = data[1]
-        rows += [dict(zip(header, r, strict=False)) for r in data[2:]]
+        rows += [dict(zip(data[1], r, strict=False)) for r in data[2:]]
+    return rows
+
+
+def test_command_writes_one_workbook_per_project_with_contacts_from_the_store(sample_store, tmp_path, capsys):
+    from dealresearch.cli.survey_plan import survey_plan_command
+    from dealresearch.ingest.store import load
+
+    written = survey_plan_command(2027, store=sample_store, out=tmp_path, include_contacts=True)
+    printed = capsys.readouterr().out
+    assert "规则检查：通过" in printed and "必访" in printed and "加密联系人库" in printed
     deals = load("deals", sample_store)
     base = sp.customer_base(deals, 2027, customers=load("customers", sample_store))
-    expected = sp.plan(base, load("surveys", sample_store), 2027)
+    expected = sp.plan(base, load("surveys", sample_store), 2027)  # the CLI writes the library's plan
+    assert sorted(written) == sorted(expected[C.project].unique()) and len(written) >= 2
+    rows = []
+    for project, path in written.items():
+        assert path.parent == tmp_path and path.name == f"2027年度顾客调查计划_{project}（含联系方式）.xlsx"
+        part = _plan_rows(path)
+        assert {r["项目"] for r in part} == {project}
+        assert len(part) == int((expected[C.project] == project).sum())
+        rows += part
     assert len(rows) == len(expected) and {r["客户编码(假名)"] for r in rows} == set(expected[C.customer_key])
-    # contacts were matched by recomputing the pseudonym: the full phone masks to the stored mask
+    # contacts come from the contacts store: the callable phone masks to the stored mask
     stored = base.set_index(C.customer_key)[C.phone_masked]
-    phones = [(r["客户编码(假名)"], str(r["联系电话"])) for r in rows if r.get("联系电话")]
+    phones = [(r["客户编码(假名)"], str(r["手机"])) for r in rows if r.get("手机")]
     assert len(phones) >= 0.95 * len(rows)
     assert all(stored[k] == p[:3] + "****" + p[-4:] for k, p in phones)
-    plain = survey_plan_command(2027, store=sample_store, out=tmp_path / "x.xlsx")
-    first = CalamineWorkbook.from_path(str(plain))
-    assert "联系电话" not in first.get_sheet_by_name(first.sheet_names[1]).to_python()[1]
+    assert sum(bool(r.get("姓名")) for r in rows) >= 0.95 * len(rows)
+    assert {"房号", "置业顾问"} <= set(rows[0])
+    one = sorted(written)[0]
+    plain = survey_plan_command(2027, store=sample_store, out=tmp_path / "x.xlsx", project=one)
+    assert list(plain) == [one] and plain[one] == tmp_path / "x.xlsx"
+    header = [k for r in _plan_rows(plain[one])[:1] for k in r]
+    assert "手机" not in header and "姓名" not in header and "客户编码(假名)" in header
+
+
+def test_command_places_lists_under_the_period_and_checks_out_first(sample_store, tmp_path, monkeypatch, capsys):
+    from dealresearch.cli.survey_plan import survey_plan_command
+    from dealresearch.errors import ParameterError
+    from dealresearch.ingest.store import load
+
+    monkeypatch.setenv("DEALRESEARCH_REPORTS", str(tmp_path / "reports"))
+    written = survey_plan_command(period="2026Q3", store=sample_store, project="滨江壹号")
+    path = written["滨江壹号"]
+    assert path == tmp_path / "reports" / "2026Q3" / "lists" / "2027年度顾客调查计划_滨江壹号.xlsx"
+    r = sp.review(load("deals", sample_store), load("surveys", sample_store), period="2026Q3", project="滨江壹号",
+                  customers=load("customers", sample_store, missing_ok=True))
+    assert len(_plan_rows(path)) == r.plan.n
+    assert f"计划调查 {r.plan.n:,} 人" in capsys.readouterr().out
+    with pytest.raises(ParameterError, match="--project"):  # one file for several projects: refused
+        survey_plan_command(2027, store=sample_store, out=tmp_path / "all.xlsx")
+    with pytest.raises(ParameterError, match="--year"):
+        survey_plan_command(2027, period="2026Q3", store=sample_store)
+    assert not (tmp_path / "all.xlsx").exists() and not (tmp_path / "reports" / "2026").exists()
+
+
+def test_contacts_without_their_key_are_refused_before_anything_is_written(sample_store, tmp_path, monkeypatch):
+    from dealresearch.cli.survey_plan import survey_plan_command
+    from dealresearch.errors import DealResearchError
+
+    monkeypatch.setenv("DEALRESEARCH_CONTACTS_KEY", "another-contacts-key-that-is-not-the-one-0123")
+    with pytest.raises(DealResearchError, match="联系人密钥"):
+        survey_plan_command(2027, store=sample_store, out=tmp_path, include_contacts=True)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_review_on_sample_and_plots(sample_store):
@@ -438,22 +486,41 @@ def test_review_on_sample_and_plots(sample_store):
     matplotlib.use("Agg")
     from dealresearch.ingest.store import load, read_table
     from dealresearch.plots import survey_plan as spplots
+    from dealresearch.plots.base import MIN_PHONE_TEXT_PX, overlapping_texts, smallest_phone_text_px
+    from dealresearch.present import survey_plan as present
 
     r = sp.review(
         load("deals", sample_store),
         read_table("surveys", sample_store),
-        "2026Q3",  # the sample's latest complete quarter (it ends 2026-09-30)
+        period="2026Q3",  # the sample's latest complete quarter (it ends 2026-09-30)
         customers=read_table("customers", sample_store),
     )
-    assert (r.year, r.plan_year) == (2026, 2027) and r.problems == []
-    assert f"{r.coverage.n_surveyed:,}" in r.headline() and "计划规则检查通过" in r.headline()
-    q2 = sp.review(load("deals", sample_store), read_table("surveys", sample_store), "2026Q2")
+    assert (r.year, r.plan_year) == (2026, 2027) and r.problems.passed and r.problems.messages == ()
+    assert f"{r.coverage.n_surveyed:,}" in present.coverage_sentence(r) and "符合全部计划规则" in present.plan_sentence(r)
+    assert r.plan.n == len(r.plan.frame) == r.workload.n and r.overview.n == r.base.n == len(r.base.frame)
+    q2 = sp.review(load("deals", sample_store), read_table("surveys", sample_store), period="2026Q2")
     assert q2.coverage.asof == pd.Timestamp("2026-06-30") and q2.coverage.n_surveyed < r.coverage.n_surveyed
-    ax = spplots.monthly_workload(r.plan)
-    assert len(ax.patches) == 12 * r.plan["method"].nunique()
-    assert sum(p.get_height() for p in ax.patches) == len(r.plan)
+    ax = spplots.monthly_workload(r.plan.frame)
+    assert len(ax.patches) == 12 * r.plan.frame["method"].nunique()
+    assert sum(p.get_height() for p in ax.patches) == len(r.plan.frame)
+    fig = ax.figure
+    fig.tight_layout()
+    assert overlapping_texts(fig) == [] and smallest_phone_text_px(fig) >= MIN_PHONE_TEXT_PX
+    # the month totals sit above the plot area: never on a bar or on the 必访 line
+    renderer = fig.canvas.get_renderer()
+    plot_top = ax.get_window_extent(renderer).y1
+    (top_axis,) = ax.child_axes
+    totals = [t for t in top_axis.get_xticklabels() if t.get_visible() and t.get_text()]
+    assert [t.get_text() for t in totals] == [f"{v:,}" for v in r.workload.table["合计"].iloc[:12]]
+    assert all(t.get_window_extent(renderer).y0 >= plot_top for t in totals)
     ax2 = spplots.coverage_by_project(r.coverage.by_project)
     assert len(ax2.patches) == len(r.coverage.by_project)
+    ax2.figure.tight_layout()
+    assert overlapping_texts(ax2.figure) == []
+    bars_right = ax2.get_window_extent(renderer=ax2.figure.canvas.get_renderer()).x1
+    values = [t for t in ax2.texts if "%（n=" in t.get_text()]
+    assert len(values) == len(r.coverage.by_project)
+    assert all(t.get_window_extent(ax2.figure.canvas.get_renderer()).x0 >= bars_right for t in values)
 
 
 def test_b2b_master_only_base_plan_and_duplicate_keys():
@@ -481,7 +548,7 @@ def test_prefer_due_draws_next_years_must_first():
     )
     due = set(keys[:300])
     first = sp.plan(cust, sv, 2026)
-    plain = sp.plan(cust, sv, 2026, prefer_due=False)
+    plain = sp.plan(cust, sv, 2026, rules=PlanRules(prefer_due=False))
     assert (first["reason"] == "抽样").all() and len(first) == len(plain)
     assert first[C.customer_key].isin(due).sum() >= 290  # strata quotas may cap a few
     assert 100 < plain[C.customer_key].isin(due).sum() < 190  # ≈ 47 % of 300 at random
@@ -532,3 +599,77 @@ def test_plan_workbook_headers_and_percentages(tmp_path):
         "上次调查日期",
         "实际调查日期",
     ]
+
+
+# --------------------------------------------------------- review and its sentences
+def _programme():
+    """100 customers who bought in 2024 (60 in A, 40 in B), 30 of A surveyed in May 2026."""
+    keys = [f"k{i:03d}" for i in range(100)]
+    deals = pd.DataFrame([deal(k, "2024-03-01", "A" if i < 60 else "B") for i, k in enumerate(keys)])
+    return deals, surveys_of(keys[:30], ["2026-05-01"] * 30)
+
+
+def test_review_parts_and_the_lead_sentences_of_a_planted_programme():
+    from dealresearch.present import survey_plan as present
+
+    deals, sv = _programme()
+    r = sp.review(deals, sv, period="2026")
+    assert r.full_year and (r.coverage.n, r.coverage.n_surveyed, r.coverage.n_overdue) == (100, 30, 70)
+    # next year: the 70 unsurveyed are overdue (必访) and already more than the 40 % + margin
+    assert (r.plan.n, r.plan.n_must, r.plan.n_sampled, r.plan.n_base) == (70, 70, 0, 100)
+    assert r.problems.passed and r.workload.n == 70 and int(r.workload.table.loc["合计", "合计"]) == 70
+    assert r.overview.n == 100 and r.base.projects == ("A", "B")
+    lead = present.lead(r)
+    assert 3 <= len(lead) <= 5
+    assert lead[0] == "2026 年全年已调查客户 30 人，占客户基数 100 人的 30.0%，未达到每年至少 40% 的要求，差 10 人。"
+    assert "70 位客户已连续 2 年未调查" in lead[1] and "主要在B（40 人）、A（30 人）" in lead[1]
+    assert lead[2].startswith("2027 年计划调查 70 人，占 100 人客户基数的 70.0%（必访 70 人、抽样补足 0 人）")
+    assert lead[2].endswith("符合全部计划规则。") and "无法补回" in lead[3] and "批准 2027 年计划" in lead[3]
+    ytd = sp.review(deals, sv, period="2026Q2")  # six months left to survey the 10 missing
+    assert not ytd.full_year and "还差 10 人（剩余 6 个月）" in present.coverage_sentence(ytd)
+    assert "约每月 2 人" in present.action_sentence(ytd)
+    markup = present.methods(r)
+    assert markup.startswith("<details") and "<summary><b>方法与口径</b>" in markup and " open" not in markup
+
+
+def test_review_parts_that_cannot_be_computed_say_why():
+    from dealresearch.present import survey_plan as present
+    from dealresearch.results import Unavailable
+
+    deals, sv = _programme()
+    empty = sp.review(deals, sv, period="2026", project="无此项目")
+    assert empty.base.n == 0 and isinstance(empty.plan, Unavailable) and "客户基数为空" in empty.plan.reason
+    assert all(isinstance(p, Unavailable) for p in (empty.problems, empty.workload, empty.overview))
+    assert present.plan_sentence(empty).startswith("2027 年计划无法编制：2027 年客户基数为空（项目“无此项目”）")
+    full = sp.review(deals, sv, period="2026", rules=PlanRules(capacity=5))  # 60 a year per method: < 70 必访
+    assert isinstance(full.plan, Unavailable) and "调查容量不足" in full.plan.reason
+    assert full.coverage.n_overdue == 70  # the coverage part is still there
+    assert "先补齐数据或放宽容量" in present.action_sentence(full)
+
+
+def test_plan_rules_are_one_checked_bundle():
+    from dealresearch.errors import ParameterError
+
+    rules = PlanRules(method_rules={"key_account": None})
+    assert isinstance(rules.method_rules, sp.MethodRules) and rules.method_rules.key_account is None
+    assert (PlanRules().min_share, PlanRules().cycle_years, PlanRules().expected_completion) == (0.4, 3, 0.85)
+    for bad in ({"must_by_month": 13}, {"min_share": 0}, {"cycle_years": 0}, {"method_rules": {"nope": 1}}):
+        with pytest.raises(ParameterError):
+            PlanRules(**bad)
+    with pytest.raises(AttributeError):
+        rules.min_share = 0.5  # frozen
+
+
+def test_plan_workbooks_per_project_fit_any_file_system(tmp_path):
+    from dealresearch.fieldwork.survey_plan import plan_file_name, write_project_plans
+
+    keys = [f"k{i:03d}" for i in range(100)]
+    long_a, long_b = "超长项目名" * 40 + "甲", "超长项目名" * 40 + "乙"  # 603 bytes each, differing at the end
+    deals = pd.DataFrame([deal(k, "2024-03-01", [long_a, long_b, "A/B"][i % 3]) for i, k in enumerate(keys)])
+    r = sp.review(deals, None, period="2026")
+    written = write_project_plans(r, tmp_path)
+    assert sorted(written) == sorted([long_a, long_b, "A/B"]) and len(set(written.values())) == 3
+    assert all(p.parent == tmp_path and p.is_file() and len(p.name.encode()) < 200 for p in written.values())
+    assert plan_file_name(2027, "A/B") != "2027年度顾客调查计划_A/B.xlsx" and "/" not in plan_file_name(2027, "A/B")
+    assert plan_file_name(2027, "滨江壹号", True) == "2027年度顾客调查计划_滨江壹号（含联系方式）.xlsx"
+    assert sum(len(_plan_rows(p)) for p in written.values()) == r.plan.n

@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dealresearch import survey_plan as sp
 from dealresearch.schema import C, D, S
-from dealresearch.survey_plan import planner as sp
+from dealresearch.survey_plan import PlanRules
 from dealresearch.survey_plan.base import customer_base
 
 YEARS = range(2024, 2030)
@@ -106,9 +107,9 @@ def _simulate(expected_completion: float, capacity: dict | None = None) -> pd.Da
         base = customer_base(
             deals[deals[D.sign_date] < pd.Timestamp(year, 1, 1)], year, opt_outs=list(opt_outs)
         )
-        kw = {"expected_completion": expected_completion, "capacity": capacity}
-        plan = sp.plan(base, surveys, year, seed=year, **kw)
-        problems = sp.validate_plan(plan, base, surveys, year, **kw)
+        rules = PlanRules(expected_completion=expected_completion, capacity=capacity)
+        plan = sp.plan(base, surveys, year, rules=rules, seed=year)
+        problems = sp.validate_plan(plan, base, surveys, year, rules=rules)
         done, first_try = _execute(rng, plan, year, unreachable)
         surveys = pd.concat([surveys, done], ignore_index=True)
         in_base = base[C.customer_key]

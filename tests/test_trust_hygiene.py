@@ -3,7 +3,7 @@
 import pandas as pd
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from dealresearch.profile import core as pf
+from dealresearch import profile as pf
 from dealresearch.report.html import reader_notebook
 
 

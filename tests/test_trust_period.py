@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from dealresearch import sales, strategy
-from dealresearch.profile import core as pf
+from dealresearch import profile as pf
 from dealresearch.schema import D, H, T
 
 SAMPLE_END = pd.Timestamp("2026-09-30")

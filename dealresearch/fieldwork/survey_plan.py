@@ -1,9 +1,8 @@
-"""The annual survey plan for field teams: an Excel workbook, and the CLI entry point.
+"""The annual survey plan for field teams: one Excel workbook per project.
 
-Contact details (name, phone) appear only with ``include_contacts=True`` and are read
-from the raw CRM exports in ``data/raw`` at the moment the workbook is written: the
-processed store never holds them. The raw rows are matched to the plan by recomputing
-the keyed pseudonym exactly as ingest does (same secret, same link table).
+Contact details (name, callable phone, room, 置业顾问) appear only when the caller passes
+them (``contacts``: :func:`dealresearch.ingest.contacts.read_contacts` rows, read by the CLI
+from the encrypted contacts store when asked for); the analysis tables never hold them.
 """
 
 from __future__ import annotations
@@ -13,92 +12,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import config
 from .. import survey_plan as sp
-from ..errors import DealResearchError, InputFileError, MissingColumnsError, ParameterError
+from ..errors import DataError
 from ..fmt import value as fmt_number
-from ..schema import C, D, S, label
-from ..survey_plan.base import VALUE_CLASS
-from ..survey_plan.cycle import LAST_SURVEY
+from ..report.atomic import file_stem
+from ..results import available
+from ..schema import C, S, label
 from . import xlsx
 
-PLAN_LABELS = {
-    c: label(c) for c in (C.customer_key, S.method, C.project, D.customer_name, D.phone)
-} | sp.LABELS
+PLAN_LABELS = {c: label(c) for c in (C.customer_key, S.method, C.project)} | sp.LABELS
 FIELD_COLUMNS = ("实际调查日期", "调查人", "是否完成", "未完成原因/备注")
-NAME_COL, PHONE_COL, WHEN_COL = D.customer_name, D.phone, "_when"
+#: the contact columns of the contacts store (dealresearch.ingest.contacts.COLUMNS after the key)
+CONTACT_COLUMNS = ("姓名", "手机", "房号", "置业顾问")
+PLAN_NAME = "年度顾客调查计划"
 
 
-# --------------------------------------------------------------------------- contacts
-def raw_contacts(store=None, keys=None) -> pd.DataFrame:
-    """Name and phone per ``customer_key`` from the raw exports under ``data/raw`` (deal
-    exports; survey files fill in customers without a deal). The latest row wins."""
-    from ..ingest.identity import ID_VALID, customer_keys
-    from ..ingest.pipeline import DEAL_SPEC, SURVEY_SCALES, SURVEY_SPEC
-    from ..ingest.prepare import prepare
-    from ..ingest.privacy import Pseudonymiser, secret
-    from ..ingest.readers import CSV_SUFFIXES, EXCEL_SUFFIXES, read_file
-    from ..ingest.store import read_table
-
-    root = config.raw_dir(store)
-    files = sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() in EXCEL_SUFFIXES + CSV_SUFFIXES
-        and not p.name.startswith(("~$", "."))
-    )
-    parts = []
-    for path in files:
-        try:
-            tables = read_file(path, None, DEAL_SPEC + SURVEY_SPEC).tables
-        except DealResearchError:  # not a table we can read: not a contact source
-            continue
-        for raw in tables:
-            for spec, when in ((DEAL_SPEC, (D.sign_date, D.subscribe_date)), (SURVEY_SPEC, (S.survey_date,))):
-                try:
-                    p = prepare(raw, spec, None, SURVEY_SCALES)
-                except MissingColumnsError:
-                    continue
-                f = p.frame
-                name_src = p.match.sources.get(D.customer_name)
-                names = (
-                    raw.frame[name_src[0]].reset_index(drop=True).astype("str").str.strip()
-                    if name_src
-                    else pd.Series(pd.NA, index=f.index, dtype="str")
-                )
-                date = f[when[0]]
-                for extra in when[1:]:
-                    date = date.fillna(f[extra])
-                parts.append(
-                    pd.DataFrame(
-                        {
-                            D.id_number: f[D.id_number],
-                            D.phone: f[D.phone],
-                            D.customer_code: f[D.customer_code],
-                            ID_VALID: np.asarray(
-                                p.extra.get("id_number__valid", np.zeros(len(f), bool)), dtype=bool
-                            ),
-                            NAME_COL: names.to_numpy(),
-                            WHEN_COL: date.to_numpy(),
-                        }
-                    )
-                )
-                break
-    if not parts:
-        raise InputFileError(f"在 {root} 中没有找到含客户联系方式的原始导出文件，无法附上联系方式。")
-    frame = pd.concat(parts, ignore_index=True)
-    frame[C.customer_key] = customer_keys(
-        frame, Pseudonymiser(secret(store)), read_table("customer_links", store)
-    )
-    frame = frame[frame[C.customer_key].notna()]
-    if keys is not None:
-        frame = frame[frame[C.customer_key].isin(pd.Index(keys))]
-    frame = frame.assign(_has_phone=frame[PHONE_COL].notna()).sort_values(
-        ["_has_phone", WHEN_COL], na_position="first"
-    )
-    out = frame.drop_duplicates(C.customer_key, keep="last")[[C.customer_key, NAME_COL, PHONE_COL]]
-    return out.reset_index(drop=True)
+def plan_file_name(year: int, project: str | None, include_contacts: bool = False) -> str:
+    """``<year>年度顾客调查计划_<project>[（含联系方式）].xlsx``; the project part is a
+    bounded, safe file stem (:func:`dealresearch.report.atomic.file_stem`: odd or very long
+    names are cut and get a short hash, so every name fits any file system)."""
+    scope = file_stem(str(project or "集团"))
+    return f"{int(year)}{PLAN_NAME}_{scope}{'（含联系方式）' if include_contacts else ''}.xlsx"
 
 
 # --------------------------------------------------------------------------- workbook
@@ -120,18 +54,26 @@ def write_plan_workbook(
     coverage: sp.CoverageResult | None = None,
     contacts: pd.DataFrame | None = None,
     make_parents: bool = True,
+    project: str | None = None,
+    checked_scope: str | None = None,
 ) -> Path:
     """Write the field workbook: a 汇总 sheet (headline numbers, monthly workload,
     rule check, approval lines) and one sheet per method and month. Atomic, and through
-    :func:`dealresearch.fieldwork.xlsx.workbook`: no cell is ever a formula."""
+    :func:`dealresearch.fieldwork.xlsx.workbook`: no cell is ever a formula.
+
+    ``project``: the workbook is that project's part of a plan (its title says so; of
+    ``coverage`` only that project's row is shown). ``checked_scope``: the plan the rule
+    check was run on when it is wider than the workbook (e.g. 集团). ``contacts``: rows of
+    the contacts store (customer_key, 姓名, 手机, 房号, 置业顾问) joined to the lists."""
     path = Path(path)
     lists = plan.copy()
-    for col in (S.method, sp.REASON, VALUE_CLASS):
+    for col in (S.method, sp.REASON, sp.VALUE_CLASS):
         if col in lists.columns:
             lists[col] = lists[col].astype("str")
     lists[C.key_account] = np.where(lists[C.key_account].astype(bool), "是", "")
     if contacts is not None:
-        lists = lists.merge(contacts, on=C.customer_key, how="left")
+        keep = [c for c in (C.customer_key, *CONTACT_COLUMNS) if c in contacts.columns]
+        lists = lists.merge(contacts[keep].drop_duplicates(C.customer_key), on=C.customer_key, how="left")
     with xlsx.workbook(path, make_parents=make_parents) as xw:
         book = xw.book
         bold = book.add_format({"bold": True, "font_size": 14})
@@ -139,7 +81,7 @@ def write_plan_workbook(
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
         ws = book.add_worksheet("汇总")
         xw.sheets["汇总"] = ws
-        xlsx.write(ws, 0, 0, f"{year}年度顾客调查工作计划", bold)
+        xlsx.write(ws, 0, 0, f"{year}年度顾客调查工作计划" + (f" · {project}" if project else ""), bold)
         xlsx.write(
             ws,
             1,
@@ -149,9 +91,10 @@ def write_plan_workbook(
         )
         row = 3
         if coverage is not None:
+            table, pct_col = _coverage_table(coverage, project)
             xlsx.write(ws, row, 0, f"{coverage.year}年覆盖情况（截至 {coverage.asof:%Y-%m-%d}）", sub)
-            xlsx.write_frame(xw, _pct(coverage.summary(), "占比"), "汇总", startrow=row + 1, index=False)
-            row += len(coverage.summary()) + 3
+            xlsx.write_frame(xw, _pct(table, pct_col), "汇总", startrow=row + 1, index=False)
+            row += len(table) + 3
         xlsx.write(ws, row, 0, f"{year}年计划概要", sub)
         xlsx.write_frame(xw, _pct(overview, "占客户基数"), "汇总", startrow=row + 1, index=False)
         row += len(overview) + 3
@@ -159,7 +102,7 @@ def write_plan_workbook(
         wl = sp.workload(plan)
         xlsx.write_frame(xw, wl, "汇总", startrow=row + 1)
         row += len(wl) + 3
-        xlsx.write(ws, row, 0, "规则检查", sub)
+        xlsx.write(ws, row, 0, "规则检查" + (f"（{checked_scope}计划）" if checked_scope else ""), sub)
         checks = problems or ["计划符合全部规则（覆盖比例、调查周期、间隔、容量、调查方式）。"]
         for i, text in enumerate(checks):
             xlsx.write(ws, row + 1 + i, 0, ("✗ " if problems else "✓ ") + text, wrap)
@@ -174,11 +117,10 @@ def write_plan_workbook(
                 C.customer_key,
                 C.project,
                 sp.REASON,
-                VALUE_CLASS,
+                sp.VALUE_CLASS,
                 C.key_account,
-                LAST_SURVEY,
-                NAME_COL,
-                PHONE_COL,
+                sp.LAST_SURVEY,
+                *CONTACT_COLUMNS,
             )
             if c in lists.columns
         ]
@@ -205,22 +147,51 @@ def write_plan_workbook(
     return path
 
 
-# -------------------------------------------------------------------------------- CLI
-def plan_target(out, year: int, include_contacts: bool = False) -> tuple[Path, bool]:
-    """Where the plan workbook goes and whether missing folders may be created (only for
-    the default place under reports/). ``out`` is an existing folder or a ``.xlsx`` file in
-    an existing folder; anything else is refused before a folder is made."""
-    name = f"{year}年度顾客调查计划{'（含联系方式）' if include_contacts else ''}.xlsx"
-    if out is None:
-        return config.reports_dir() / "plans" / name, True
-    target = Path(out)
-    if target.is_dir():
-        return target / name, False
-    if target.suffix.lower() != ".xlsx":
-        raise ParameterError(
-            f"--out 应为已存在的文件夹或 .xlsx 文件：{target}"
-            + ("（该文件夹不存在）" if not target.suffix else "（不会创建名为此的文件夹）")
+def _coverage_table(coverage: sp.CoverageResult, project: str | None) -> tuple[pd.DataFrame, str]:
+    """The coverage block of the 汇总 sheet: the scope's KPI table, or one project's row."""
+    if project is None:
+        return coverage.summary(), "占比"
+    rows = coverage.by_project[coverage.by_project[C.project] == project].drop(columns="样本不足")
+    return rows.rename(columns={C.project: label(C.project)}), "覆盖率"
+
+
+def write_project_plans(
+    review: sp.PlanReview,
+    place,
+    *,
+    single_file: bool = False,
+    contacts: pd.DataFrame | None = None,
+    make_parents: bool = True,
+) -> dict[str, Path]:
+    """The field workbooks of a review's plan, one per project (project and plan year in
+    each file name) in the folder ``place``; or the review's whole plan in the one file
+    ``place`` (``single_file``). ``{project: path}``."""
+    if not available(review.plan):
+        raise DataError(review.plan.reason)
+    frame, year = review.plan.frame, review.plan_year
+    problems = list(review.problems.messages)
+    if single_file:
+        scope = review.project or (review.base.projects[0] if len(review.base.projects) == 1 else None)
+        path = write_plan_workbook(
+            frame, place, year=year, overview=review.overview.table, problems=problems,
+            coverage=review.coverage, contacts=contacts, make_parents=make_parents, project=scope,
         )
-    if not target.parent.is_dir():
-        raise ParameterError(f"输出文件夹不存在：{target.parent}（请先创建它，或换一个 --out 路径）")
-    return target, False
+        return {scope or "集团": path}
+    written = {}
+    for project, part in frame.groupby(C.project, sort=True, observed=True):
+        project = str(project)
+        base = review.base.frame[review.base.frame[C.project] == project]
+        part = part.reset_index(drop=True)
+        written[project] = write_plan_workbook(
+            part,
+            Path(place) / plan_file_name(year, project, contacts is not None),
+            year=year,
+            overview=sp.plan_overview(part, base, review.rules.expected_completion),
+            problems=problems,
+            coverage=review.coverage,
+            contacts=contacts,
+            make_parents=make_parents,
+            project=project,
+            checked_scope="集团" if review.project is None else None,
+        )
+    return written

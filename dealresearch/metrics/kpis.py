@@ -117,7 +117,7 @@ def sales_rows(deals, history, targets, p: Period, project: str | None, events=N
     level, unit = ("集团", GROUP) if project is None else ("项目", project)
     ev = sales.events(deals, history) if events is None else events
     act = sales.actual_in(ev, p, level)
-    A = sales.A
+    A = sales.Actuals
     net_amount = float(act.loc[unit, A.net_amount]) if unit in act.index else 0.0
     net_units = int(act.loc[unit, A.net_units]) if unit in act.index else 0
     rows = [_row("net_amount", scope, p, net_amount), _row("net_units", scope, p, net_units)]
@@ -131,7 +131,7 @@ def sales_rows(deals, history, targets, p: Period, project: str | None, events=N
 
 
 def deal_rows(deals, p: Period, project: str | None) -> list[dict]:
-    from ..profile import core as profile
+    from .. import profile
 
     d = profile.scope(deals, period=p.label, project=project, status=list(CURRENT_STATUSES), add_derived=False)
     scope = project or GROUP

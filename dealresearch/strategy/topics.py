@@ -103,7 +103,7 @@ def topic_profile(
 ):
     """profile.profile of the period's deals grouped 专题客户 vs 其他客户 (chi-square per
     field), for the fields that distinguish the topic."""
-    from ..profile import core as profile
+    from .. import profile
 
     p = parse_period(period)
     d = deals[deals[D.sign_date].notna() & p.contains(deals[D.sign_date])]

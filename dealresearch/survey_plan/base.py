@@ -135,7 +135,7 @@ def _base_from_deals(deals: pd.DataFrame, start, window_start) -> pd.DataFrame:
     return base.rename_axis(C.customer_key).reset_index()
 
 
-def _unique_master(customers: pd.DataFrame, check_unique: bool = True) -> pd.DataFrame:
+def unique_master(customers: pd.DataFrame, check_unique: bool = True) -> pd.DataFrame:
     if C.customer_key not in customers.columns:
         raise MissingColumnsError(f"客户主数据缺少列“{C.customer_key}”（客户编码）。")
     key = customers[C.customer_key]
@@ -150,7 +150,7 @@ def _unique_master(customers: pd.DataFrame, check_unique: bool = True) -> pd.Dat
 
 
 def _enrich(base: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
-    m = _unique_master(customers).set_index(C.customer_key)
+    m = unique_master(customers).set_index(C.customer_key)
     keys = base[C.customer_key]
     for col in (C.key_account, C.do_not_contact):
         if col in m.columns:
@@ -161,7 +161,7 @@ def _enrich(base: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
 
 
 def _base_from_master(customers: pd.DataFrame, start, window_start) -> pd.DataFrame:
-    m = _unique_master(customers)
+    m = unique_master(customers)
     keep = pd.Series(True, index=m.index)
     if C.active in m.columns:
         keep &= m[C.active].astype("boolean").fillna(True).astype(bool)

@@ -35,7 +35,7 @@ from .base import (
     REACHABLE,
     REF_YEAR,
     UNKNOWN_PROJECT,
-    _unique_master,
+    unique_master,
     year_start,
 )
 
@@ -43,7 +43,7 @@ from .base import (
 # ----------------------------------------------------------------------------- ledger
 def check_customers(customers: pd.DataFrame, check_unique: bool = True) -> pd.DataFrame:
     """Validate the customer frame a plan or coverage is built on; return it with defaults."""
-    m = _unique_master(customers, check_unique)
+    m = unique_master(customers, check_unique)
     if len(m) != len(customers):
         raise DataError(f"客户表中有 {len(customers) - len(m)} 行缺少客户编码（customer_key）。")
     out = m.reset_index(drop=True)
@@ -183,6 +183,11 @@ class CoverageResult:
     never_surveyed: pd.DataFrame
     opt_outs: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        """Customers in the base the coverage is counted against."""
+        return self.n_base
 
     @property
     def full_year(self) -> bool:

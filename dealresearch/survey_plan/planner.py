@@ -23,16 +23,13 @@ Rules (issue 5), for plan year Y and the base of Y (:func:`customer_base`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
-from ..errors import CapacityError, DataError, MissingColumnsError, ParameterError
-from ..periods import Period, parse_period
-from ..schema import C, D, S
-from .base import REF_YEAR, customer_base
-from .cycle import CoverageResult, coverage
+from ..errors import CapacityError, DataError, MissingColumnsError
+from ..periods import parse_period
+from ..schema import C, S
+from .base import REF_YEAR
 from .rules import (
     LAST_SURVEY,
     MONTH,
@@ -41,13 +38,12 @@ from .rules import (
     REASON,
     SAMPLED,
     VALUE_CLASS,
-    _context,
-    validate_plan,
+    PlanRules,
+    plan_context,
 )
 from .schedule import (
     MONTHS,
     VALUE_LABELS,
-    MethodRules,
     allocate,
     deficit,
     fill_early,
@@ -57,23 +53,7 @@ from .schedule import (
     waterfill,
 )
 
-__all__ = [
-    "plan",
-    "validate_plan",
-    "customer_base",
-    "coverage",
-    "CoverageResult",
-    "MethodRules",
-    "workload",
-    "plan_overview",
-    "plan_year",
-    "review",
-    "PlanReview",
-    "MONTH",
-    "REASON",
-    "MUST_SURVEY",
-    "SAMPLED",
-]
+__all__ = ["plan", "plan_year", "workload", "plan_overview"]
 
 
 def plan_year(period) -> int:
@@ -87,37 +67,27 @@ def plan(
     surveys: pd.DataFrame | None,
     year: int,
     *,
-    min_share: float = 0.4,
-    cycle_years: int = 3,
+    rules: PlanRules = PlanRules(),  # noqa: B008 - frozen, shared default
     seed: int = 0,
-    min_gap_months: int = 6,
-    capacity=None,
-    method_rules: MethodRules | dict | None = None,
-    expected_completion: float = 0.85,
-    assurance: float = 0.95,
-    must_by_month: int = 12,
-    prefer_due: bool = True,
 ) -> pd.DataFrame:
     """Next year's survey plan: one row per planned customer with ``customer_key``,
     ``method``, ``month`` (1–12), ``reason`` (必访/抽样), ``project``, ``value_class``,
     ``key_account``, ``last_survey_date``.
 
     ``customers`` is the base of ``year`` (:func:`customer_base`), ``surveys`` the survey
-    history. ``capacity``: None (unlimited), int (per method per month) or
-    {method: int | 12 ints}. ``expected_completion=1`` plans exactly ``min_share``.
-    ``must_by_month``: 必访 take the earliest months at the level of an even workload (so
-    a missed one can be carried over within the year); a value below 12 also forces them
-    all into months 1..``must_by_month`` (capacity allowing), at the cost of evenness.
-    ``prefer_due``: within each stratum, customers whose cycle ends next year are drawn
-    first (at random among them), so every customer gets two years of chances before
-    becoming 必访; False draws every eligible customer with equal probability.
+    history, ``rules`` the :class:`PlanRules` (``expected_completion=1`` plans exactly
+    ``min_share``). ``rules.must_by_month``: 必访 take the earliest months at the level of
+    an even workload (so a missed one can be carried over within the year); a value below
+    12 also forces them all into months 1..``must_by_month`` (capacity allowing), at the
+    cost of evenness. ``rules.prefer_due``: within each stratum, customers whose cycle ends
+    next year are drawn first (at random among them), so every customer gets two years of
+    chances before becoming 必访; False draws every eligible customer with equal probability.
     """
-    if not 1 <= must_by_month <= MONTHS:
-        raise ParameterError(f"必访截止月份 must_by_month={must_by_month} 无效：应在 1–12 之间。")
-    rules = MethodRules.coerce(method_rules)
-    ctx = _context(customers, surveys, year, cycle_years, min_gap_months, rules)
-    n, must, done, reach, first = len(ctx.lg), ctx.must, ctx.done, ctx.reach, ctx.first
-    required = required_count(n, int(done.sum()), min_share, expected_completion, assurance)
+    min_share, cycle_years, min_gap_months = rules.min_share, rules.cycle_years, rules.min_gap_months
+    capacity, must_by_month = rules.capacity, rules.must_by_month
+    ctx = plan_context(customers, surveys, year, rules)
+    n, must, done, reach, first = len(ctx.ledger), ctx.must, ctx.done, ctx.reach, ctx.first
+    required = required_count(n, int(done.sum()), min_share, rules.expected_completion, rules.assurance)
     k = max(0, required - int(must.sum()))
     pool = reach & ~must & ~done & (first <= MONTHS)
     if k > pool.sum():
@@ -132,7 +102,7 @@ def plan(
     r_pick, r_order = rng.random(n), rng.random(n)
 
     # (b) stratified proportional top-up over project × value class
-    pcode, _ = pd.factorize(ctx.lg[C.project], use_na_sentinel=False)
+    pcode, _ = pd.factorize(ctx.ledger[C.project], use_na_sentinel=False)
     codes = pcode.astype(np.int64) * 3 + ctx.vcode
     nh = np.bincount(codes)
     size = len(nh)
@@ -142,8 +112,8 @@ def plan(
     )
     alloc = allocate(k, w, np.bincount(codes[pool], minlength=size))
     idx = np.flatnonzero(pool)
-    due = ctx.reach & (int(year) + 1 - ctx.lg[REF_YEAR].to_numpy() >= cycle_years)  # 必访 next year
-    tier = (~due).astype(np.int8) if prefer_due else np.zeros(n, dtype=np.int8)
+    due = ctx.reach & (int(year) + 1 - ctx.ledger[REF_YEAR].to_numpy() >= cycle_years)  # 必访 next year
+    tier = (~due).astype(np.int8) if rules.prefer_due else np.zeros(n, dtype=np.int8)
     order = idx[np.lexsort((r_pick[idx], tier[idx], codes[idx]))]
     sc = codes[order]
     rank = np.arange(len(order)) - np.searchsorted(sc, sc, side="left")
@@ -155,7 +125,7 @@ def plan(
     caps_by_name = normalise_capacity(capacity, methods)
     caps = [caps_by_name[m] for m in methods]
     method = ctx.mcode.copy()
-    chain = list(range(len(rules.fallback)))  # methods[:len(fallback)] is the chain
+    chain = list(range(len(rules.method_rules.fallback)))  # methods[:len(fallback)] is the chain
     order_m = [i for i in range(len(methods)) if i not in chain] + chain
     f0 = np.minimum(first, MONTHS) - 1  # 0-based first allowed month (必访 beyond December: December)
     planned = must | sampled
@@ -208,7 +178,7 @@ def plan(
             month[ids] = np.searchsorted(np.cumsum(lm), np.arange(len(ids)), side="right") + 1
     rows = np.flatnonzero(planned)
     rows = rows[np.lexsort((~must[rows], method[rows], month[rows]))]
-    out = ctx.lg.iloc[rows][[C.customer_key, C.project, C.key_account, LAST_SURVEY]].reset_index(drop=True)
+    out = ctx.ledger.iloc[rows][[C.customer_key, C.project, C.key_account, LAST_SURVEY]].reset_index(drop=True)
     out[S.method] = pd.Categorical.from_codes(method[rows], categories=methods)
     out[MONTH] = month[rows]
     out[REASON] = pd.Categorical.from_codes((~must[rows]).astype(np.int8), categories=[MUST_SURVEY, SAMPLED])
@@ -265,73 +235,3 @@ def plan_overview(
     df = pd.DataFrame(rows, columns=["指标", "人数"])
     df["占客户基数"] = df["人数"] / n if n else np.nan
     return df
-
-
-@dataclass
-class PlanReview:
-    """This year's coverage (up to the period end) and next year's plan, for the report."""
-
-    period: Period
-    year: int
-    plan_year: int
-    min_share: float
-    coverage: CoverageResult
-    base: pd.DataFrame  # base of plan_year
-    plan: pd.DataFrame
-    problems: list[str]
-
-    def headline(self) -> str:
-        c, n = self.coverage, len(self.plan)
-        short = c.still_needed(self.min_share)
-        gap = "已达到" if not short else f"尚差 {short:,} 人达到"
-        must = int((self.plan[REASON] == MUST_SURVEY).sum())
-        check = "通过" if not self.problems else f"发现 {len(self.problems)} 项问题"
-        return (
-            f"截至 {c.asof:%Y年%m月%d日}，{self.year} 年已调查客户 {c.n_surveyed:,} 人，占客户基数 {c.n_base:,} 人的 "
-            f"{c.share:.1%}，{gap} {self.min_share:.0%} 的年度要求；近 {c.cycle_years} 年覆盖可调查客户的 "
-            f"{c.rolling_share:.1%}，逾期客户 {c.n_overdue:,} 人。{self.plan_year} 年计划调查 {n:,} 人"
-            f"（占 {len(self.base):,} 人客户基数的 {n / max(len(self.base), 1):.1%}），其中必访 {must:,} 人；"
-            f"计划规则检查{check}。"
-        )
-
-
-def review(
-    deals: pd.DataFrame,
-    surveys: pd.DataFrame | None,
-    period,
-    *,
-    customers: pd.DataFrame | None = None,
-    project: str | None = None,
-    min_share: float = 0.4,
-    cycle_years: int = 3,
-    seed: int = 0,
-    **plan_kw,
-) -> PlanReview:
-    """Coverage of the period's year up to the period end, and the plan for the next year
-    from the deals and surveys known at the period end (``project``: that project's
-    customers only; ``plan_kw`` go to :func:`plan` and :func:`validate_plan`)."""
-    p = parse_period(period)
-    cut = p.end + pd.Timedelta(days=1)
-    date = (
-        pd.to_datetime(deals[D.sign_date]).fillna(pd.to_datetime(deals[D.subscribe_date]))
-        if D.subscribe_date in deals.columns
-        else pd.to_datetime(deals[D.sign_date])
-    )
-    deals = deals[(date < cut).to_numpy()]
-    if surveys is not None:
-        surveys = surveys[(pd.to_datetime(surveys[S.survey_date]) < cut).to_numpy()]
-    now = customer_base(deals, p.year, customers=customers)
-    nxt = customer_base(deals, p.year + 1, customers=customers)
-    if project is not None:
-        now, nxt = now[now[C.project] == project], nxt[nxt[C.project] == project]
-    if nxt.empty:
-        raise DataError(
-            f"{p.year + 1} 年客户基数为空{f'（项目“{project}”）' if project else ''}："
-            f"{p.year - 2}–{p.year} 年没有未退房的成交记录。"
-        )
-    cov = coverage(now, surveys, p.year, cycle_years=cycle_years, asof=p.end)
-    pl = plan(nxt, surveys, p.year + 1, min_share=min_share, cycle_years=cycle_years, seed=seed, **plan_kw)
-    plan_kw.pop("must_by_month", None)
-    plan_kw.pop("prefer_due", None)
-    problems = validate_plan(pl, nxt, surveys, p.year + 1, min_share, cycle_years, **plan_kw)
-    return PlanReview(p, p.year, p.year + 1, min_share, cov, nxt, pl, problems)

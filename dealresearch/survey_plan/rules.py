@@ -1,13 +1,15 @@
-"""Plan columns, the per-customer context shared by the planner and the checker, and
-:func:`validate_plan` (every broken rule in plain Chinese)."""
+"""Plan columns, :class:`PlanRules` (the rule bundle shared by the planner and the checker),
+the per-customer context both build on, and :func:`validate_plan` (every broken rule in
+plain Chinese)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from ..errors import ParameterError
 from ..schema import C, S, vocabulary
 from .base import VALUE_CLASS
 from .cycle import DONE, LAST_SURVEY, MUST, REACHABLE, earliest_month, ledger, positions
@@ -27,11 +29,47 @@ LABELS = {
 }
 
 
-@dataclass
-class _Ctx:
+@dataclass(frozen=True)
+class PlanRules:
+    """The rules of an annual survey plan, shared by :func:`~dealresearch.survey_plan.plan`
+    and :func:`validate_plan` (see :mod:`dealresearch.survey_plan.planner` for what each
+    rule means).
+
+    ``min_share``: share of the base surveyed each year; ``cycle_years``: everyone at least
+    once in this many calendar years; ``min_gap_months``: no sampled customer sooner after
+    their last survey; ``capacity``: None (unlimited), int (per method per month) or
+    {method: int | 12 ints}; ``method_rules``: :class:`MethodRules` (or a mapping of its
+    fields); ``expected_completion`` / ``assurance``: the margin planned for non-completion.
+    Scheduling preferences of the planner only (not checked by :func:`validate_plan`):
+    ``must_by_month`` (必访 forced into months 1..n, capacity allowing) and ``prefer_due``
+    (draw customers whose cycle ends next year first).
+    """
+
+    min_share: float = 0.4
+    cycle_years: int = 3
+    min_gap_months: int = 6
+    capacity: object = None
+    method_rules: MethodRules = field(default_factory=MethodRules)
+    expected_completion: float = 0.85
+    assurance: float = 0.95
+    must_by_month: int = 12
+    prefer_due: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "method_rules", MethodRules.coerce(self.method_rules))
+        if not 0 < self.min_share <= 1:
+            raise ParameterError(f"最低覆盖比例 min_share={self.min_share} 无效：应在 0–1 之间。")
+        if int(self.cycle_years) < 1:
+            raise ParameterError(f"调查周期 cycle_years={self.cycle_years} 无效：至少为 1 年。")
+        if not 1 <= self.must_by_month <= MONTHS:
+            raise ParameterError(f"必访截止月份 must_by_month={self.must_by_month} 无效：应在 1–12 之间。")
+
+
+@dataclass(frozen=True)
+class PlanContext:
     """Per-customer arrays shared by :func:`plan` and :func:`validate_plan`."""
 
-    lg: pd.DataFrame
+    ledger: pd.DataFrame
     methods: list[str]
     must: np.ndarray
     done: np.ndarray
@@ -42,20 +80,22 @@ class _Ctx:
     amount: np.ndarray
 
 
-def _context(customers, surveys, year, cycle_years, min_gap_months, rules: MethodRules) -> _Ctx:
-    lg = ledger(customers, surveys, int(year), cycle_years=cycle_years)
+def plan_context(customers: pd.DataFrame, surveys: pd.DataFrame | None, year: int, rules: PlanRules) -> PlanContext:
+    """The ledger of ``year`` and the per-customer arrays the planner and the checker use."""
+    lg = ledger(customers, surveys, int(year), cycle_years=rules.cycle_years)
     amount = lg[C.total_amount] if C.total_amount in lg.columns else pd.Series(np.nan, index=lg.index)
-    vcode = value_classes(amount, rules.value_shares)
-    methods = rules.methods()
-    return _Ctx(
-        lg=lg,
+    methods_rules = rules.method_rules
+    vcode = value_classes(amount, methods_rules.value_shares)
+    methods = methods_rules.methods()
+    return PlanContext(
+        ledger=lg,
         methods=methods,
         must=lg[MUST].to_numpy(),
         done=lg[DONE].to_numpy(),
         reach=lg[REACHABLE].to_numpy(),
-        first=earliest_month(lg[LAST_SURVEY], int(year), min_gap_months),
+        first=earliest_month(lg[LAST_SURVEY], int(year), rules.min_gap_months),
         vcode=vcode,
-        mcode=rule_methods(lg, vcode, rules, methods),
+        mcode=rule_methods(lg, vcode, methods_rules, methods),
         amount=pd.to_numeric(amount, errors="coerce").fillna(-np.inf).to_numpy(),
     )
 
@@ -65,22 +105,17 @@ def validate_plan(
     customers: pd.DataFrame,
     surveys: pd.DataFrame | None,
     year: int,
-    min_share: float = 0.4,
-    cycle_years: int = 3,
     *,
-    min_gap_months: int = 6,
-    capacity=None,
-    method_rules: MethodRules | dict | None = None,
-    expected_completion: float = 0.85,
-    assurance: float = 0.95,
+    rules: PlanRules = PlanRules(),  # noqa: B008 - frozen, shared default
 ) -> list[str]:
     """Every rule the plan breaks, in plain Chinese (empty list when compliant)."""
     missing = [c for c in (C.customer_key, S.method, MONTH, REASON) if c not in plan.columns]
     if missing:
         return [f"计划缺少列：{'、'.join(missing)}。"]
-    rules = MethodRules.coerce(method_rules)
-    ctx = _context(customers, surveys, year, cycle_years, min_gap_months, rules)
-    keys = ctx.lg[C.customer_key]
+    ctx = plan_context(customers, surveys, year, rules)
+    min_share, cycle_years, min_gap_months = rules.min_share, rules.cycle_years, rules.min_gap_months
+    capacity, expected_completion, assurance = rules.capacity, rules.expected_completion, rules.assurance
+    keys = ctx.ledger[C.customer_key]
     out: list[str] = []
     pkeys = plan[C.customer_key].reset_index(drop=True)
 
@@ -148,7 +183,7 @@ def validate_plan(
     early = ~is_must & (mon[ok] < ctx.first[at])
     if early.any():
         i = int(np.flatnonzero(early)[0])
-        last = ctx.lg[LAST_SURVEY].iloc[at[i]]
+        last = ctx.ledger[LAST_SURVEY].iloc[at[i]]
         out.append(
             f"有 {int(early.sum())} 个客户的计划月份距上次调查不足 {min_gap_months} 个月（例如 "
             f"{keys.iloc[at[i]]}：上次调查 {last:%Y-%m-%d}，计划 {year}年{int(mon[ok][i])}月）。"
@@ -166,7 +201,7 @@ def validate_plan(
     bad_must = is_must & (given != rule)
     if bad_must.any():
         out.append(f"有 {int(bad_must.sum())} 个必访客户的调查方式与规则不符{eg(bad_must, pkeys[ok])}。")
-    n_chain = len(rules.fallback)
+    n_chain = len(rules.method_rules.fallback)
     later = (capacity is not None) & (rule < n_chain) & (given < n_chain) & (given > rule)
     bad_s = ~is_must & (given != rule) & ~later
     if bad_s.any():

@@ -12,7 +12,7 @@ from .core import Z_TEST, Context, F, Insufficient, _rows
 
 # ------------------------------------------------------------------ profile shifts
 def _shift(ctx: Context, field_name: str, name: str, figure: str) -> pd.DataFrame:
-    from ...profile import core as profile
+    from ... import profile
 
     # the customer-research report's base: deals signed in the period whose current status
     # is 签约 or 换房 (a 退房 is no longer a customer), so both pages show one share
@@ -127,7 +127,7 @@ def price_band(ctx: Context) -> pd.DataFrame:
     """Largest total-price band share of each project in the period (bands of
     derive.TOTAL_PRICE_EDGES, as profile uses them)."""
     from ...derive import X
-    from ...profile import core as profile
+    from ... import profile
 
     d = ctx.project_deals
     d = d[d[D.sign_date].notna() & ctx.period.contains(d[D.sign_date]) & d[D.total_price].notna()]

@@ -24,11 +24,11 @@ def _attainment(ctx: Context, level: str, name: str) -> pd.DataFrame:
         att = att[att[T.unit].isin(reps)]
     elif ctx.project is not None:
         att = att[att[T.unit] == ctx.project]
-    att = att[~att[sales.A.status].astype(str).str.startswith(("无目标", "目标为零"))]  # a target to compare with
+    att = att[~att[sales.Actuals.status].astype(str).str.startswith(("无目标", "目标为零"))]  # a target to compare with
     if att.empty:
         raise Insufficient(f"{ctx.period.label_zh}没有{level}层级的有效目标")
-    use_amt = att[sales.A.amount_attainment].notna()
-    value = att[sales.A.amount_attainment].where(use_amt, att[sales.A.units_attainment])
+    use_amt = att[sales.Actuals.amount_attainment].notna()
+    value = att[sales.Actuals.amount_attainment].where(use_amt, att[sales.Actuals.units_attainment])
     target = att[T.amount_target].where(use_amt, att[T.units_target])
     what = np.where(use_amt, "签约金额", "签约套数")
     return _rows(
@@ -39,11 +39,11 @@ def _attainment(ctx: Context, level: str, name: str) -> pd.DataFrame:
             F.figure: [f"{level}“{u}”{w}目标达成率(%)" for u, w in zip(att[T.unit], what, strict=True)],
             F.value: value.to_numpy(),
             F.base: target.to_numpy(),
-            F.n: att[sales.A.units_actual].to_numpy(),
+            F.n: att[sales.Actuals.units_actual].to_numpy(),
             F.period: ctx.period.label,
             F.test: "目标达成率 = 净签约 ÷ 目标",
-            F.tag: att[sales.A.target_source].to_numpy(),
-            F.amount: (att[T.amount_target] - att[sales.A.amount_actual]).clip(lower=0).where(use_amt).to_numpy(),
+            F.tag: att[sales.Actuals.target_source].to_numpy(),
+            F.amount: (att[T.amount_target] - att[sales.Actuals.amount_actual]).clip(lower=0).where(use_amt).to_numpy(),
             F.unit: "pct",
             F.source: "sales.attainment",
         }
@@ -65,22 +65,22 @@ def pacing(ctx: Context) -> pd.DataFrame:
         raise Insufficient("没有销售目标数据，无法计算进度")
     level, unit = ("集团", GROUP) if ctx.project is None else ("项目", ctx.project)
     pc = ctx.memo(("pacing", level), lambda: att_mod.pacing(ctx.events, ctx.targets, ctx.asof, level=level))
-    pc = pc[(pc[T.unit] == unit) & pc[sales.A.reached_share].notna()]
+    pc = pc[(pc[T.unit] == unit) & pc[sales.Actuals.reached_share].notna()]
     if pc.empty:
         raise Insufficient(f"截至 {pd.Timestamp(ctx.asof):%Y-%m-%d} 的当月、当季没有{unit}的目标")
     return _rows(
         **{
             F.finding: "pacing",
             F.project: ctx.scope_name,
-            F.subject: pc[sales.A.period].to_numpy(),
-            F.figure: [f"{unit}{p}目标完成进度" for p in pc[sales.A.period]],
-            F.value: pc[sales.A.reached_share].to_numpy(),
-            F.base: pc[sales.A.elapsed_share].to_numpy(),
-            F.delta: pc[sales.A.gap].to_numpy(),
-            F.n: pc[sales.A.units_actual].to_numpy(),
+            F.subject: pc[sales.Actuals.period].to_numpy(),
+            F.figure: [f"{unit}{p}目标完成进度" for p in pc[sales.Actuals.period]],
+            F.value: pc[sales.Actuals.reached_share].to_numpy(),
+            F.base: pc[sales.Actuals.elapsed_share].to_numpy(),
+            F.delta: pc[sales.Actuals.gap].to_numpy(),
+            F.n: pc[sales.Actuals.units_actual].to_numpy(),
             F.period: f"截至{pd.Timestamp(ctx.asof):%Y-%m-%d}",
             F.test: "完成进度 − 时间进度",
-            F.tag: pc[sales.A.pacing_status].to_numpy(),
+            F.tag: pc[sales.Actuals.pacing_status].to_numpy(),
             F.unit: "share",
             F.source: "sales.pacing",
         }
@@ -94,12 +94,12 @@ def cancel_rate(ctx: Context) -> pd.DataFrame:
     ev = ctx.events if ctx.project is None else ctx.events[ctx.events[D.project] == ctx.project]
     prev = ctx.period.previous()
     now, base = (sales.actual_in(ev, p_, "项目") for p_ in (ctx.period, prev))
-    now = now[now[sales.A.signed_units] >= ctx.min_n]
+    now = now[now[sales.Actuals.signed_units] >= ctx.min_n]
     if now.empty:
         raise Insufficient(f"各项目本期签约均少于 {ctx.min_n} 套，退房率不稳定")
     base = base.reindex(now.index).fillna(0)
-    x, n = now[sales.A.cancelled_units].to_numpy(), now[sales.A.signed_units].to_numpy()
-    xb, nb = base[sales.A.cancelled_units].to_numpy(), base[sales.A.signed_units].to_numpy()
+    x, n = now[sales.Actuals.cancelled_units].to_numpy(), now[sales.Actuals.signed_units].to_numpy()
+    xb, nb = base[sales.Actuals.cancelled_units].to_numpy(), base[sales.Actuals.signed_units].to_numpy()
     _, p = two_proportion_z(x, n, xb, nb)
     with np.errstate(divide="ignore", invalid="ignore"):
         rb = np.where(nb > 0, xb / nb, np.nan)

@@ -57,15 +57,15 @@ def ipa_drivers(ctx: Context) -> pd.DataFrame:
 
 
 def rep_satisfaction(ctx: Context) -> pd.DataFrame:
-    from ...sales.ledger import R
+    from ...sales import Ranking
     from ...sales.performance import satisfaction_by_rep
 
     sv = _surveys_in_scope(ctx)
     by_rep = satisfaction_by_rep(ctx.deals, sv, min_n=ctx.min_n)
-    ok = by_rep[~by_rep[R.small_n].astype(bool) & by_rep[R.nps].notna()]
+    ok = by_rep[~by_rep[Ranking.small_n].astype(bool) & by_rep[Ranking.nps].notna()]
     if ok.empty:
         raise Insufficient(f"没有任何置业顾问的近12个月调查样本达到 {ctx.min_n} 份")
-    total = float(np.average(by_rep[R.nps].dropna(), weights=by_rep.loc[by_rep[R.nps].notna(), R.n]))
+    total = float(np.average(by_rep[Ranking.nps].dropna(), weights=by_rep.loc[by_rep[Ranking.nps].notna(), Ranking.n]))
     start, end = ctx.survey_window
     return _rows(
         **{
@@ -73,10 +73,10 @@ def rep_satisfaction(ctx: Context) -> pd.DataFrame:
             F.project: ctx.scope_name,
             F.subject: ok[D.sales_rep].to_numpy(),
             F.figure: [f"置业顾问“{r}”客户 NPS" for r in ok[D.sales_rep]],
-            F.value: ok[R.nps].to_numpy(),
+            F.value: ok[Ranking.nps].to_numpy(),
             F.base: total,
-            F.delta: ok[R.nps].to_numpy() - total,
-            F.n: ok[R.n].to_numpy(),
+            F.delta: ok[Ranking.nps].to_numpy() - total,
+            F.n: ok[Ranking.n].to_numpy(),
             F.period: f"{start:%Y-%m-%d}至{end:%Y-%m-%d}",
             F.test: "描述统计（对照全体 NPS）",
             F.unit: "nps",
@@ -120,7 +120,7 @@ def survey_coverage(ctx: Context) -> pd.DataFrame:
 
 
 def referral_potential(ctx: Context) -> pd.DataFrame:
-    from ...segments import classes as segments
+    from ... import segments
 
     d = ctx.project_deals
     d = d[d[D.sign_date].notna() & (d[D.sign_date] <= ctx.period.end)]
