@@ -22,10 +22,10 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## Create .venv and install the project with its dev tools
 
-fonts: ## Install a CJK font when none is present (Linux, apt)
+fonts: ## Install CJK fonts when missing (charts; a TrueType face embedded in PDFs) (Linux, apt)
 	@scripts/system-deps.sh fonts
 
-browser: ## Install Debian's chromium for the offline browser tests
+browser: ## Install chromium and poppler-utils (offline browser tests, report --pdf, PDF test)
 	@scripts/system-deps.sh browser
 
 $(SAMPLE)/truth.json: | $(STAMP)

@@ -350,20 +350,39 @@ def test_satisfaction_section_is_weighted_and_shows_the_unweighted_base(monkeypa
     assert "本表未加权（未能加权：客户基数为空）" in "".join(shown)
 
 
-def test_wave_results_and_delta_texts_mark_significance():
+def test_wave_changes_and_delta_texts_mark_significance():
     from dealresearch import satisfaction as sat
     from dealresearch.present import banner_sections as bs
+    from dealresearch.results import Unavailable
 
-    cur = pd.Series([10] * 250 + [8] * 675 + [3] * 75)
-    results = {"nps": sat.nps(cur), "nps_prev": sat.nps(pd.Series([10] * 80 + [8] * 220 + [3] * 100))}
-    problems: dict = {}
-    bs.wave_results(results, problems, pd.DataFrame(), None, asof="2026-09-30")
-    assert problems == {} and results["nps_change"].diff == pytest.approx(22.5)
-    assert bs.delta_text(results, "nps") == "较上期 +22.5（显著，p < 0.001）"
-    results["nps_prev"] = sat.nps(pd.Series([10] * 245 + [8] * 680 + [3] * 75))
-    bs.wave_results(results, problems, pd.DataFrame(), None, asof="2026-09-30")
-    assert bs.delta_text(results, "nps") == "较上期 +0.5（不显著，p = 0.836）"  # z = 0.005 / 0.024197
-    assert bs.delta_text({"csi": 1}, "csi") is None
+    cur = sat.nps(pd.Series([10] * 250 + [8] * 675 + [3] * 75))
+    prev = sat.nps(pd.Series([10] * 80 + [8] * 220 + [3] * 100))
+    change = sat.nps_difference(cur, prev)
+    assert change.diff == pytest.approx(22.5)
+    assert bs.delta_text(cur, prev, change) == "较上期 +22.5（显著，p < 0.001）"
+    prev = sat.nps(pd.Series([10] * 245 + [8] * 680 + [3] * 75))
+    assert bs.delta_text(cur, prev, sat.nps_difference(cur, prev)) == "较上期 +0.5（不显著，p = 0.836）"  # z = 0.005 / 0.024197
+    none = Unavailable("上期没有调查数据，无法比较。")
+    assert bs.delta_text(cur, none, none) is None
+    assert bs.delta_text(cur, prev, none) == "较上期 +0.5（未能检验显著性）"
+
+
+def test_review_tests_the_wave_changes_of_nps_and_csi():
+    from dealresearch import satisfaction as sat
+
+    n = 400
+    i = np.arange(n)
+    wave = pd.DataFrame({
+        "survey_id": [f"s{k}" for k in i], "customer_key": [f"k{k}" for k in i], "project": "甲",
+        "survey_date": np.where(i < 200, pd.Timestamp("2026-05-01"), pd.Timestamp("2026-08-01")),
+        # planted: Q2 mostly detractors, Q3 mostly promoters
+        "recommend": np.where(i < 200, np.where(i % 4 == 0, 10, 3), np.where(i % 4 == 0, 3, 10)),
+        "overall_satisfaction": np.where(i < 200, 2, 5) - (i % 2), "service_attitude": np.where(i < 200, 2, 4) + (i % 2),
+    })
+    h = sat.review(wave, None, period="2026Q3").headline
+    assert h.n == 200 and h.n_previous == 200
+    assert h.nps_change.diff == pytest.approx(100.0) and h.nps_change.significant
+    assert h.csi_change.significant and h.csi_change.diff > 0
 
 
 def test_weighted_excel_export_says_weighted_and_keeps_the_unweighted_base(tmp_path):

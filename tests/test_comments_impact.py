@@ -125,6 +125,8 @@ def test_followup_rows_show_their_comment_themes():
 def test_voice_section_escapes_quotes_and_shows_the_ranking(monkeypatch):
     from dealresearch.present import base as P
     from dealresearch.present import comments as section
+    from dealresearch.results import available
+    from dealresearch.satisfaction.review import comment_voice
 
     shown = []
     monkeypatch.setattr(P, "_show", lambda markup: shown.append(markup) or markup)
@@ -132,15 +134,14 @@ def test_voice_section_escapes_quotes_and_shows_the_ranking(monkeypatch):
     monkeypatch.setattr(P, "figure", lambda ax=None: figures.append(ax))
     df, leak, _ = _surveys()
     df.loc[np.flatnonzero(leak)[:5], S.comment] = "<script>alert(1)</script>卫生间漏水"
-    results, problems = {}, {}
-    section.voice_results(results, problems, df, df[S.survey_date].dt.year == 2026)
-    assert problems == {}
-    section.voice_section(results, problems)
+    part = comment_voice(df, df[S.survey_date].dt.year == 2026)
+    assert available(part)
+    section.voice_section(part)
     html = "".join(shown)
     assert "客户声音" in html and "“工程质量”" in html
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;卫生间漏水" in html
     assert html.index("工程质量") < html.index("车位")
     assert len(figures) == 1 and {t.get_text() for t in figures[0].get_legend().get_texts()} >= {"工程质量", "车位"}
     shown.clear()
-    section.voice_section({}, {section.KEY: "调查数据中没有客户意见（意见和建议）列。"})
+    section.voice_section(comment_voice(df.drop(columns=S.comment), df[S.survey_date].dt.year == 2026))
     assert "没有客户意见" in "".join(shown)

@@ -56,19 +56,21 @@ def test_planted_harmful_theme_ranks_first_by_impact(planted):
 
 def test_satisfaction_report_has_the_voice_of_the_customer(sample_store, monkeypatch):
     import dealresearch as dr
+    from dealresearch import satisfaction
     from dealresearch.present import base as P
     from dealresearch.present import satisfaction as sections
+    from dealresearch.results import available
 
     shown = []
     monkeypatch.setattr(P, "_show", lambda markup: shown.append(markup) or markup)
-    rep = sections.build(dr.load("surveys", store=sample_store), dr.load("deals", store=sample_store),
-                         period="2026Q3")
-    assert "voice" not in rep.problems
-    assert rep.results["voice"].themes.index[0] == "工程质量"
+    rep = satisfaction.review(dr.load("surveys", store=sample_store), dr.load("deals", store=sample_store),
+                              period="2026Q3")
+    assert available(rep.voice)
+    assert rep.voice.impact.themes.index[0] == "工程质量"
     sections.voice(rep)
     html = "".join(shown)
     assert "客户声音" in html and "“工程质量”客户原话" in html and "<b>" not in html
-    fu = rep.results["followups"]
+    fu = rep.followups.table
     assert "comment_themes" in fu.columns and (fu["comment_themes"].str.contains("工程质量")).sum() > 10
 
 

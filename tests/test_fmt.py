@@ -78,12 +78,12 @@ def test_a_chi_square_that_was_not_computed_is_never_significant():
     """Finding 5: 关注因素·地段 read 卡方 "—", p "<0.001", 显著 "否" in strategy_星汇中心."""
     from types import SimpleNamespace
 
-    from dealresearch.strategy import review as strategy
+    from dealresearch.strategy.topics import topic_tests
 
     tests = pd.DataFrame({"field_label": ["关注因素", "关注因素"], "choice": ["地段", "价格"],
                           "chi2": [np.nan, 12.5], "p_value": [np.nan, 0.0004], "cramers_v": [np.nan, 0.2],
                           "n": [40, 40], "significant": [False, True]})
-    out = strategy.topic_tests(SimpleNamespace(tests=tests)).set_index("选项")
+    out = topic_tests(SimpleNamespace(tests=tests)).set_index("选项")
     assert out.loc["地段", "p 值"] == "—" and out.loc["地段", "显著"] == "未检验"
     assert out.loc["价格", "p 值"] == "<0.001" and out.loc["价格", "显著"] == "是"
     html_out = P.table_html(out.reset_index())
@@ -91,7 +91,7 @@ def test_a_chi_square_that_was_not_computed_is_never_significant():
 
 
 def test_profile_sentences_never_call_a_missing_p_small():
-    from dealresearch.profile import core as profile
+    from dealresearch.present import customer_research as profile
 
     assert profile._p_text(float("nan")) == "p 未计算"
     assert profile._p_text(0.0004) == "p < 0.001" and profile._p_text(0.0304) == "p = 0.030"

@@ -50,6 +50,11 @@ def _links(page: str) -> list[str]:
     return sorted(unquote(html.unescape(h)) for h in re.findall(r'<td><a href="([^"]+)">', page))
 
 
+def _matrix_links(page: str) -> list[str]:
+    """Report links of the cockpit's scope × report matrix."""
+    return sorted(unquote(html.unescape(h)) for h in re.findall(r'<td class="dr-mx[^"]*"><a href="([^"]+)">', page))
+
+
 # ---------------------------------------------------------------- templates and parameters
 
 
@@ -258,7 +263,9 @@ def test_index_lists_exactly_the_files_present(tmp_path):
     (tmp_path / "2026Q3" / "b_滨江.html").unlink()
 
     def links():
-        page = build_index(tmp_path).read_text(encoding="utf-8")
+        cockpit = build_index(tmp_path).read_text(encoding="utf-8")
+        page = (tmp_path / "runs.html").read_text(encoding="utf-8")  # the run log lists every page
+        assert _matrix_links(cockpit) == _links(page)  # and the cockpit links to each of them
         return page, _links(page)
 
     page, found = links()
@@ -409,9 +416,15 @@ def test_manifest_and_index_after_run(fixture_run):
     assert doc["packages"]["papermill"] and doc["packages"]["nbconvert"] and doc["packages"]["pandas"]
     assert len(doc["reports"]) == 5 and all(r["seconds"] > 0 for r in doc["reports"])
     assert next(r for r in doc["reports"] if r["name"] == "fx_broken")["error"]["section"] == "客户画像"
+    runs = (s.index.parent / "runs.html").read_text(encoding="utf-8")
+    assert _links(runs) == sorted(f"2026Q3/{r.html.name}" for r in s.reports)
+    assert runs.count("dr-row-failed") == 1 and runs.count("dr-row-ok") == 4
     index = s.index.read_text(encoding="utf-8")
-    assert _links(index) == sorted(f"2026Q3/{r.html.name}" for r in s.reports)
-    assert index.count("dr-row-failed") == 1 and index.count("dr-row-ok") == 4
+    assert _matrix_links(index) == _links(runs)
+    assert index.count('class="dr-mx dr-mx-failed"') == 1  # the failed report, marked in the matrix
+    banner = index[index.index('class="dr-banner dr-banner-failed"') :]
+    banner = banner[: banner.index("</div>")]
+    assert "1 份报告本次生成失败" in banner and "测试故障报告（全集团）" in banner
 
 
 def test_second_run_refuses_without_overwrite_then_overwrites(fixture_run):

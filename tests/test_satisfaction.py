@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -322,25 +323,45 @@ def _report_frames(n=1200):
 
 
 def test_report_build_respects_period_project_and_pls_threshold():
-    from dealresearch.present import satisfaction as sections
+    from dealresearch import satisfaction
+    from dealresearch.results import Unavailable, available
     from dealresearch.satisfaction import pls
 
     df, deals = _report_frames()
-    rep = sections.build(df, deals, period="2026Q4")
+    rep = satisfaction.review(df, deals, period="2026Q4")
     q4 = df[S.survey_date].between("2026-10-01", "2026-12-31")
-    assert len(rep.current) == q4.sum() and rep.problems == {}
-    assert rep.results["nps"].n == q4.sum()
-    assert list(rep.results["trend"].index)[-1] == "2026Q4" and len(rep.results["trend"]) == 8
-    assert ("pls" in rep.results) == (q4.sum() >= pls.PLS_MIN_N)
-    assert set(rep.results["by_sales_rep"].index) == {"张三", "李四"}
-    small = sections.build(df, deals, period="2026Q4", project="云栖苑")
+    assert len(rep.current) == q4.sum() and rep.n == q4.sum()
+    parts = (rep.headline.nps, rep.headline.csat, rep.headline.csi, rep.trend, rep.drivers, rep.ipa, rep.voice,
+             rep.followups)
+    assert all(available(p) for p in parts)
+    assert rep.headline.nps.n == q4.sum()
+    assert list(rep.trend.table.index)[-1] == "2026Q4" and len(rep.trend.table) == 8
+    assert available(rep.pls) == (q4.sum() >= pls.PLS_MIN_N)
+    assert set(rep.group(D.sales_rep).satisfaction.index) == {"张三", "李四"}
+    small = satisfaction.review(df, deals, period="2026Q4", project="云栖苑")
     assert (small.current[S.project] == "云栖苑").all()
-    assert ("pls" in small.results) == (len(small.current) >= pls.PLS_MIN_N)
-    empty = sections.build(df, deals, period="2024Q4")
-    assert len(empty.current) == 0 and "weights" in empty.problems
+    assert available(small.pls) == (len(small.current) >= pls.PLS_MIN_N)
+    empty = satisfaction.review(df, deals, period="2024Q4")
+    assert len(empty.current) == 0 and isinstance(empty.drivers, Unavailable)
+    assert isinstance(empty.followups, Unavailable) and empty.followups.reason
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rep.project = "x"
+
+
+def test_review_headline_equals_the_metrics_kpis():
+    from dealresearch import metrics, satisfaction
+
+    df, deals = _report_frames()
+    rep = satisfaction.review(df, deals, period="2026Q4")
+    table = metrics.compute("2026Q4", deals=deals, surveys=df, areas=["satisfaction"])
+    recs = {r["kpi"]: r for r in table.to_dict("records") if r["scope"] == "集团"}
+    assert rep.headline.nps.value == pytest.approx(recs["nps"]["value"], abs=1e-9)
+    assert rep.headline.csi.value == pytest.approx(recs["csi"]["value"], abs=1e-9)
+    assert rep.headline.csat.value == pytest.approx(recs["csat"]["value"], abs=1e-9)
 
 
 def test_report_sections_escape_comments(monkeypatch):
+    from dealresearch import satisfaction
     from dealresearch.present import base as P
     from dealresearch.present import satisfaction as sections
 
@@ -348,7 +369,7 @@ def test_report_sections_escape_comments(monkeypatch):
     monkeypatch.setattr(P, "_show", lambda markup: shown.append(markup) or markup)
     monkeypatch.setattr(P, "figure", lambda ax=None: shown.append("<figure>"))
     df, deals = _report_frames()
-    rep = sections.build(df, deals, period="2026Q4")
+    rep = satisfaction.review(df, deals, period="2026Q4")
     for section in (
         sections.header,
         sections.summary,
@@ -358,11 +379,14 @@ def test_report_sections_escape_comments(monkeypatch):
         sections.pls_model,
         sections.by_group,
         sections.followup_status,
+        sections.methods,
     ):
         section(rep)
     html = "".join(shown)
     assert "<script>" not in html and "&lt;script&gt;" in html
-    assert "尚未导入回收的跟进表" in html and "重点改进" in html
+    assert "尚未登记回收的跟进表，状态仅为初始值" in html and "重点改进" in html
+    assert "dealresearch followups" not in html and "--updates" not in html
+    assert "<h2>方法与口径</h2>" in html and "<details class='dr-details'><summary>" in html
 
 
 def test_satisfaction_charts_draw_labelled_axes():

@@ -116,7 +116,7 @@ def test_csi_headline_equals_the_quarterly_table_when_items_are_missing():
 def test_satisfaction_report_on_surveys_missing_two_items():
     """Finding 4: with 沟通反馈 and 投诉处理 not asked the headline CSI was 52.4 while the
     quarterly table said 69.91, and the PLS section named the items in English."""
-    from dealresearch.present import satisfaction as sections
+    from dealresearch import satisfaction
     from dealresearch.satisfaction.pls import PLS_MIN_N
     from dealresearch.schema import DRIVER_ITEMS, S
 
@@ -130,12 +130,12 @@ def test_satisfaction_report_on_surveys_missing_two_items():
         S.overall: np.clip(np.round(3.8 + 0.8 * g), 1, 5), S.recommend: np.clip(np.round(7.5 + 1.5 * g), 0, 10),
         "communication": np.nan, "complaint_handling": np.nan,
     })
-    rep = sections.build(sv, None, period="2026Q3")
-    head = rep.results["csi"]
+    rep = satisfaction.review(sv, None, period="2026Q3")
+    head = rep.headline.csi
     assert head.items_missing == ("communication", "complaint_handling")
     assert head.coverage_text == f"使用 {len(DRIVER_ITEMS) - 2}/{len(DRIVER_ITEMS)} 个题项（未调查：沟通反馈、投诉处理）"
-    assert rep.results["trend"].loc["2026Q3", "csi"] == pytest.approx(head.value, abs=1e-9)
+    assert rep.trend.table.loc["2026Q3", "csi"] == pytest.approx(head.value, abs=1e-9)
     complete = sat.csi(sv, [c for c in DRIVER_ITEMS if c not in head.items_missing], head.weights)
     assert head.value == pytest.approx(complete.value, abs=1e-9) and head.value > 60
-    msg = rep.problems["pls"]
+    msg = rep.pls.reason
     assert "沟通反馈、投诉处理" in msg and "communication" not in msg and "complaint" not in msg

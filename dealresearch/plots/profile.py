@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..derive import label
-from .base import ACCENT_COLOR, bar_shares, new_ax
+from .base import ACCENT_COLOR, ROW_HEIGHT, bar_figsize, bar_shares, new_ax
 
 
 def shares(data, *, field: str, title: str | None = None, ax=None, top: int | None = None):
@@ -28,7 +28,7 @@ def shares(data, *, field: str, title: str | None = None, ax=None, top: int | No
     w = t.pivot_table(index="category", columns="group", values="share", sort=False, observed=True)
     if top:
         w = w.loc[w.mean(axis=1).sort_values(ascending=False).index[:top]]
-    ax = ax or new_ax((8, max(3.0, 0.45 * len(w) * max(1, w.shape[1] / 2))))
+    ax = ax or new_ax((6, max(3.0, 1.6 + ROW_HEIGHT * len(w) * max(1, w.shape[1] / 2))))
     y = np.arange(len(w))
     h = 0.8 / w.shape[1]
     n_by = t.drop_duplicates("group").set_index("group")["n"]
@@ -40,7 +40,7 @@ def shares(data, *, field: str, title: str | None = None, ax=None, top: int | No
     ax.invert_yaxis()
     ax.set_xlabel("占比（%）")
     ax.set_title(title)
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(loc="best")
     return ax
 
 
@@ -53,7 +53,7 @@ def shift(data, *, field: str | None = None, title: str | None = None, ax=None, 
     t = t.dropna(subset=["diff"])
     t = t.reindex(t["diff"].abs().sort_values(ascending=False).index).head(top).iloc[::-1]
     names = (t["category"] if field else t["field_label"] + "·" + t["category"]).astype(str)
-    ax = ax or new_ax((7.5, max(2.5, 0.38 * len(t) + 1)))
+    ax = ax or new_ax(bar_figsize(len(t)))
     colors = [ACCENT_COLOR if s else "#9aa5b1" for s in t["significant"]]
     ax.barh(names, t["diff"].to_numpy() * 100, color=colors)
     ax.axvline(0, color="#333", lw=0.8)
@@ -78,6 +78,6 @@ def trend(data, *, categories=None, title: str | None = None, ax=None, top: int 
     ax.set_ylabel("占比（%）")
     label_ = t["field_label"].iloc[0] if len(t) else ""
     ax.set_title(title if title is not None else f"{label_}占比趋势")
-    ax.legend(fontsize=8, ncols=2)
+    ax.legend(ncols=2)
     ax.tick_params(axis="x", rotation=30)
     return ax

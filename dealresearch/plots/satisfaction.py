@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import ACCENT_COLOR, MAIN_COLOR, new_ax
+from .base import ACCENT_COLOR, MAIN_COLOR, TEXT_PT, bar_figsize, label_bars, new_ax, place_labels
 
 _NPS_COLORS = {"detractors": "#d1495b", "passives": "#c9c9c9", "promoters": "#2a9d8f"}
 _NPS_LABELS = {"detractors": "贬损者", "passives": "中立者", "promoters": "推荐者"}
@@ -47,27 +47,26 @@ def metric_trend(trend: pd.DataFrame, *, metric: str = "nps", title: str | None 
     for xi, yi in zip(x, y, strict=False):
         if np.isfinite(yi):
             ax.annotate(
-                f"{yi:.1f}", (xi, yi), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8
+                f"{yi:.1f}", (xi, yi), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=TEXT_PT
             )
     ax.set_xticks(x, trend.index.astype(str), rotation=0)
     ax.set_xlabel("季度")
     ax.set_ylabel(names.get(metric, metric))
     ax.set_title(title or f"{names.get(metric, metric)}趋势")
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="best")
     return ax
 
 
 def driver_importance(weights: pd.DataFrame, *, title: str = "满意度驱动因素重要性", ax=None):
     """Horizontal bars of relative weights (``pct``), largest on top."""
-    ax = ax or new_ax()
+    ax = ax or new_ax(bar_figsize(len(weights)))
     s = weights.sort_values("pct")
     labels = s["label"] if "label" in s else s.index.astype(str)
     ax.barh(labels, s["pct"], color=MAIN_COLOR)
-    for yi, v in enumerate(s["pct"]):
-        ax.text(v, yi, f" {v:.1f}%", va="center", fontsize=9)
     r2 = weights.attrs.get("r2")
     ax.set_xlabel("相对权重（占解释方差的 %）" + (f"，R² = {r2:.2f}" if r2 is not None else ""))
     ax.set_title(title)
+    label_bars(ax, range(len(s)), s["pct"].to_numpy(dtype=float), [f"{v:.1f}%" for v in s["pct"]])
     return ax
 
 
@@ -92,8 +91,8 @@ def _label_lifts(
 
 def ipa_chart(ipa: pd.DataFrame, *, title: str = "重要性—表现分析（IPA）", ax=None):
     """Scatter of performance (x, 0–100) against importance (y, %), cut at the means,
-    with the four quadrant names."""
-    ax = ax or new_ax((7.5, 5.5))
+    with the four quadrant names; driver labels never overlap (``base.place_labels``)."""
+    ax = ax or new_ax((6.0, 5.2))
     colors = {
         "重点改进区": ACCENT_COLOR,
         "优势保持区": "#2a9d8f",
@@ -101,19 +100,8 @@ def ipa_chart(ipa: pd.DataFrame, *, title: str = "重要性—表现分析（IPA
         "过度投入区": "#8d99ae",
     }
     for q, part in ipa.groupby("quadrant"):
-        ax.scatter(part["performance"], part["importance"], s=60, color=colors.get(q, MAIN_COLOR), label=q)
-    points = zip(
-        ipa["performance"], ipa["importance"], ipa.get("label", ipa.index), _label_lifts(ipa), strict=True
-    )
-    for x, y, text, dy in points:
-        ax.annotate(
-            text,
-            (x, y),
-            textcoords="offset points",
-            xytext=(6, 4 + dy),
-            fontsize=9,
-            arrowprops={"arrowstyle": "-", "color": "#9aa5b1", "lw": 0.6} if dy else None,
-        )
+        ax.scatter(part["performance"], part["importance"], s=60, color=colors.get(q, MAIN_COLOR), label=q,
+                   zorder=3)
     pc, ic = ipa.attrs.get("performance_cut"), ipa.attrs.get("importance_cut")
     pc = ipa["performance"].mean() if pc is None else pc
     ic = ipa["importance"].mean() if ic is None else ic
@@ -121,14 +109,15 @@ def ipa_chart(ipa: pd.DataFrame, *, title: str = "重要性—表现分析（IPA
     ax.axhline(ic, color="grey", ls="--", lw=1)
     xlo, xhi = ipa["performance"].min(), ipa["performance"].max()
     ylo, yhi = ipa["importance"].min(), ipa["importance"].max()
-    padx, pady = max((xhi - xlo) * 0.15, 2), max((yhi - ylo) * 0.15, 1)
-    ax.set_xlim(xlo - padx, xhi + padx)
-    ax.set_ylim(max(ylo - pady, 0), yhi + pady)
+    # room for the labels: more to the right (they start right of their point) and on top
+    padx, pady = max((xhi - xlo) * 0.15, 2), max((yhi - ylo) * 0.2, 1)
+    ax.set_xlim(xlo - padx, xhi + 1.6 * padx)
+    ax.set_ylim(max(ylo - pady, 0), yhi + 1.3 * pady)
     corners = {
-        "重点改进区": (0.02, 0.97, "left"),
-        "优势保持区": (0.98, 0.97, "right"),
-        "次要改进区": (0.02, 0.03, "left"),
-        "过度投入区": (0.98, 0.03, "right"),
+        "重点改进区": (0.02, 0.98, "left"),
+        "优势保持区": (0.98, 0.98, "right"),
+        "次要改进区": (0.02, 0.02, "left"),
+        "过度投入区": (0.98, 0.02, "right"),
     }
     for name, (fx, fy, ha) in corners.items():
         ax.text(
@@ -138,20 +127,23 @@ def ipa_chart(ipa: pd.DataFrame, *, title: str = "重要性—表现分析（IPA
             transform=ax.transAxes,
             ha=ha,
             va="top" if fy > 0.5 else "bottom",
-            fontsize=10,
+            fontsize=TEXT_PT,
             color=colors[name],
             fontweight="bold",
         )
     ax.set_xlabel("表现（题项均值，0–100 分）")
     ax.set_ylabel("重要性（相对权重，%）")
     ax.set_title(title)
+    names = ipa["label"] if "label" in ipa else pd.Series(ipa.index, index=ipa.index)
+    place_labels(ax, ipa["performance"].to_numpy(float), ipa["importance"].to_numpy(float),
+                 names.astype(str).tolist(), offset=_label_lifts(ipa) if len(ipa) else None)
     return ax
 
 
 def group_comparison(table: pd.DataFrame, *, value: str = "mean", title: str | None = None, ax=None):
     """Bars per group of ``value`` ("mean", "csat" or "nps") with CI whiskers where the
     table has them; groups flagged ``small_n`` are hatched."""
-    ax = ax or new_ax((7.5, 1.2 + 0.45 * len(table)))
+    ax = ax or new_ax(bar_figsize(len(table)))
     t = table.sort_values(value)
     names = {"mean": "平均分", "csat": "满意度 CSAT（%）", "nps": "NPS"}
     lo = {"csat": "csat_ci_low", "nps": "ci_low"}.get(value)
@@ -166,7 +158,7 @@ def group_comparison(table: pd.DataFrame, *, value: str = "mean", title: str | N
                 bar.set_hatch("//")
                 bar.set_alpha(0.5)
     for yi, (v, n) in enumerate(zip(t[value], t["n"], strict=False)):
-        ax.text(0, yi, f" n={n}", va="center", fontsize=8, color="white" if v > 0 else "black")
+        ax.text(0, yi, f" n={n}", va="center", fontsize=TEXT_PT, color="white" if v > 0 else "black")
     ax.set_xlabel(
         names.get(value, value) + ("（斜线：样本不足）" if t.get("small_n", pd.Series()).any() else "")
     )
@@ -176,7 +168,7 @@ def group_comparison(table: pd.DataFrame, *, value: str = "mean", title: str | N
 
 def nps_composition(table: pd.DataFrame, *, title: str = "推荐者 / 中立者 / 贬损者构成", ax=None):
     """100 % stacked bars of the NPS categories per group (a ``compare(..., metric="nps")`` table)."""
-    ax = ax or new_ax((7.5, 1.2 + 0.45 * len(table)))
+    ax = ax or new_ax(bar_figsize(len(table), extra=1.7))
     t = table.sort_values("nps")
     left = np.zeros(len(t))
     for key in ("detractors", "passives", "promoters"):
@@ -184,6 +176,7 @@ def nps_composition(table: pd.DataFrame, *, title: str = "推荐者 / 中立者 
         left = left + t[key].to_numpy(dtype=float)
     ax.set_xlim(0, 100)
     ax.set_xlabel("占比（%）")
-    ax.legend(loc="lower right", fontsize=8)
-    ax.set_title(title)
+    # the legend sits between the title and the bars, where it cannot cover a bar
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, frameon=False)
+    ax.set_title(title, pad=30)
     return ax

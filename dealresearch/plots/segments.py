@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import MAIN_COLOR, new_ax
+from .base import MAIN_COLOR, TEXT_PT, bar_figsize, label_bars, new_ax
 
 
 def value_potential_matrix(data, *, title: str = "客户价值 × 潜力矩阵", ax=None):
@@ -16,7 +16,8 @@ def value_potential_matrix(data, *, title: str = "客户价值 × 潜力矩阵",
     total = max(int(m.to_numpy().sum()), 1)
     annot = np.array([[f"{v:,}\n{v / total:.1%}" for v in row] for row in m.to_numpy()])
     ax = ax or new_ax((6, 4.2))
-    sns.heatmap(m, annot=annot, fmt="", cmap="Blues", cbar=False, linewidths=1, linecolor="white", ax=ax)
+    sns.heatmap(m, annot=annot, fmt="", cmap="Blues", cbar=False, linewidths=1, linecolor="white", ax=ax,
+                annot_kws={"fontsize": TEXT_PT + 1})
     ax.set_xlabel("")  # tick labels already read 高/中/低潜力 and 高/中/低价值
     ax.set_ylabel("")
     ax.set_title(f"{title}（n = {total:,}）")
@@ -28,15 +29,15 @@ def persona_sizes(data, *, title: str = "客户画像规模", ax=None):
     """Horizontal bars of persona shares from a fitted :class:`segments.Personas` (or its
     ``profile_``), labelled with the Chinese persona names."""
     p = getattr(data, "profile_", data)
-    ax = ax or new_ax((7.5, max(2.5, 0.5 * len(p) + 1)))
+    ax = ax or new_ax(bar_figsize(len(p)))
     names = p["name"].astype(str).to_numpy()[::-1]
     vals = p["share"].to_numpy()[::-1] * 100
     ax.barh(names, vals, color=MAIN_COLOR)
-    for y, (v, n) in enumerate(zip(vals, p["n"].to_numpy()[::-1], strict=True)):
-        ax.text(v, y, f" {v:.1f}%（{n:,}人）", va="center", fontsize=9)
     ax.set_xlabel("占比（%）")
     ax.set_title(f"{title}（n = {int(p['n'].sum()):,}）")
-    ax.set_xlim(0, max(vals.max() * 1.35, 1))
+    ax.set_xlim(0, max(vals.max(), 1))
+    label_bars(ax, range(len(vals)), vals,
+               [f"{v:.1f}%（{n:,}人）" for v, n in zip(vals, p["n"].to_numpy()[::-1], strict=True)])
     return ax
 
 
@@ -46,7 +47,7 @@ def rfm_segments(data, *, title: str = "RFM 客户分群", ax=None):
         counts = data["segment"].value_counts(sort=False)
     else:
         counts = data.set_index("客户分群")["客户数"]
-    ax = ax or new_ax((7.5, 3.8))
+    ax = ax or new_ax(bar_figsize(len(counts)))
     ax.barh([str(i) for i in counts.index][::-1], counts.to_numpy()[::-1], color=MAIN_COLOR)
     ax.set_xlabel("客户数")
     ax.set_title(f"{title}（n = {int(counts.sum()):,}）")

@@ -18,7 +18,7 @@ from ..banner import BannerTable, stack, table
 from ..config import MIN_N
 from ..derive import X, field_categories, label
 from ..errors import DealResearchError
-from ..satisfaction.waves import csi_difference, nps_difference
+from ..results import available
 from ..schema import DRIVER_ITEMS, D, S
 from ..survey_plan.weights import wave_weights
 from . import base as P
@@ -85,30 +85,64 @@ def item_banner(surveys: pd.DataFrame, *, by: Sequence[str] = SURVEY_BANNER, wei
     return stack(tables, title=f"各题项满意度（前2档占比 % 与均值）× {'、'.join(label(b) for b in banners)}")
 
 
-def satisfaction_banner(current: pd.DataFrame, weighting=None, problem: str | None = None) -> BannerTable | None:
+def satisfaction_banner(current: pd.DataFrame, weighting=None, problem: str | None = None, *,
+                        notes: bool = True) -> BannerTable | None:
     """The item banner, weighted to the customer base when ``weighting`` (a
     ``weighting.WaveWeighting`` for ``current``) is given; says which and shows the
-    unweighted base."""
-    P.heading("各题项满意度：按项目与调查方式（显著性字母）", 3)
+    unweighted base. ``notes=False``: one short line instead of the method note (the
+    report's 方法与口径 appendix carries it, see :func:`method_notes`)."""
     data, weight, reason = current, None, problem and f"未能加权：{problem}"
     if weighting is not None:
         inside = weighting.weights.notna().to_numpy()
         data, weight = current[inside], weighting.weights[inside].to_numpy()
     tb = item_banner(data, weight=weight)
+    by = "与".join(label(b) for b in tb.banner) if tb is not None else "项目与调查方式"
+    P.heading(f"各题项满意度：按{by}（显著性字母）", 3)
     if tb is None:
         P.note("本期项目与调查方式都只有一类（或没有题项答案），不做分组交叉表。")
         return None
     show(tb, note=False)
-    P.note(method_note(tb, reason) + ("权重见上文加权说明。" if weighting is not None else ""))
+    if notes:
+        P.note(method_note(tb, reason) + ("权重见上文加权说明。" if weighting is not None else ""))
+    else:
+        P.note(("本表已按客户基数加权，基数为未加权人数" if tb.weighted else "本表未加权，基数为人数")
+               + "；字母表示该格显著高于字母所指的列，※ 为样本不足的列（检验方法见文末“方法与口径”）。")
     return tb
 
 
-def satisfaction_section(results: dict, problems: dict, current: pd.DataFrame) -> None:
-    """加权结果与分组交叉表: weighted headline results, then the item banner."""
+def weighting_for(current: pd.DataFrame, deals: pd.DataFrame | None, *, asof, project: str | None = None,
+                  item_weights=None):
+    """(weighting of ``current`` to the customer base as of ``asof``, or None; the reason
+    it could not be weighted, or None)."""
+    if deals is None or not len(current):
+        return None, None
+    try:
+        return wave_weights(current, deals, asof=asof, project=project, items=list(DRIVER_ITEMS),
+                            item_weights=item_weights), None
+    except DealResearchError as exc:
+        return None, str(exc)
+
+
+def satisfaction_section(headline: dict, current: pd.DataFrame, weighting=None, problem: str | None = None,
+                         *, notes: bool = True) -> BannerTable | None:
+    """加权结果与分组交叉表: weighted headline results (``headline``: nps / csat / csi
+    unweighted results), then the item banner."""
     P.heading("加权结果与分组交叉表")
-    weighting, problem = results.get("weighting"), problems.get("weighting")
-    weighted_results(results, weighting, problem)
-    satisfaction_banner(current, weighting, problem)
+    weighted_results(headline, weighting, problem, notes=notes)
+    return satisfaction_banner(current, weighting, problem, notes=notes)
+
+
+def method_notes(current: pd.DataFrame, weighting=None, problem: str | None = None) -> list[str]:
+    """The weighting and banner-letter method sentences (for a methods appendix)."""
+    out = [weighting_note(weighting) + "加权置信区间按有效样本量计算（Kish 近似）。"] if weighting is not None else []
+    data, weight = current, None
+    if weighting is not None:
+        inside = weighting.weights.notna().to_numpy()
+        data, weight = current[inside], weighting.weights[inside].to_numpy()
+    tb = item_banner(data, weight=weight, items=[S.overall]) if len(data) else None
+    if tb is not None:
+        out.append("分组交叉表：" + method_note(tb, problem and f"未能加权：{problem}"))
+    return out
 
 
 def weighting_note(weighting) -> str:
@@ -126,7 +160,8 @@ def weighting_note(weighting) -> str:
     )
 
 
-def weighted_results(unweighted: dict, weighting=None, problem: str | None = None) -> pd.DataFrame | None:
+def weighted_results(unweighted: dict, weighting=None, problem: str | None = None, *,
+                     notes: bool = True) -> pd.DataFrame | None:
     """加权结果: NPS / CSAT / CSI unweighted and weighted side by side, with the weighted
     CI (design-effect aware), the unweighted base and the effective base."""
     P.heading("加权结果（按客户基数加权）", 3)
@@ -148,40 +183,22 @@ def weighted_results(unweighted: dict, weighting=None, problem: str | None = Non
         return None
     t = pd.DataFrame(rows)
     P.table(t, caption="未加权与加权结果", formats={"未加权基数": "int", "有效样本量": "int"})
-    P.note(weighting_note(weighting) + "加权置信区间按有效样本量计算（Kish 近似）。")
+    if notes:
+        P.note(weighting_note(weighting) + "加权置信区间按有效样本量计算（Kish 近似）。")
+    else:
+        P.note(f"按客户基数加权（未加权基数 n = {weighting.summary.n:,}，有效样本量 "
+               f"{weighting.summary.effective_n:,.0f}）；加权方法见文末“方法与口径”。")
     return t
 
 
-def wave_results(results: dict, problems: dict, current: pd.DataFrame, deals: pd.DataFrame | None, *,
-                 asof, project: str | None = None) -> None:
-    """Add to a report's ``results`` the wave-to-wave tests (``nps_change``, ``csi_change``,
-    from ``nps`` / ``nps_prev`` and ``csi`` / ``csi_prev``) and the weighting of ``current``
-    to the customer base as of ``asof`` (``weighting``); what cannot be computed goes to
-    ``problems`` with its reason."""
-
-    def attempt(key, fn, *args, **kw):
-        try:
-            results[key] = fn(*args, **kw)
-        except DealResearchError as exc:
-            problems[key] = str(exc)
-
-    for key, fn in (("nps", nps_difference), ("csi", csi_difference)):
-        if key in results and f"{key}_prev" in results:
-            attempt(f"{key}_change", fn, results[key], results[f"{key}_prev"])
-    if deals is not None and len(current):
-        item_w = results["csi"].weights if "csi" in results else None
-        attempt("weighting", wave_weights, current, deals, asof=asof, project=project,
-                items=list(DRIVER_ITEMS), item_weights=item_w)
-
-
-def delta_text(results: dict, key: str, unit: str = "") -> str | None:
-    """The KPI card's “较上期” text for ``key`` (nps / csi), marked significant or not."""
-    if f"{key}_change" in results:
-        return change_text(results[f"{key}_change"], unit)
-    prev = results.get(f"{key}_prev")
-    if prev is None or key not in results:
+def delta_text(current, previous, change, unit: str = "") -> str | None:
+    """The KPI card's “较上期” text: the tested ``change`` (a ``waves.Difference``) marked
+    significant or not; the untested difference when only both values exist; else None."""
+    if available(change):
+        return change_text(change, unit)
+    if not (available(current) and available(previous)):
         return None
-    return f"较上期 {results[key].value - prev.value:+.1f}{unit}（未能检验显著性）"
+    return f"较上期 {current.value - previous.value:+.1f}{unit}（未能检验显著性）"
 
 
 def change_text(diff, unit: str = "") -> str:
@@ -194,5 +211,6 @@ def change_text(diff, unit: str = "") -> str:
 
 __all__ = [
     "DEAL_BANNER", "SURVEY_BANNER", "change_text", "customer_crosstabs", "deal_tables", "delta_text",
-    "item_banner", "satisfaction_banner", "satisfaction_section", "wave_results", "weighted_results", "weighting_note",
+    "item_banner", "method_notes", "satisfaction_banner", "satisfaction_section", "weighted_results",
+    "weighting_for", "weighting_note",
 ]

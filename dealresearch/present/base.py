@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 import pandas as pd
 
 from .. import config, fmt
-from ..schema import label
+from ..errors import ParameterError
+from . import columns
 
 _CSS = """
 <style>
@@ -32,7 +33,11 @@ _CSS = """
 .dr-table th:first-child,.dr-table td:first-child{text-align:left}
 .dr-table caption{caption-side:top;text-align:left;font-weight:600;padding:4px 0}
 .dr-scroll{overflow-x:auto;max-width:100%}
-.dr-table td.dr-long{white-space:normal;overflow-wrap:anywhere;word-break:break-word;min-width:12em;max-width:36em;text-align:left}
+.dr-table th:first-child,.dr-table td:first-child{position:sticky;left:0;z-index:1;background:#fff;box-shadow:inset -1px 0 0 #d8dee4}
+.dr-table td.dr-long,.dr-table th.dr-long{white-space:normal;overflow-wrap:anywhere;word-break:break-word;min-width:12em;max-width:36em;text-align:left}
+.dr-scroll-hint{display:none;color:#57606a;font-size:.85em}
+.dr-wide .dr-scroll-hint{display:block}
+@media (max-width:600px){.dr-wide-phone .dr-scroll-hint{display:block}}
 .dr-rec{border:1px solid #d8dee4;border-radius:8px;padding:8px 12px;margin:8px 0}
 .dr-rec .cat{display:inline-block;background:#e7f0f7;color:#1f3b57;border-radius:4px;padding:0 6px;font-size:.85em}
 .dr-rec .ev{color:#57606a;font-size:.88em;margin-top:4px}
@@ -58,16 +63,27 @@ def _show(markup: str) -> str:
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: cells longer than this (characters of markup) wrap instead of widening the table
 LONG_CELL = 40
+#: text columns up to this position get a left-align class (``.dr-lN`` rules in the CSS)
+LEFT_COLUMNS = 16
+
+
+def _long(markup: str) -> str:
+    """The class attribute of a table cell: long text wraps (see ``.dr-long``)."""
+    return " class='dr-long'" if len(markup) > LONG_CELL else ""
+
+
+def _left_rules(sep: str = "") -> str:
+    """CSS aligning the cells of the columns a table names as text (``dr-lN``) to the left."""
+    return sep.join(f".dr-l{i} td:nth-child({i}),.dr-l{i} th:nth-child({i}){{text-align:left}}"
+                    for i in range(2, LEFT_COLUMNS + 1))
+
+
+_CSS = _CSS.replace("</style>", _left_rules("\n") + "\n</style>")
 
 
 def esc(value) -> str:
     """HTML-escape any value as text (control characters dropped)."""
     return html.escape(_CONTROL.sub("", "" if value is None else str(value)), quote=True)
-
-
-def _wide(markup: str) -> str:
-    """The class attribute of a table cell: long text wraps (see ``.dr-long``)."""
-    return " class='dr-long'" if len(markup) > LONG_CELL else ""
 
 
 def setup() -> str | None:
@@ -162,36 +178,91 @@ def _cell(v, fmt: str | None) -> str:
     return esc(v)
 
 
+#: the content width (CSS px) of a phone page and of a desktop page (report.css)
+PHONE_CONTENT_PX, DESKTOP_CONTENT_PX = 366, 1000
+#: the cue under a table wider than the screen (its first column stays in place, see report.css)
+SCROLL_HINT = "左右滑动查看更多列 →"
+
+
+def _text_px(text: str) -> float:
+    """Rough width in px of ``text`` at the table font (14 px): CJK full width, others ~half."""
+    return sum(14.0 if ord(ch) > 0x2E7F else 7.6 for ch in text)
+
+
+def _table_width_px(headers: Sequence[str], columns: Sequence[Sequence[str]], long_cols: Sequence[bool]) -> float:
+    """Estimated natural width of a table: widest cell per column (long text wraps at ~36em)."""
+    width = 0.0
+    for head, cells, long_col in zip(headers, columns, long_cols, strict=True):
+        widest = max([_text_px(head), *(_text_px(html.unescape(c)) for c in cells)])
+        width += (min(widest, 36 * 14) if long_col else widest) + 20  # + cell padding
+    return width
+
+
+def _check_formats(formats: Mapping[str, str], frame: pd.DataFrame) -> dict[str, str]:
+    """``formats`` validated against the table: every key a column of it, every kind known."""
+    names = {str(c) for c in frame.columns}
+    for key, kind in formats.items():
+        if str(key) not in names:
+            raise ParameterError(f"表格没有列 {key!r}，不能为它指定显示格式（表格的列：{'、'.join(sorted(names))}）")
+        columns.check_kind(kind, str(key))
+    return {str(k): v for k, v in formats.items()}
+
+
+def _column_texts(values: pd.Series, kind: str | None, table_unit) -> tuple[list[str], tuple | None]:
+    """Escaped cell markup of one column and its money unit (None unless money)."""
+    if kind == "flag":
+        return [_cell(v if fmt.is_missing(v) or isinstance(v, str) else "是" if bool(v) else "否", None)
+                for v in values], None
+    if kind == "text":
+        return [_cell(v if isinstance(v, str) or fmt.is_missing(v) else str(v), None) for v in values], None
+    texts, unit = fmt.column(values, kind, table_unit)
+    return [esc(t) if t is not None else _cell(v, None) for t, v in zip(texts, values, strict=True)], unit
+
+
 def table_html(df: pd.DataFrame, caption: str | None = None,
                formats: Mapping[str, str] | None = None, index: bool = False,
                max_rows: int = 200) -> str:
-    """Escaped HTML table with Chinese column labels (schema.label)."""
-    formats = dict(formats or {})
+    """Escaped HTML table with Chinese column labels and formats (``present.columns``).
+
+    ``formats`` (column → kind) may only name columns of the table and known kinds
+    (``columns.KINDS``); anything else is a ParameterError. The table sits in a block that
+    scrolls sideways with its first column kept in view; a table wider than the screen gets
+    a "左右滑动" cue; long text columns wrap, left aligned."""
     frame = df.reset_index() if index else df
+    formats = _check_formats(dict(formats or {}), frame)
     frame = frame.head(max_rows)
-    headers, columns = [], []
-    kinds = {c: formats.get(str(c)) or fmt.kind_for(label(str(c))) for c in frame.columns}
+    kinds = {c: formats.get(str(c)) or columns.kind(c) for c in frame.columns}
     money = [frame[c] for c in frame.columns if kinds[c] == "money"]
     table_unit = fmt.money_unit(pd.concat(money, ignore_index=True)) if money else None
+    headers, cells, long_cols, text_cols = [], [], [], []
     for c in frame.columns:  # number rules (dealresearch.fmt): one money unit for the table, in the headers
-        head_text = label(str(c))
-        texts, unit = fmt.column(frame[c], kinds[c], table_unit)
+        head_text = columns.header(c)
+        texts, unit = _column_texts(frame[c], kinds[c], table_unit)
         headers.append(fmt.money_header(head_text, unit) if unit else head_text)
-        columns.append([esc(t) if t is not None else _cell(v, None) for t, v in zip(texts, frame[c], strict=True)])
+        cells.append(texts)
+        long_cols.append(any(len(t) > LONG_CELL for t in texts))
+        text_cols.append(kinds[c] in ("text", "flag") or (kinds[c] is None and frame[c].dtype.kind not in "biufc"))
+    # text columns read left aligned: a class per column on the table (``dr-l3``: the 3rd), cells stay bare
+    left = "".join(f" dr-l{i}" for i, (long_, text_) in enumerate(zip(long_cols, text_cols, strict=True), 1)
+                   if 1 < i <= LEFT_COLUMNS and (long_ or text_))
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
-    rows = ["<tr>" + "".join(f"<td{_wide(v)}>{v}</td>" for v in rec) + "</tr>" for rec in zip(*columns, strict=True)]
+    rows = ["<tr>" + "".join(f"<td{_long(v)}>{v}</td>" for v in rec) + "</tr>" for rec in zip(*cells, strict=True)]
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     more = (f"<p class='dr-note'>仅显示前 {max_rows} 行，共 {len(df)} 行。</p>"
             if len(df) > max_rows else "")
-    return (f"<div class='dr-scroll'><table class='dr-table'>{cap}<thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></div>{more}")
+    width = _table_width_px(headers, cells, long_cols) if headers else 0.0
+    wide = " dr-wide" if width > DESKTOP_CONTENT_PX else " dr-wide-phone" if width > PHONE_CONTENT_PX else ""
+    hint = f"<div class='dr-scroll-hint'>{esc(SCROLL_HINT)}</div>" if wide else ""
+    return (f"<div class='dr-table-block{wide}'>{hint}<div class='dr-scroll'><table class='dr-table{left}'>{cap}"
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div></div>{more}")
 
 
 def table(df: pd.DataFrame, caption: str | None = None,
           formats: Mapping[str, str] | None = None, index: bool = False,
           max_rows: int = 200) -> str:
-    """Display a DataFrame as an escaped table. ``formats`` maps column → int / money /
-    pct / pp / float / price."""
+    """Display a DataFrame as an escaped table. ``formats`` maps a column of ``df`` to a kind
+    (``present.columns.KINDS``: int / money / pct / pp / float / price …); a key that is not a
+    column or an unknown kind is a ParameterError."""
     return _show(table_html(df, caption, formats, index, max_rows))
 
 

@@ -1,37 +1,16 @@
-"""The 客户声音 section of the satisfaction report: computed in ``results`` (no file I/O),
-displayed through :mod:`dealresearch.present.base` (every quote and word HTML-escaped)."""
+"""The 客户声音 section of the satisfaction report: renders the review's ``voice`` part
+(:class:`dealresearch.satisfaction.review.Voice`) through :mod:`dealresearch.present.base`,
+every quote and word HTML-escaped. Method details live in the page's 方法与口径 appendix."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from ..config import MIN_N
-from ..errors import DealResearchError
-from ..satisfaction.comments.effects import impact
-from ..satisfaction.comments.topics import emerging
-from ..schema import S
+from ..results import available
 from . import base as P
 
 TOP = 5
-KEY, NEW = "voice", "voice_emerging"
-
-
-def voice_results(results: dict, problems: dict, history: pd.DataFrame, current) -> None:
-    """Code the comments of ``history`` once; rank the themes on the ``current`` rows and
-    trace their quarterly trend over ``history``; propose emerging themes (seed 0)."""
-    if S.comment not in history.columns or not len(history):
-        problems[KEY] = "调查数据中没有客户意见（意见和建议）列。"
-        return
-    try:
-        results[KEY] = res = impact(history, current=current)
-    except DealResearchError as exc:
-        problems[KEY] = str(exc)
-        return
-    cur = pd.Series(current, index=history.index).astype(bool)
-    try:  # optional: too few unmatched comments simply means nothing new to propose
-        results[NEW] = emerging(history.loc[cur, S.comment], res.coded[cur], seed=0)
-    except DealResearchError:
-        pass
 
 
 def _fmt_ci(lo, hi) -> str:
@@ -55,12 +34,13 @@ def _trend_chart(trend: pd.DataFrame):
     return ax
 
 
-def voice_section(results: dict, problems: dict) -> None:
+def voice_section(part) -> None:
+    """客户声音: ``part`` is the review's Voice, or Unavailable (its reason is shown)."""
     P.heading("客户声音")
-    if KEY not in results:
-        P.note(problems.get(KEY, "本期没有客户意见。"))
+    if not available(part):
+        P.note(getattr(part, "reason", None) or "本期没有客户意见。")
         return
-    v = results[KEY]
+    v = part.impact
     top = v.top.head(TOP)
     if top.empty:
         P.note(f"本期 {v.n_surveys} 份问卷中有 {v.n_comments} 条有效意见，均未涉及词表中的主题。")
@@ -101,14 +81,14 @@ def voice_section(results: dict, problems: dict) -> None:
         if quotes:
             P.heading(f"“{theme}”客户原话", level=3)
             P.bullets(quotes)
-    if "project" in v.by_project.columns and len(v.by_project):
+    if "project" in v.by_project.columns and v.by_project["project"].nunique() > 1:  # one project: no heatmap
         bp = v.by_project[v.by_project["theme"].isin(top.index)]
         wide = bp.pivot(index="theme", columns="project", values="nps_gap").reindex(top.index).round(1)
         P.table(wide.rename_axis("主题"), caption="各项目中提及者与其他受访者的 NPS 差", index=True)
-    new = results.get(NEW)
+    new = part.emerging
     if new is not None and len(new):
         P.heading("词表以外的新话题", level=3)
         P.table(pd.DataFrame({"话题": new["topic"], "关键词": new["words"], "意见数": new["n"],
                               "例句": ["；".join(e) for e in new["examples"]]}),
                 caption="未归入任何主题的意见（TF-IDF + NMF 归纳，供补充词表）")
-    P.note(v.definition + f" 主题与情感按词表和情感词典自动识别（jieba 分词，离线）；提及数少于 {MIN_N} 的主题仅供参考。")
+    P.note(f"提及数少于 {MIN_N} 的主题仅供参考（标“样本不足”）；主题识别方法见文末“方法与口径”。")

@@ -1,5 +1,7 @@
 """Report suite: run the notebook templates with papermill, publish self-contained Chinese
-HTML, an index of every period, error pages and a run manifest.
+HTML (linked to each other, optionally printed to PDF), the cockpit ``reports/index.html``
+(headline KPIs of every scope from metrics.json), the run log ``reports/runs.html``, error
+pages and a run manifest.
 
 This package runs notebooks; it never imports the analysis modules (import-linter contract).
 """

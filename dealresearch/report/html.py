@@ -29,10 +29,14 @@ def strip_controls(page: str) -> str:
     return _CONTROL.sub("", page)
 
 
+#: stylesheets every page carries, in order: the shared style, then the page links and print rules
+STYLESHEETS = ("report.css", "pages.css")
+
+
 @cache
 def css() -> str:
     """The shared stylesheet (reports, index, error pages)."""
-    return (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    return "\n".join((TEMPLATES / name).read_text(encoding="utf-8") for name in STYLESHEETS)
 
 
 def _version() -> str:

@@ -1,4 +1,5 @@
-"""reports/index.html: every period and report present on disk, with status and run time."""
+"""``reports/index.html`` (the cockpit, :mod:`.cockpit`) and ``reports/runs.html`` (the run
+log: every period and report page present on disk, with status, run time and timestamp)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from urllib.parse import quote
 from .. import fmt
 from ..errors import ParameterError
 from ..periods import parse_period
-from . import atomic, manifest, metrics_file
+from . import atomic, cockpit, manifest
 from .errors import render_page
 
 INDEX = "index.html"
+RUNS = "runs.html"
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S | re.I)
 _FAILED = re.compile(r'<meta name="dealresearch-status" content="failed"', re.I)
 _KIND_ORDER = {"year": 0, "quarter": 1, "month": 2, "week": 3}
@@ -47,17 +49,6 @@ def fmt_seconds(s) -> str:
     return f"{s:.1f} 秒" if s < 60 else f"{int(s // 60)} 分 {s % 60:02.0f} 秒"
 
 
-#: group KPIs the index shows per period, from the run's metrics.json (the pages' own values)
-INDEX_KPIS = ("net_amount", "amount_attainment", "nps", "csi", "survey_coverage")
-
-
-def period_kpis(folder: Path) -> list[dict]:
-    """[{name, text}] of the group's headline KPIs of one period folder (none without metrics.json)."""
-    recs = {r.get("kpi"): r for r in metrics_file.read(folder) if r.get("scope") == "集团"}
-    return [{"name": recs[k]["name"], "text": fmt.value(recs[k].get("value"), recs[k].get("kind", "float"))}
-            for k in INDEX_KPIS if k in recs]
-
-
 def collect(out_dir: Path) -> list[dict]:
     """Periods (newest first), each with the report pages present in its folder."""
     periods = []
@@ -75,6 +66,7 @@ def collect(out_dir: Path) -> list[dict]:
             rows.append(
                 {
                     "href": quote(f"{folder.name}/{page.name}"),
+                    "name": info.get("name") or page.stem,
                     "file": page.name,
                     "title": info.get("title")
                     or (_html.unescape(tm.group(1)).split(" · ")[0] if tm else page.stem),
@@ -85,6 +77,7 @@ def collect(out_dir: Path) -> list[dict]:
                     or datetime.fromtimestamp(page.stat().st_mtime).isoformat(timespec="seconds"),
                     "order": info.get("order", 999),
                     "kept": bool(info.get("kept_previous")) and status == "failed",
+                    "pdf": quote(f"{folder.name}/{page.stem}.pdf") if page.with_suffix(".pdf").is_file() else None,
                     "log": quote(f"{folder.name}/{info['log']}")
                     if info.get("log") and (folder / info["log"]).is_file()
                     else None,
@@ -98,7 +91,8 @@ def collect(out_dir: Path) -> list[dict]:
                     "label_zh": period.label_zh,
                     "reports": rows,
                     "failed": sum(r["status"] == "failed" for r in rows),
-                    "kpis": period_kpis(folder),
+                    "period": period,
+                    "folder": folder,
                 }
             )
     return periods
@@ -121,17 +115,36 @@ def quality_pages(out_dir: Path) -> list[dict]:
 
 
 def build_index(out_dir=None) -> Path:
-    """(Re)write ``<out_dir>/index.html`` listing exactly the report pages present; returns its path."""
+    """(Re)write the cockpit ``<out_dir>/index.html`` and the run log ``runs.html`` from the
+    report pages present; returns the cockpit's path."""
     from .. import config
 
     out_dir = Path(out_dir) if out_dir is not None else config.reports_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     periods = collect(out_dir)
+    folders = {p["label"]: p["folder"] for p in periods}
+    for p in periods:
+        p["rows"], p["columns"] = cockpit.kpi_rows(p["folder"], p["period"], folders, p["reports"])
+        p["matrix"] = cockpit.matrix(p["reports"])
+        p["failures"] = [r for r in p["reports"] if r["status"] == "failed"]
+    generated_at = datetime.now().strftime("%Y-%m-%d %H:%M")
+    total = sum(len(p["reports"]) for p in periods)
+    quality = quality_pages(out_dir)
+    runs = render_page("runs.html.j2", quality=quality, periods=periods, total=total, generated_at=generated_at)
+    atomic.write_text(out_dir / RUNS, runs)
     page = render_page(
         "index.html.j2",
-        quality=quality_pages(out_dir),
+        quality=quality,
         periods=periods,
-        total=sum(len(p["reports"]) for p in periods),
-        generated_at=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        total=total,
+        generated_at=generated_at,
+        cockpit_css=cockpit_css(),
+        coverage_rule=fmt.pct(cockpit.COVERAGE_RULE),
     )
     return atomic.write_text(out_dir / INDEX, page)
+
+
+def cockpit_css() -> str:
+    from .html import TEMPLATES
+
+    return (TEMPLATES / "cockpit.css").read_text(encoding="utf-8")

@@ -18,7 +18,8 @@ from urllib.parse import quote
 from .. import config
 from ..errors import ParameterError, ReportError
 from ..periods import parse_period
-from . import atomic, inputs, manifest, metrics_file, params, publish
+from . import atomic, inputs, manifest, metrics_file, nav, params, publish
+from . import pdf as pdf_print
 from .catalog import Template, find_templates
 from .errors import Failure, clean_message, error_page, failure_from_exception, locate_failure
 from .html import export_html, subtitle
@@ -52,6 +53,9 @@ class ReportResult:
     kept_previous: bool = False
     #: KPI records the page showed (dealresearch.metrics.kpis.emit), for metrics.json
     metrics: list = field(default_factory=list)
+    #: the PDF printed beside the page (``--pdf``), or why it could not be printed
+    pdf: Path | None = None
+    pdf_error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -71,6 +75,7 @@ class ReportResult:
             "finished": self.finished,
             "error": self.failure.as_dict() if self.failure else None,
             "kept_previous": self.kept_previous,
+            "pdf": self.pdf.relative_to(period_dir).as_posix() if self.pdf else None,
         }
 
 
@@ -274,6 +279,7 @@ def run_reports(
     jobs: int | None = None,
     kernel_name: str = "python3",
     extra_params: Mapping[str, object] | None = None,
+    pdf: bool = False,
 ) -> RunSummary:
     """Run every report template for ``period`` and publish ``<out_dir>/<period>/*.html``.
 
@@ -283,7 +289,8 @@ def run_reports(
     notebook gets a Chinese error page and does not stop the others. Raises ParameterError
     before running anything for a bad period/project/template name/parameter, and ReportError
     when the period already holds any of the pages this run would write and ``overwrite`` is
-    False."""
+    False. With ``pdf``, each page is also printed to a PDF beside it (ReportError before
+    anything runs when no Chromium is installed)."""
     t_run = time.perf_counter()
     per = parse_period(period)
     data_dir = config.data_dir(data_dir)
@@ -321,6 +328,8 @@ def run_reports(
             f"{' 等' if len(existing) > 5 else ''} 共 {len(existing)} 份。为防止覆盖已发布的报告，本次未运行；"
             "确需重新生成请加 --overwrite。"
         )
+    if pdf:
+        pdf_print.find_chromium()  # no browser: say so before hours of reports
     n_jobs = max(1, min(int(jobs) if jobs else default_jobs(), len(plan)))
     run_id = uuid.uuid4().hex[:12]
     staging = period_dir / f".staging-{run_id}"
@@ -337,6 +346,12 @@ def run_reports(
             results = [futures[id(j)].result() for j in plan]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    nav.refresh(period_dir, [r.as_dict(period_dir) for r in results])  # before the PDFs print
+    if pdf:
+        printed = pdf_print.print_all([r.html for r in results], jobs=n_jobs)
+        for r in results:
+            got = printed[r.html]
+            r.pdf, r.pdf_error = (got, None) if isinstance(got, Path) else (None, got)
     seconds = time.perf_counter() - t_run
     run = {
         "period": per.label,

@@ -18,9 +18,6 @@ from .ledger import (
     KINDS,
     LEVEL_COLUMNS,
     METRICS,
-    A,
-    G,
-    R,
     actual_in,
     actuals,
     aggregate,
@@ -41,7 +38,7 @@ from .targets import (
 )
 
 __all__ = [
-    "A", "G", "R", "CANCELLED", "COLUMNS", "FINER", "GROUP_UNIT", "KINDS", "LABELS", "LEVEL_COLUMNS", "METRICS",
+    "CANCELLED", "COLUMNS", "FINER", "GROUP_UNIT", "KINDS", "LABELS", "LEVEL_COLUMNS", "METRICS",
     "Actuals", "Change", "Growth", "GrowthWide", "Headline", "Monthly", "Problem", "Ranking", "SalesReview", "Scope",
     "Table", "Target", "actual_in", "actuals", "aggregate", "attainment", "attainment_matrix", "cycle_time",
     "default_asof", "events", "growth", "growth_rate", "growth_wide", "monthly_targets", "pacing", "rankings", "review", "running_periods", "satisfaction_by_rep",

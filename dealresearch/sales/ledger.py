@@ -32,7 +32,7 @@ import pandas as pd
 from ..errors import DataError, ParameterError
 from ..periods import Period, parse_period, period_of
 from ..schema import LEVELS, D, H, Status, T
-from .columns import Actuals, Growth, Ranking
+from .columns import Actuals
 
 SIGNED, CANCELLED, CHANGED, SUBSCRIBED = Status.signed, Status.cancelled, Status.changed, Status.subscribed
 #: contribution of each event to net signings
@@ -49,7 +49,6 @@ GROUP_UNIT = "集团"
 
 # Old single-letter names of the column classes, kept for the modules outside sales that still
 # use them (strategy.findings.sales / service, metrics.kpis); new code uses the long names.
-A, G, R = Actuals, Growth, Ranking
 
 METRICS: tuple[str, ...] = (
     Actuals.signed_units,

@@ -3,7 +3,8 @@
 Reports are generated inside the test session: the tiny fixture templates (one deliberately
 broken) and, when the real templates exist in notebooks/, those against the ``sample_store``
 fixture. Asserts: no request leaves file://, no failed request, no console error, every image
-decoded, the Chinese headings visible, no page-wide horizontal scroll at 375 px; saves a
+decoded, the Chinese headings visible, no page-wide horizontal scroll at 375 px, the cockpit
+links every page and the run log lists every page; saves a
 375 px-wide full-page screenshot per page to tests/e2e/screenshots/ (git-ignored).
 """
 
@@ -153,17 +154,23 @@ def test_every_report_renders_offline_at_phone_width(suites, browser):
         old.unlink()
     checked, images, failures = 0, 0, {}
     for suite, folder in suites.items():
-        for path in [*_pages(folder), folder / "index.html"]:
+        for path in [*_pages(folder), folder / "index.html", folder / "runs.html"]:
             page, ctx, problems = _open(browser, path)
             try:
                 issues = problems + _check_common(page, path)
                 failed_page = page.locator('meta[name="dealresearch-status"][content="failed"]').count() > 0
                 if path.name == "index.html":
-                    if not _visible_heading(page, "h1", "报告目录"):
-                        issues.append("index heading 报告目录 not visible")
+                    if not _visible_heading(page, "h1", "经营驾驶舱"):
+                        issues.append("cockpit heading 经营驾驶舱 not visible")
+                    linked = page.locator("table.dr-matrix td.dr-mx a:not(.dr-mx-pdf)").count()
+                    if linked != len(_pages(folder)):
+                        issues.append(f"cockpit links {linked} reports, folder holds {len(_pages(folder))}")
+                elif path.name == "runs.html":
+                    if not _visible_heading(page, "h1", "运行记录"):
+                        issues.append("run log heading 运行记录 not visible")
                     listed = page.locator("table.dr-index-table tbody tr").count()
                     if listed != len(_pages(folder)):
-                        issues.append(f"index lists {listed} reports, folder holds {len(_pages(folder))}")
+                        issues.append(f"run log lists {listed} reports, folder holds {len(_pages(folder))}")
                 elif failed_page:
                     if not _visible_heading(page, "h2", "本报告生成失败"):
                         issues.append("error page heading not visible")
@@ -189,7 +196,7 @@ def test_every_report_renders_offline_at_phone_width(suites, browser):
             finally:
                 ctx.close()
     assert not failures, failures
-    expected = sum(len(_pages(f)) + 1 for f in suites.values())
+    expected = sum(len(_pages(f)) + 2 for f in suites.values())
     assert checked == expected and checked >= 6
     assert images >= 4  # charts were embedded and checked (fixtures alone hold 4)
 

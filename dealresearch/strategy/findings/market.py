@@ -126,8 +126,8 @@ def unit_type_mix(ctx: Context) -> pd.DataFrame:
 def price_band(ctx: Context) -> pd.DataFrame:
     """Largest total-price band share of each project in the period (bands of
     derive.TOTAL_PRICE_EDGES, as profile uses them)."""
-    from ...derive import X
     from ... import profile
+    from ...derive import X
 
     d = ctx.project_deals
     d = d[d[D.sign_date].notna() & ctx.period.contains(d[D.sign_date]) & d[D.total_price].notna()]
