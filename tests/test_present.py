@@ -62,6 +62,9 @@ def test_wide_tables_keep_the_key_column_and_show_a_scroll_cue():
     assert "dr-table-block dr-wide-phone" in phone and P.SCROLL_HINT in phone
     desktop = P.table_html(pd.DataFrame({"项目": ["星汇中心"], **wide_cols, **{f"另{i}": [1] for i in range(9)}}))
     assert "dr-table-block dr-wide'" in desktop
+    # sentences in a text column wrap on a phone (report.css): no cue for them
+    advice = P.table_html(pd.DataFrame({"客户类别": ["高价值·高潜力"], "建议": ["专属顾问一对一维护，优先邀约新品与老带新活动。"]}))
+    assert "dr-scroll-hint" not in advice and "dr-l2" in advice
     # the sticky first column and the cue are styled by the page sheet and the notebook CSS
     from importlib.resources import files
 

@@ -184,17 +184,19 @@ PHONE_CONTENT_PX, DESKTOP_CONTENT_PX = 366, 1000
 SCROLL_HINT = "左右滑动查看更多列 →"
 
 
-def _text_px(text: str) -> float:
-    """Rough width in px of ``text`` at the table font (14 px): CJK full width, others ~half."""
-    return sum(14.0 if ord(ch) > 0x2E7F else 7.6 for ch in text)
+def _text_px(text: str, font: float = 14.0) -> float:
+    """Rough width in px of ``text`` at the table font (14 px; 13 on a phone): CJK full width, others ~half."""
+    return sum(font if ord(ch) > 0x2E7F else 0.54 * font for ch in text)
 
 
-def _table_width_px(headers: Sequence[str], columns: Sequence[Sequence[str]], long_cols: Sequence[bool]) -> float:
-    """Estimated natural width of a table: widest cell per column (long text wraps at ~36em)."""
+def _table_width_px(headers: Sequence[str], columns: Sequence[Sequence[str]], caps: Sequence[float | None],
+                    font: float = 14.0, pad: float = 20.0) -> float:
+    """Estimated natural width of a table: its widest cell per column, a column that wraps
+    (long text; text columns on a phone, see report.css) at most its cap."""
     width = 0.0
-    for head, cells, long_col in zip(headers, columns, long_cols, strict=True):
-        widest = max([_text_px(head), *(_text_px(html.unescape(c)) for c in cells)])
-        width += (min(widest, 36 * 14) if long_col else widest) + 20  # + cell padding
+    for head, cells, cap in zip(headers, columns, caps, strict=True):
+        widest = max([_text_px(head, font), *(_text_px(html.unescape(c), font) for c in cells)])
+        width += (widest if cap is None else min(widest, cap)) + pad  # + cell padding
     return width
 
 
@@ -250,8 +252,11 @@ def table_html(df: pd.DataFrame, caption: str | None = None,
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     more = (f"<p class='dr-note'>仅显示前 {max_rows} 行，共 {len(df)} 行。</p>"
             if len(df) > max_rows else "")
-    width = _table_width_px(headers, cells, long_cols) if headers else 0.0
-    wide = " dr-wide" if width > DESKTOP_CONTENT_PX else " dr-wide-phone" if width > PHONE_CONTENT_PX else ""
+    desktop = _table_width_px(headers, cells, [36 * 14 if lc else None for lc in long_cols])
+    phone = _table_width_px(headers, cells, [0.4 * 390 if i == 0 else 0.7 * 390 if lc else 8 * 13 if tc else None
+                                              for i, (lc, tc) in enumerate(zip(long_cols, text_cols, strict=True))],
+                            font=13.0, pad=14.0)
+    wide = " dr-wide" if desktop > DESKTOP_CONTENT_PX else " dr-wide-phone" if phone > PHONE_CONTENT_PX else ""
     hint = f"<div class='dr-scroll-hint'>{esc(SCROLL_HINT)}</div>" if wide else ""
     return (f"<div class='dr-table-block{wide}'>{hint}<div class='dr-scroll'><table class='dr-table{left}'>{cap}"
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div></div>{more}")
