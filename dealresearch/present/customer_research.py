@@ -321,9 +321,10 @@ def method(r: ProfileReview) -> str:
         parts.append(paragraph(f"各项目客户结构差异：卡方独立性检验（按{label(r.by)}分组），"
                                           "效应量为 Cramér's V；多选字段按每个选项分别检验。"))
         parts += [caution(w) for w in r.profile.test_warnings]
-        parts.append(P.table_html(tests_table(r.profile), caption="各项目客户结构差异检验",
-                                  formats={"卡方值": "float", "自由度": "int", "p值": "p", "Cramér's V": "float",
-                                           "样本量": "int"}))
+        tests = tests_table(r.profile)
+        kinds = {"卡方值": "float", "自由度": "int", "p值": "p", "Cramér's V": "float", "样本量": "int"}
+        parts.append(P.table_html(tests, caption="各项目客户结构差异检验",
+                                  formats={k: v for k, v in kinds.items() if k in tests.columns}))
     for cmp in (r.qoq, r.yoy):
         if available(cmp):
             parts.append(P.table_html(comparison_table(cmp), caption=f"较{base_label(cmp)}的占比变化与检验",

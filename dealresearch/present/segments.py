@@ -251,9 +251,10 @@ def persona_comparison(r: SegmentsReview) -> None:
     if isinstance(r.personas, Unavailable):
         return
     P.heading("画像对比", 3)
-    P.table(persona_table(r.personas), caption="各画像的规模与典型特征（括号内为该特征在画像中的占比）",
-            formats={"客户数": "int", "占比": "pct", "年龄中位数": "age", "面积中位数(㎡)": "float",
-                     "总价中位数(万元)": "float"})
+    table = persona_table(r.personas)
+    kinds = {"客户数": "int", "占比": "pct", "年龄中位数": "age", "面积中位数(㎡)": "float", "总价中位数(万元)": "float"}
+    P.table(table, caption="各画像的规模与典型特征（括号内为该特征在画像中的占比）",
+            formats={k: v for k, v in kinds.items() if k in table.columns})
 
 
 def rfm(r: SegmentsReview) -> None:
