@@ -8,7 +8,7 @@ import pandas as pd
 from .. import fmt
 from ..sales.columns import Actuals, Ranking
 from ..schema import D, label
-from .base import ACCENT_COLOR, MAIN_COLOR, new_ax
+from .base import ACCENT_COLOR, MAIN_COLOR, TEXT_PT, new_ax
 
 
 def attainment_heatmap(matrix: pd.DataFrame, *, title: str = "目标达成率热力图（%）", ax=None):
@@ -101,7 +101,7 @@ def ranking_bars(
     if Actuals.amount_attainment in r:
         for yi, v, att in zip(y, r[metric].to_numpy(), r[Actuals.amount_attainment].to_numpy(), strict=True):
             if not np.isnan(att):
-                ax.text(v, yi, f" {att:.0f}%", va="center", fontsize=8)
+                ax.text(v, yi, f" {att:.0f}%", va="center", fontsize=TEXT_PT)
     ax.set_title(title or f"{label(by)}排名（前 {min(top, len(r))} 名）")
     return ax
 
