@@ -84,7 +84,7 @@ def suites(tmp_path_factory, request) -> dict[str, Path]:
     return out
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # closed before another e2e module starts its own Playwright
 def browser():
     from playwright.sync_api import sync_playwright
 
