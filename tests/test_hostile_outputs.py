@@ -156,7 +156,7 @@ def test_satisfaction_report_pages_and_logs_hold_no_personal_data(store, tmp_pat
     assert [r.status for r in summary.reports] == ["ok"]
     pages = sorted(out.rglob("*.html"))
     logs = sorted(out.rglob("*.ipynb"))
-    assert len(pages) == 2 and len(logs) == 1  # the page and the index; the run log
+    assert len(pages) == 3 and len(logs) == 1  # the page, the cockpit and the run-log page; the run log
     page = summary.reports[0].html.read_text(encoding="utf-8")
     assert "漏水" in page  # the customers' comments are published (masked)
     for path in pages + logs:

@@ -151,8 +151,9 @@ def test_a_failing_overwrite_keeps_the_good_page_and_the_index_says_so(runs):
     assert (r.html.parent / LOGS / f"{r.html.stem}.ipynb").read_bytes() == runs["log_before"]
     failed_log = nbformat.read(r.log, as_version=4)
     assert any(o.get("output_type") == "error" for c in failed_log.cells for o in c.get("outputs", []))
-    index = runs["second"].index.read_text(encoding="utf-8")
-    assert "仍显示上次成功的版本" in index and index.count("dr-row-failed") == 1
+    runs_html = (runs["second"].index.parent / "runs.html").read_text(encoding="utf-8")
+    assert "仍显示上次成功的版本" in runs_html and runs_html.count("dr-row-failed") == 1
+    assert "仍显示上次成功的版本" in runs["second"].index.read_text(encoding="utf-8")  # the cockpit's banner
     doc = json.loads(runs["second"].manifest.read_text(encoding="utf-8"))
     entry = next(e for e in doc["reports"] if e["project"] == "好项目")
     assert entry["status"] == "failed" and entry["kept_previous"] is True

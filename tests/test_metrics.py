@@ -1,6 +1,7 @@
 """The metrics layer: each KPI defined once, computed per (period, scope), carried to metrics.json."""
 
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -69,6 +70,18 @@ def test_sales_and_deal_kpis_recover_the_planted_counts():
     assert metrics.value(p2, "net_units", "P2") == 4 and metrics.value(p2, "deals", "P2") == 4
     assert metrics.value(m, "deals") == 34 and metrics.value(m, "customers") == 34
     assert set(m["scope"]) == {"集团"} and set(m["period"]) == {"2026Q3"}
+
+
+def test_net_amount_year_on_year_against_the_same_quarter_last_year():
+    last_year = pd.DataFrame({D.project: "P1", D.deal_id: [f"y{i}" for i in range(8)],
+                              D.sign_date: pd.to_datetime(["2025-08-01"] * 8), D.total_price: 4.0e6,
+                              D.customer_key: [f"y{i}" for i in range(8)], D.status: "签约",
+                              D.sales_rep: "r1", D.sales_team: "t1"})
+    deals = pd.concat([_deals(), last_year], ignore_index=True)
+    m = metrics.compute("2026Q3", deals=deals, history=_history(), areas=["sales"])
+    assert metrics.value(m, "net_amount_yoy") == pytest.approx(38.0e6 / 32.0e6 - 1)  # +18.75 %
+    p2 = metrics.compute("2026Q3", deals=deals, history=_history(), project="P2", areas=["sales"])
+    assert math.isnan(metrics.value(p2, "net_amount_yoy", "P2"))  # nothing a year ago: no rate
 
 
 def test_nps_of_the_quarter_and_of_twelve_months_are_two_kpis():

@@ -66,6 +66,8 @@ KPIS: dict[str, KPI] = {
             "签约、退房、换房事件", "元", "money"),
         KPI("net_units", "净签约套数", "签约 − 退房 + 换房 的套数，按事件日期计入", "period",
             "签约、退房、换房事件", "套", "int"),
+        KPI("net_amount_yoy", "净签约金额同比", "本期净签约金额 ÷ 去年同期净签约金额 − 1（去年同期为零或负时不计算）",
+            "period", "去年同期的净签约金额", "%", "pct"),
         KPI("amount_attainment", "金额目标达成率", "净签约金额 ÷ 本期金额目标 × 100", "period",
             "本范围的金额目标", "%", "pct100"),
         KPI("units_attainment", "套数目标达成率", "净签约套数 ÷ 本期套数目标 × 100", "period",
@@ -121,6 +123,9 @@ def sales_rows(deals, history, targets, p: Period, project: str | None, events=N
     net_amount = float(act.loc[unit, A.net_amount]) if unit in act.index else 0.0
     net_units = int(act.loc[unit, A.net_units]) if unit in act.index else 0
     rows = [_row("net_amount", scope, p, net_amount), _row("net_units", scope, p, net_units)]
+    before = sales.actual_in(ev, p.year_ago(), level)
+    base = float(before.loc[unit, A.net_amount]) if unit in before.index else 0.0
+    rows.append(_row("net_amount_yoy", scope, p, net_amount / base - 1 if base > 0 else None))
     if targets is not None and len(targets):
         att = sales.attainment(ev, targets, p, level)
         own = att[(att[T.level] == level) & (att[T.unit] == unit)]

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from .. import config
 from ..errors import ParameterError, ReportError
 from ..periods import parse_period
-from . import atomic, inputs, manifest, metrics_file, nav, params, publish
+from . import atomic, inputs, manifest, metrics_file, nav, params, publish, recommendations_file
 from . import pdf as pdf_print
 from .catalog import Template, find_templates
 from .errors import Failure, clean_message, error_page, failure_from_exception, locate_failure
@@ -373,6 +373,7 @@ def run_reports(
     }
     manifest_path = manifest.write(period_dir, run, [r.as_dict(period_dir) for r in results])
     metrics_file.write(period_dir, [(r.html.stem, r.metrics) for r in results if r.ok])
+    recommendations_file.write_from_logs(period_dir, [(r.html.stem, r.log) for r in results if r.ok])
     index = build_index(out_root)
     return RunSummary(
         period=per.label,
