@@ -56,7 +56,7 @@ def assert_user_error(code: int, text: str, *needles: str) -> None:
         ([], "缺少必需的参数"),
         (["bogus"], "无效的选项 'bogus'"),
         (["report", "--bogus"], "无法识别的参数：--bogus"),
-        (["survey-plan"], "缺少必需的参数：--year"),
+        (["survey-plan"], "必须给出以下参数之一：--year --period"),
         (["survey-plan", "--year", "99999"], "计划年度应在 1990–2100 之间"),
         (["survey-plan", "--year", "二〇二七"], "计划年度应为整数"),
         (["survey-plan", "--year", "2027", "--seed", "-1"], "随机种子应在 0–4294967295 之间"),

@@ -200,7 +200,7 @@ def test_csv_read_in_chunks_lists_every_option_of_the_file(tmp_path, monkeypatch
     chosen[100:110, 3] = True
     whole = _write(tmp_path, wjx_text(ans, chosen), ".csv", "gbk", folder="whole")
     dr.ingest_surveys([whole], store=tmp_path / "one")
-    import dealresearch.ingest.readers as R
+    import dealresearch.ingest.csv_reader as R
 
     monkeypatch.setattr(P, "CHUNK_ROWS", 30)
     monkeypatch.setattr(R, "CSV_BLOCK_BYTES", 2048)  # Arrow batches of a few rows

@@ -184,3 +184,22 @@ def test_channel_shift_of_customer_research_and_strategy_is_one_number(sample_st
         assert set(f.index) == set(page.index)
         assert (f["delta"] - page["diff"]).abs().max() == 0
         assert (f["p_value"] - page["p_value"]).abs().max() == 0
+
+
+def test_follow_up_kpis_come_from_the_reviews_list_and_overdue_needs_a_returned_sheet():
+    from dealresearch import satisfaction
+
+    surveys = _surveys().assign(**{S.complaint: False})
+    surveys.loc[:4, S.complaint] = True  # five complaints among the 10 detractors of 2026Q3 and more
+    r = satisfaction.review(surveys, period="2026Q3")
+    m = metrics.compute("2026Q3", deals=_deals(), surveys=surveys, followups=r.followups, areas=[])
+    n = r.followups.n
+    assert n >= 10 and metrics.value(m, "followups_open") == n  # nothing recorded as closed
+    assert math.isnan(metrics.value(m, "followups_overdue"))  # statuses are placeholders: no overdue count
+    first = r.followups.table.iloc[0]
+    returned = pd.DataFrame({"followup_id": [first["followup_id"]], "followup_status": ["已关闭"],
+                             "closed_date": [pd.Timestamp("2026-09-30")], "result": ["已回访"], "owner": ["客服"]})
+    r2 = satisfaction.review(surveys, period="2026Q3", updates=returned)
+    m2 = metrics.compute("2026Q3", deals=_deals(), surveys=surveys, followups=r2.followups, areas=[])
+    assert metrics.value(m2, "followups_open") == n - 1
+    assert metrics.value(m2, "followups_overdue") == r2.followups.kpis["overdue"]

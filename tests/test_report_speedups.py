@@ -8,11 +8,11 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
+from dealresearch import strategy
 from dealresearch.derive import DERIVED_LABELS, X, derive
 from dealresearch.schema import D
 from dealresearch.segments.personas import silhouette_by_k
 from dealresearch.strategy import findings as fd
-from dealresearch import strategy
 
 
 @pytest.mark.parametrize("chunk", [2048, 97])

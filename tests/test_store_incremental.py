@@ -173,7 +173,7 @@ def test_the_first_ingest_fast_path_equals_the_merge_with_an_empty_link_table(tm
     import numpy as np
     from store_gen import deal_row, person, write_csv
 
-    from dealresearch.ingest import identity, links, pipeline
+    from dealresearch.ingest import commit, identity, links
     from dealresearch.ingest.privacy import Pseudonymiser
     from dealresearch.schema import D
 
@@ -181,7 +181,7 @@ def test_the_first_ingest_fast_path_equals_the_merge_with_an_empty_link_table(tm
                      project="海景湾") for i in range(1, 40)]
     captured = {}
     real = identity.deal_identity
-    monkeypatch.setattr(pipeline, "deal_identity", lambda f, p, s: captured.setdefault("frame", f) is f and real(f, p, s))
+    monkeypatch.setattr(commit, "deal_identity", lambda f, p, s: captured.setdefault("frame", f) is f and real(f, p, s))
     dr.ingest_deals([write_csv(tmp_path / "x.csv", rows)], store=tmp_path / "data")
     frame, p = captured["frame"], Pseudonymiser(b"k" * 32)
     space = identity.KeySpace.build(frame, p, None)

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dealresearch import profile as profile
 from dealresearch import sales, strategy
 from dealresearch.errors import ParameterError
-from dealresearch import profile as profile
 from dealresearch.schema import D, H, T
 from dealresearch.strategy import findings as fd
 from dealresearch.strategy.findings import F

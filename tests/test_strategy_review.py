@@ -148,8 +148,8 @@ def test_page_leads_with_the_answer_and_keeps_rule_ids_in_the_appendix(planted, 
     r = strategy.review(d, period="2026Q3", history=h, topic=None)
     html = _page(r, monkeypatch)
     body, appendix = html.split("<details>", 1)
-    assert body.index("结论") < body.index("建议清单")
-    lead = body[body.index("结论"):body.index("建议清单")]
+    assert body.index("摘要") < body.index("建议清单")
+    lead = body[body.index("摘要"):body.index("建议清单")]
     assert all(it.title in lead for it in r.recommendations[:3])
     for rule in r.rules.rules:
         assert rule.id not in body

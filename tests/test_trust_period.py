@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from dealresearch import sales, strategy
 from dealresearch import profile as pf
+from dealresearch import sales, strategy
 from dealresearch.schema import D, H, T
 
 SAMPLE_END = pd.Timestamp("2026-09-30")

@@ -40,7 +40,7 @@ import pandas as pd
 from .. import config
 from ..errors import DataError
 from ..schema import D, S
-from .keyring import SECRET_ENV, KeyProblemError
+from .keyring import SECRET_ENV, KeyProblemError, create_exclusive
 
 CONTACTS_KEY_ENV = "DEALRESEARCH_CONTACTS_KEY"
 CONTACTS_KEY_FILE_ENV = "DEALRESEARCH_CONTACTS_KEY_FILE"
@@ -100,26 +100,7 @@ def _create_key_file(path: Path) -> bytes:
     """A new Fernet key in ``path`` (mode 0600), unless another process created it first."""
     from cryptography.fernet import Fernet
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(Fernet.generate_key())
-        fh.flush()
-        os.fsync(fh.fileno())
-    try:
-        os.link(tmp, path)  # atomic and exclusive
-    except FileExistsError:
-        pass
-    except OSError:  # no hard links: exclusive create of the final name
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(tmp.read_bytes())
-        except FileExistsError:
-            pass
-    finally:
-        tmp.unlink(missing_ok=True)
+    create_exclusive(path, Fernet.generate_key())
     return _as_fernet_key(path.read_bytes(), f"联系人密钥文件 {path} ")
 
 

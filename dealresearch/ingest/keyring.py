@@ -77,13 +77,15 @@ def _read_key_file(path: Path) -> bytes:
     return text
 
 
-def create_key_file(path: Path) -> bytes:
-    """Create ``path`` with a new random key unless it exists; the key in the file."""
+def create_exclusive(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` (mode 0600) unless the file exists: written to a
+    temporary file and hard-linked into place, so it appears complete or not at all; when
+    another process created it first, theirs is kept."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(secrets.token_hex(32))
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(content)
         fh.flush()
         os.fsync(fh.fileno())
     try:
@@ -99,6 +101,11 @@ def create_key_file(path: Path) -> bytes:
             pass
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def create_key_file(path: Path) -> bytes:
+    """Create ``path`` with a new random key unless it exists; the key in the file."""
+    create_exclusive(path, secrets.token_hex(32).encode("ascii"))
     return _read_key_file(path)
 
 

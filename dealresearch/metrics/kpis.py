@@ -23,6 +23,7 @@ import pandas as pd
 from .. import fmt
 from ..errors import DealResearchError
 from ..periods import Period, parse_period
+from ..results import available
 from ..schema import C, D, S
 
 #: display output type carrying metric rows from a notebook to the runner
@@ -85,6 +86,10 @@ KPIS: dict[str, KPI] = {
         KPI("csi", "满意度指数 CSI（本期调查）",
             "各题项均值换算为 0–100 后按相对权重加权（ACSI 方法）；未调查的题项不计入，权重按其余题项重新归一",
             "period", "本期调查中回答了至少一个题项的问卷", "分", "index"),
+        KPI("followups_open", "待跟进的不满意客户", "报告期内需跟进（投诉、低分或贬损）且尚未登记关闭的客户", "asof",
+            "报告期内需跟进的调查", "人", "int"),
+        KPI("followups_overdue", "逾期未关闭的跟进", "应完成日期（调查后 SLA 天）已过、尚未登记关闭的跟进；"
+            "未登记回收的跟进表时不计算", "asof", "报告期内需跟进的调查", "人", "int"),
         KPI("survey_coverage", "年度调查覆盖率", "当年已调查客户 ÷ 当年客户基数（拒绝调查客户计入基数）", "ytd",
             "当年1月1日在册客户", "%", "pct"),
         KPI("overdue_customers", "逾期未调查客户数", "可调查客户中已连续两年未调查（或从未调查且满一个周期）的人数",
@@ -232,6 +237,19 @@ def coverage_rows(deals, surveys, customers, p: Period, project: str | None) -> 
 AREAS = ("sales", "deals", "satisfaction", "coverage")
 
 
+def followup_rows(followups, p: Period, project: str | None) -> list[dict]:
+    """Open and overdue follow-ups of a satisfaction review's list; overdue only when a
+    returned sheet was recorded (before that the statuses are the initial ones)."""
+    if not available(followups):
+        return []
+    scope = project or GROUP
+    k = followups.kpis
+    n = int(k["total"])
+    open_ = n - int(k.get("已关闭", 0))
+    overdue = int(k["overdue"]) if followups.updates_recorded else None
+    return [_row("followups_open", scope, p, open_, n=n), _row("followups_overdue", scope, p, overdue, n=n)]
+
+
 def compute(
     period: str | Period,
     *,
@@ -242,11 +260,14 @@ def compute(
     surveys: pd.DataFrame | None = None,
     customers: pd.DataFrame | None = None,
     events: pd.DataFrame | None = None,
+    followups=None,
     areas: Iterable[str] = AREAS,
 ) -> pd.DataFrame:
     """The KPIs of one (period, scope) as rows (see the module docstring); an area whose
     data is missing (no surveys, no targets) contributes no rows. ``events``: the output of
-    ``sales.ledger`` when the caller has it already (else built from deals + history)."""
+    ``sales.ledger`` when the caller has it already (else built from deals + history);
+    ``followups``: the follow-up part of a satisfaction review (its list and KPIs), so the
+    page and metrics.json state the same counts."""
     p = parse_period(period)
     areas = list(areas)
     rows: list[dict] = []
@@ -258,6 +279,8 @@ def compute(
         rows += satisfaction_rows(surveys, deals, p, project)
     if "coverage" in areas and surveys is not None:
         rows += coverage_rows(deals, surveys, customers, p, project)
+    if followups is not None:
+        rows += followup_rows(followups, p, project)
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 

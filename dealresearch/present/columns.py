@@ -12,18 +12,18 @@ Asking for something that does not exist is an error, never a silent fallback:
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from dataclasses import dataclass
 from functools import cache
 
-from .. import fmt, schema
+from .. import fmt, metrics, profile, sales, satisfaction, schema, segments, strategy, survey_plan
 from ..errors import ParameterError
 
 #: kinds a column may have: the number rules of dealresearch.fmt, plain text and 是/否
 KINDS: tuple[str, ...] = (*fmt.KINDS, "text", "flag")
 #: area packages whose ``COLUMNS`` mapping is read (present must not import ingest/report/synth)
-AREAS: tuple[str, ...] = ("profile", "satisfaction", "survey_plan", "segments", "sales", "metrics", "strategy")
+#: the packages whose ``COLUMNS`` (name → (label, kind)) add to the schema labels
+AREAS = {"profile": profile, "satisfaction": satisfaction, "survey_plan": survey_plan, "segments": segments,
+         "sales": sales, "metrics": metrics, "strategy": strategy}
 
 
 @dataclass(frozen=True)
@@ -45,13 +45,8 @@ def check_kind(kind: str, key: str | None = None) -> str:
 
 
 def _area_mapping(area: str) -> dict:
-    """An area's ``COLUMNS`` (package first, then its ``columns`` module); {} when it has none."""
-    package = f"{__package__.rsplit('.', 1)[0]}.{area}"
-    if importlib.util.find_spec(package) is None:
-        return {}
-    mapping = getattr(importlib.import_module(package), "COLUMNS", None)
-    if mapping is None and importlib.util.find_spec(f"{package}.columns") is not None:
-        mapping = getattr(importlib.import_module(f"{package}.columns"), "COLUMNS", None)
+    """An area's ``COLUMNS``; {} when it has none."""
+    mapping = getattr(AREAS[area], "COLUMNS", None)
     return dict(mapping) if isinstance(mapping, dict) else {}
 
 

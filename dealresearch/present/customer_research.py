@@ -246,10 +246,11 @@ def title(r: ProfileReview) -> None:
 
 
 def lead(r: ProfileReview, kpis: pd.DataFrame) -> None:
-    """客户画像: the answer first, the KPI cards, then one share chart per key field."""
-    P.heading("客户画像")
+    """摘要 (the answer first and the KPI cards), then 客户画像: one share chart per key field."""
+    P.heading("摘要")
     P.bullets(answer(r))
     P.kpis(cards(r, kpis))
+    P.heading("客户画像")
     if not available(r.profile):
         P.note(r.profile.reason)
         return

@@ -45,8 +45,8 @@ def _where(item) -> str:
 
 
 def summary(r) -> None:
-    """结论先行: the top three problems and what to do, in plain Chinese."""
-    P.heading("结论")
+    """摘要 (the answer first): the top three problems and what to do, in plain Chinese."""
+    P.heading("摘要")
     top = r.recommendations[:3]
     if not top:
         P.text(f"{r.period.label_zh}{r.project or '集团'}没有触发需要处理的问题。")

@@ -24,18 +24,24 @@ METRICS_FILE = "metrics.json"
 TOLERANCE = 1e-9
 
 
-def collect(nb) -> list[dict]:
-    """Metric records of an executed notebook (in output order)."""
+def display_records(nb, mime: str, marker: str) -> list[dict]:
+    """The records a notebook handed to the runner as display outputs of type ``mime``
+    (dicts carrying ``marker``), in output order."""
     out: list[dict] = []
-    for cell in getattr(nb, "cells", []) or []:
+    for cell in (getattr(nb, "cells", None) or nb.get("cells", [])) if nb else []:
         for o in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
             data = o.get("data", {}) if o.get("output_type") == "display_data" else {}
-            rows = data.get(MIME)
+            rows = data.get(mime)
             if isinstance(rows, str):
                 rows = json.loads(rows)
             if isinstance(rows, list):
-                out.extend(r for r in rows if isinstance(r, dict) and "kpi" in r)
+                out.extend(r for r in rows if isinstance(r, dict) and marker in r)
     return out
+
+
+def collect(nb) -> list[dict]:
+    """Metric records of an executed notebook (in output order)."""
+    return display_records(nb, MIME, "kpi")
 
 
 def _same(a, b) -> bool:

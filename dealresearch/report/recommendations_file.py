@@ -17,6 +17,7 @@ import nbformat
 from .. import config
 from ..periods import parse_period
 from . import atomic
+from .metrics_file import display_records
 
 #: must equal dealresearch.strategy.history.MIME (report never imports analysis modules; a test checks)
 MIME = "application/vnd.dealresearch.strategy.recommendations+json"
@@ -25,16 +26,7 @@ RECOMMENDATIONS_FILE = "recommendations.json"
 
 def collect(nb) -> list[dict]:
     """Recommendation records of an executed notebook (in output order)."""
-    out: list[dict] = []
-    for cell in getattr(nb, "cells", None) or nb.get("cells", []) if nb else []:
-        for o in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            data = o.get("data", {}) if o.get("output_type") == "display_data" else {}
-            rows = data.get(MIME)
-            if isinstance(rows, str):
-                rows = json.loads(rows)
-            if isinstance(rows, list):
-                out.extend(r for r in rows if isinstance(r, dict) and "rule" in r)
-    return out
+    return display_records(nb, MIME, "rule")
 
 
 def read(period_dir: Path) -> list[dict]:

@@ -218,8 +218,8 @@ def with_days_overdue(fu: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _followups(cur: pd.DataFrame, updates, *, sla_days: int, asof) -> Followups | Unavailable:
-    fu = _attempt(followups, cur, sla_days=sla_days, asof=asof)
+def _followups(cur: pd.DataFrame, updates, *, sla_days: int, asof, issued) -> Followups | Unavailable:
+    fu = _attempt(followups, cur, sla_days=sla_days, asof=asof, issued=issued)
     if not available(fu):
         return fu
     warnings, recorded = [], False
@@ -267,7 +267,7 @@ def review(surveys: pd.DataFrame, deals: pd.DataFrame | None = None, *, period="
         pls=_pls(cur),
         groups=_groups(cur),
         voice=comment_voice(history, per.contains(pd.to_datetime(history[S.survey_date]))) if len(cur) else empty,
-        followups=_followups(cur, updates, sla_days=sla_days, asof=per.end) if len(cur) else empty,
+        followups=_followups(cur, updates, sla_days=sla_days, asof=per.end, issued=per.start) if len(cur) else empty,
         sla_days=sla_days,
     )
 
