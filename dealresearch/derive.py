@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
-from .schema import AGE_BANDS, DEAL_COLUMNS, VOCABULARIES, D
+from .schema import AGE_BANDS, DEAL_COLUMNS, VOCABULARIES, Deal
 from .schema import label as _schema_label
 
 
 # ---------------------------------------------------------- derived column names (new)
-class X:
+class Derived:
     """Derived column names (defined here, owned by the profile module)."""
 
     age_band = "age_band"
@@ -36,17 +36,17 @@ class X:
 
 
 DERIVED_LABELS: dict[str, str] = {
-    X.age_band: "年龄段",
-    X.area_band: "面积段",
-    X.total_price_band: "总价段",
-    X.unit_price_band: "单价段",
-    X.days_to_sign: "首访至签约天数",
-    X.days_to_sign_band: "首访至签约周期",
-    X.project_province: "项目所在省份",
-    X.locality: "本地/外地",
-    X.origin_scope: "籍贯省内/省外",
-    X.repeat_buyer: "是否复购",
-    X.referral: "是否老带新",
+    Derived.age_band: "年龄段",
+    Derived.area_band: "面积段",
+    Derived.total_price_band: "总价段",
+    Derived.unit_price_band: "单价段",
+    Derived.days_to_sign: "首访至签约天数",
+    Derived.days_to_sign_band: "首访至签约周期",
+    Derived.project_province: "项目所在省份",
+    Derived.locality: "本地/外地",
+    Derived.origin_scope: "籍贯省内/省外",
+    Derived.repeat_buyer: "是否复购",
+    Derived.referral: "是否老带新",
 }
 
 # ------------------------------------------------------------------ default bands
@@ -181,7 +181,7 @@ def quantile_bands(
 # ----------------------------------------------------------------- derived fields
 def days_to_sign(deals: pd.DataFrame) -> pd.Series:
     """Days from first visit to signing (negative spans are data errors → <NA>)."""
-    days = (pd.to_datetime(deals[D.sign_date]) - pd.to_datetime(deals[D.first_visit_date])).dt.days
+    days = (pd.to_datetime(deals[Deal.sign_date]) - pd.to_datetime(deals[Deal.first_visit_date])).dt.days
     return days.where(days >= 0).astype("Int64")
 
 
@@ -210,17 +210,17 @@ def locality(deals: pd.DataFrame) -> pd.Series:
     Evaluated once per distinct (city, residence) pair, so it is cheap on large tables.
     """
     out = pd.Series(pd.NA, index=deals.index, dtype="string")
-    if D.city not in deals:
+    if Deal.city not in deals:
         return out
-    city = deals[D.city].astype("string").str.strip().str.removesuffix("市").fillna("")
-    if D.residence_area in deals:
-        res = deals[D.residence_area].astype("string").str.strip().fillna("")
+    city = deals[Deal.city].astype("string").str.strip().str.removesuffix("市").fillna("")
+    if Deal.residence_area in deals:
+        res = deals[Deal.residence_area].astype("string").str.strip().fillna("")
         pairs = pd.DataFrame({"c": city, "r": res})
         codes, uniq = pd.factorize(pd.MultiIndex.from_frame(pairs))
         verdict = np.array([_locality_of(c, r) for c, r in uniq], dtype=object)
         out = pd.Series(verdict[codes], index=deals.index).astype("string")
-    if D.origin_province in deals:
-        orig = normalise_province(deals[D.origin_province])
+    if Deal.origin_province in deals:
+        orig = normalise_province(deals[Deal.origin_province])
         proj_prov = province_of_city(city.replace("", pd.NA))
         known = out.isna() & orig.notna() & proj_prov.notna()
         out = out.mask(known & (orig == proj_prov), "本地").mask(known & (orig != proj_prov), "外地")
@@ -229,16 +229,16 @@ def locality(deals: pd.DataFrame) -> pd.Series:
 
 def origin_scope(deals: pd.DataFrame) -> pd.Series:
     """本省 / 外省 by ID origin province vs the project's province."""
-    if D.origin_province not in deals or D.city not in deals:
+    if Deal.origin_province not in deals or Deal.city not in deals:
         return pd.Series(pd.NA, index=deals.index, dtype="string")
-    orig = normalise_province(deals[D.origin_province])
-    proj = province_of_city(deals[D.city])
+    orig = normalise_province(deals[Deal.origin_province])
+    proj = province_of_city(deals[Deal.city])
     out = pd.Series(pd.NA, index=deals.index, dtype="string")
     ok = orig.notna() & proj.notna()
     return out.mask(ok & (orig == proj), "本省").mask(ok & (orig != proj), "外省")
 
 
-def is_repeat_buyer(deals: pd.DataFrame, date_col: str = D.sign_date) -> pd.Series:
+def is_repeat_buyer(deals: pd.DataFrame, date_col: str = Deal.sign_date) -> pd.Series:
     """True when the same customer_key has a deal on an earlier date.
 
     Dates are ``date_col`` falling back to subscribe_date. Earlier deals count whatever
@@ -246,24 +246,24 @@ def is_repeat_buyer(deals: pd.DataFrame, date_col: str = D.sign_date) -> pd.Seri
     before (CRM 置业次数 says 二次 for them too). Same-day deals are not repeats of each other.
     """
     date = pd.to_datetime(deals[date_col])
-    if D.subscribe_date in deals:
-        date = date.fillna(pd.to_datetime(deals[D.subscribe_date]))
-    first = date.groupby(deals[D.customer_key]).transform("min")
+    if Deal.subscribe_date in deals:
+        date = date.fillna(pd.to_datetime(deals[Deal.subscribe_date]))
+    first = date.groupby(deals[Deal.customer_key]).transform("min")
     return (date > first).fillna(False).astype(bool)
 
 
 def is_referral(deals: pd.DataFrame) -> pd.Series:
     """True for 老带新: awareness channel 老带新 or a referrer_key present."""
     out = pd.Series(False, index=deals.index)
-    if D.awareness_channel in deals:
-        out |= (deals[D.awareness_channel].astype("string") == "老带新").fillna(False)
-    if D.referrer_key in deals:
-        ref = deals[D.referrer_key].astype("string").str.strip()
+    if Deal.awareness_channel in deals:
+        out |= (deals[Deal.awareness_channel].astype("string") == "老带新").fillna(False)
+    if Deal.referrer_key in deals:
+        ref = deals[Deal.referrer_key].astype("string").str.strip()
         out |= (ref.notna() & (ref != "")).fillna(False)
     return out.astype(bool)
 
 
-def derive(deals: pd.DataFrame, date_col: str = D.sign_date, columns=None) -> pd.DataFrame:
+def derive(deals: pd.DataFrame, date_col: str = Deal.sign_date, columns=None) -> pd.DataFrame:
     """The deals with every derived column added (columns missing inputs are skipped).
 
     ``columns``: add only these derived columns (names of :class:`X`); the default adds
@@ -276,41 +276,41 @@ def derive(deals: pd.DataFrame, date_col: str = D.sign_date, columns=None) -> pd
     def needed(*names: str) -> bool:
         return want is None or not want.isdisjoint(names)
 
-    if D.age in cols and needed(X.age_band):
-        out[X.age_band] = age_band(deals[D.age])
-    if D.area_sqm in cols and needed(X.area_band):
-        out[X.area_band] = cut_edges(deals[D.area_sqm], AREA_EDGES, unit="㎡")
-    if D.total_price in cols and needed(X.total_price_band):
-        out[X.total_price_band] = cut_edges(deals[D.total_price], TOTAL_PRICE_EDGES, 1e4, "万元")
-    if D.unit_price in cols and needed(X.unit_price_band):
-        out[X.unit_price_band] = quantile_bands(deals[D.unit_price], unit="元/㎡")
-    if {D.sign_date, D.first_visit_date} <= cols and needed(X.days_to_sign, X.days_to_sign_band):
+    if Deal.age in cols and needed(Derived.age_band):
+        out[Derived.age_band] = age_band(deals[Deal.age])
+    if Deal.area_sqm in cols and needed(Derived.area_band):
+        out[Derived.area_band] = cut_edges(deals[Deal.area_sqm], AREA_EDGES, unit="㎡")
+    if Deal.total_price in cols and needed(Derived.total_price_band):
+        out[Derived.total_price_band] = cut_edges(deals[Deal.total_price], TOTAL_PRICE_EDGES, 1e4, "万元")
+    if Deal.unit_price in cols and needed(Derived.unit_price_band):
+        out[Derived.unit_price_band] = quantile_bands(deals[Deal.unit_price], unit="元/㎡")
+    if {Deal.sign_date, Deal.first_visit_date} <= cols and needed(Derived.days_to_sign, Derived.days_to_sign_band):
         days = days_to_sign(deals)
-        if needed(X.days_to_sign):
-            out[X.days_to_sign] = days
-        if needed(X.days_to_sign_band):
-            out[X.days_to_sign_band] = pd.cut(
+        if needed(Derived.days_to_sign):
+            out[Derived.days_to_sign] = days
+        if needed(Derived.days_to_sign_band):
+            out[Derived.days_to_sign_band] = pd.cut(
                 days.astype("float64"), list(DAYS_EDGES), labels=list(DAYS_LABELS)
             )
-    if D.city in cols:
-        if needed(X.project_province):
-            out[X.project_province] = province_of_city(deals[D.city])
-        if needed(X.locality):
-            out[X.locality] = locality(deals)
-        if needed(X.origin_scope):
-            out[X.origin_scope] = origin_scope(deals)
-    if D.customer_key in cols and date_col in cols and needed(X.repeat_buyer):
-        out[X.repeat_buyer] = np.where(is_repeat_buyer(deals, date_col), "复购", "首购")
-    if {D.awareness_channel, D.referrer_key} & cols and needed(X.referral):
-        out[X.referral] = np.where(is_referral(deals), "老带新", "非老带新")
+    if Deal.city in cols:
+        if needed(Derived.project_province):
+            out[Derived.project_province] = province_of_city(deals[Deal.city])
+        if needed(Derived.locality):
+            out[Derived.locality] = locality(deals)
+        if needed(Derived.origin_scope):
+            out[Derived.origin_scope] = origin_scope(deals)
+    if Deal.customer_key in cols and date_col in cols and needed(Derived.repeat_buyer):
+        out[Derived.repeat_buyer] = np.where(is_repeat_buyer(deals, date_col), "复购", "首购")
+    if {Deal.awareness_channel, Deal.referrer_key} & cols and needed(Derived.referral):
+        out[Derived.referral] = np.where(is_referral(deals), "老带新", "非老带新")
     return out
 
 
 DERIVED_FROM: dict[str, str] = {
-    X.age_band: D.age,
-    X.area_band: D.area_sqm,
-    X.total_price_band: D.total_price,
-    X.unit_price_band: D.unit_price,
+    Derived.age_band: Deal.age,
+    Derived.area_band: Deal.area_sqm,
+    Derived.total_price_band: Deal.total_price,
+    Derived.unit_price_band: Deal.unit_price,
 }
 
 
@@ -320,7 +320,7 @@ def label(column: str) -> str:
 
 
 # ------------------------------------------------------------- fields as categories
-MULTI_CHOICE: tuple[str, ...] = (D.key_factors,)
+MULTI_CHOICE: tuple[str, ...] = (Deal.key_factors,)
 _VOCAB_OF = {c.name: c.vocab for c in DEAL_COLUMNS if c.vocab}
 _BAND_OF = {v: k for k, v in DERIVED_FROM.items()}  # age → age_band ...
 

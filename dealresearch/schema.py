@@ -1,6 +1,6 @@
 """Canonical tables: column names, dtypes, Chinese labels, header aliases, vocabularies.
 
-Every other module takes column names from here (``D.sign_date``, ``S.survey_date``),
+Every other module takes column names from here (``Deal.sign_date``, ``Survey.survey_date``),
 never from string literals. Extend these tables; do not rename what exists.
 """
 
@@ -28,7 +28,7 @@ class Column:
 
 
 # --------------------------------------------------------------------------- deals
-class D:
+class Deal:
     """Deal column names (one row per deal)."""
 
     deal_id = "deal_id"
@@ -81,67 +81,67 @@ class D:
 
 
 DEAL_COLUMNS: tuple[Column, ...] = (
-    Column(D.deal_id, "id", "合同编号", ("合同编号", "合同号", "认购书编号", "认购编号", "订单编号", "交易编号", "contract_no", "deal_id"), required=True),
-    Column(D.project, "text", "项目", ("项目", "项目名称", "楼盘", "楼盘名称", "project"), required=True),
-    Column(D.city, "text", "城市", ("城市", "项目城市", "所在城市", "city")),
-    Column(D.building, "text", "楼栋", ("楼栋", "楼号", "栋号", "楼栋号", "building")),
-    Column(D.unit_no, "text", "房号", ("房号", "房间号", "单元房号", "unit", "unit_no")),
-    Column(D.status, "category", "状态", ("状态", "交易状态", "成交状态", "合同状态", "status"), vocab="status"),
-    Column(D.subscribe_date, "date", "认购日期", ("认购日期", "认购时间", "subscribe_date")),
-    Column(D.sign_date, "date", "签约日期", ("签约日期", "签约时间", "成交日期", "sign_date"), required=True),
-    Column(D.sales_rep, "text", "置业顾问", ("置业顾问", "销售顾问", "销售员", "业务员", "sales_rep")),
-    Column(D.sales_team, "text", "销售团队", ("销售团队", "团队", "销售组", "sales_team")),
-    Column(D.unit_type, "category", "户型", ("户型", "房型", "产品类型", "unit_type"), vocab="unit_type"),
-    Column(D.area_sqm, "area", "建筑面积(㎡)", ("建筑面积", "面积", "area", "area_sqm")),
-    Column(D.unit_price, "money", "成交单价(元/㎡)", ("成交单价", "单价", "unit_price")),
-    Column(D.total_price, "money", "成交总价(元)", ("成交总价", "成交金额", "总价", "合同总价", "合同金额", "total_price"), required=True),
-    Column(D.payment_method, "category", "付款方式", ("付款方式", "付款方式名称", "payment_method"), vocab="payment_method"),
-    Column(D.customer_name, "name", "客户姓名", ("客户姓名", "客户名称", "姓名", "购房人", "customer_name"), personal=True),
-    Column(D.phone, "phone", "联系电话", ("联系电话", "手机号码", "手机号", "电话", "手机", "联系方式", "phone"), personal=True),
-    Column(D.id_number, "idno", "证件号码", ("证件号码", "身份证号", "身份证号码", "证件号", "id_number"), personal=True),
-    Column(D.customer_code, "text", "客户编号", ("客户编号", "客户代码", "客户ID", "customer_code"), personal=True),
-    Column(D.gender, "category", "性别", ("性别", "gender"), vocab="gender"),
-    Column(D.age, "int", "年龄", ("年龄", "age")),
-    Column(D.birth_date, "date", "出生日期", ("出生日期", "生日", "birth_date")),
-    Column(D.family_structure, "category", "家庭结构", ("家庭结构", "家庭结构类型", "family_structure"), vocab="family_structure"),
-    Column(D.residence_area, "text", "居住区域", ("居住区域", "现居住区域", "居住地", "residence_area")),
-    Column(D.work_area, "text", "工作区域", ("工作区域", "工作地", "work_area")),
-    Column(D.occupation, "text", "职业", ("职业", "occupation")),
-    Column(D.industry, "text", "行业", ("行业", "所属行业", "industry")),
-    Column(D.income_band, "category", "家庭年收入", ("家庭年收入", "年收入", "家庭收入", "income_band"), vocab="income_band"),
-    Column(D.purchase_count, "category", "置业次数", ("置业次数", "购房次数", "purchase_count"), vocab="purchase_count"),
-    Column(D.purchase_purpose, "category", "购房目的", ("购房目的", "置业目的", "购买目的", "purchase_purpose"), vocab="purchase_purpose"),
-    Column(D.awareness_channel, "category", "认知途径", ("认知途径", "获知途径", "来访渠道", "渠道", "媒体渠道", "awareness_channel"), vocab="awareness_channel"),
-    Column(D.key_factors, "list", "关注因素", ("关注因素", "购房关注因素", "关注点", "key_factors"), vocab="key_factors"),
-    Column(D.first_visit_date, "date", "首次到访日期", ("首次到访日期", "首访日期", "首次来访日期", "first_visit_date")),
-    Column(D.visit_count, "int", "到访次数", ("到访次数", "来访次数", "visit_count")),
-    Column(D.is_existing_owner, "bool", "是否老业主", ("是否老业主", "老业主", "is_existing_owner")),
-    Column(D.referrer_phone, "phone", "推荐人电话", ("推荐人电话", "推荐人手机", "referrer_phone"), personal=True),
-    Column(D.referrer_id_number, "idno", "推荐人证件号码", ("推荐人证件号码", "推荐人身份证号", "referrer_id_number"), personal=True),
+    Column(Deal.deal_id, "id", "合同编号", ("合同编号", "合同号", "认购书编号", "认购编号", "订单编号", "交易编号", "contract_no", "deal_id"), required=True),
+    Column(Deal.project, "text", "项目", ("项目", "项目名称", "楼盘", "楼盘名称", "project"), required=True),
+    Column(Deal.city, "text", "城市", ("城市", "项目城市", "所在城市", "city")),
+    Column(Deal.building, "text", "楼栋", ("楼栋", "楼号", "栋号", "楼栋号", "building")),
+    Column(Deal.unit_no, "text", "房号", ("房号", "房间号", "单元房号", "unit", "unit_no")),
+    Column(Deal.status, "category", "状态", ("状态", "交易状态", "成交状态", "合同状态", "status"), vocab="status"),
+    Column(Deal.subscribe_date, "date", "认购日期", ("认购日期", "认购时间", "subscribe_date")),
+    Column(Deal.sign_date, "date", "签约日期", ("签约日期", "签约时间", "成交日期", "sign_date"), required=True),
+    Column(Deal.sales_rep, "text", "置业顾问", ("置业顾问", "销售顾问", "销售员", "业务员", "sales_rep")),
+    Column(Deal.sales_team, "text", "销售团队", ("销售团队", "团队", "销售组", "sales_team")),
+    Column(Deal.unit_type, "category", "户型", ("户型", "房型", "产品类型", "unit_type"), vocab="unit_type"),
+    Column(Deal.area_sqm, "area", "建筑面积(㎡)", ("建筑面积", "面积", "area", "area_sqm")),
+    Column(Deal.unit_price, "money", "成交单价(元/㎡)", ("成交单价", "单价", "unit_price")),
+    Column(Deal.total_price, "money", "成交总价(元)", ("成交总价", "成交金额", "总价", "合同总价", "合同金额", "total_price"), required=True),
+    Column(Deal.payment_method, "category", "付款方式", ("付款方式", "付款方式名称", "payment_method"), vocab="payment_method"),
+    Column(Deal.customer_name, "name", "客户姓名", ("客户姓名", "客户名称", "姓名", "购房人", "customer_name"), personal=True),
+    Column(Deal.phone, "phone", "联系电话", ("联系电话", "手机号码", "手机号", "电话", "手机", "联系方式", "phone"), personal=True),
+    Column(Deal.id_number, "idno", "证件号码", ("证件号码", "身份证号", "身份证号码", "证件号", "id_number"), personal=True),
+    Column(Deal.customer_code, "text", "客户编号", ("客户编号", "客户代码", "客户ID", "customer_code"), personal=True),
+    Column(Deal.gender, "category", "性别", ("性别", "gender"), vocab="gender"),
+    Column(Deal.age, "int", "年龄", ("年龄", "age")),
+    Column(Deal.birth_date, "date", "出生日期", ("出生日期", "生日", "birth_date")),
+    Column(Deal.family_structure, "category", "家庭结构", ("家庭结构", "家庭结构类型", "family_structure"), vocab="family_structure"),
+    Column(Deal.residence_area, "text", "居住区域", ("居住区域", "现居住区域", "居住地", "residence_area")),
+    Column(Deal.work_area, "text", "工作区域", ("工作区域", "工作地", "work_area")),
+    Column(Deal.occupation, "text", "职业", ("职业", "occupation")),
+    Column(Deal.industry, "text", "行业", ("行业", "所属行业", "industry")),
+    Column(Deal.income_band, "category", "家庭年收入", ("家庭年收入", "年收入", "家庭收入", "income_band"), vocab="income_band"),
+    Column(Deal.purchase_count, "category", "置业次数", ("置业次数", "购房次数", "purchase_count"), vocab="purchase_count"),
+    Column(Deal.purchase_purpose, "category", "购房目的", ("购房目的", "置业目的", "购买目的", "purchase_purpose"), vocab="purchase_purpose"),
+    Column(Deal.awareness_channel, "category", "认知途径", ("认知途径", "获知途径", "来访渠道", "渠道", "媒体渠道", "awareness_channel"), vocab="awareness_channel"),
+    Column(Deal.key_factors, "list", "关注因素", ("关注因素", "购房关注因素", "关注点", "key_factors"), vocab="key_factors"),
+    Column(Deal.first_visit_date, "date", "首次到访日期", ("首次到访日期", "首访日期", "首次来访日期", "first_visit_date")),
+    Column(Deal.visit_count, "int", "到访次数", ("到访次数", "来访次数", "visit_count")),
+    Column(Deal.is_existing_owner, "bool", "是否老业主", ("是否老业主", "老业主", "is_existing_owner")),
+    Column(Deal.referrer_phone, "phone", "推荐人电话", ("推荐人电话", "推荐人手机", "referrer_phone"), personal=True),
+    Column(Deal.referrer_id_number, "idno", "推荐人证件号码", ("推荐人证件号码", "推荐人身份证号", "referrer_id_number"), personal=True),
 )
 
 # Columns of data/processed/deals.parquet, in order (derived + pseudonymised).
 DEAL_STORE_COLUMNS: tuple[str, ...] = (
-    D.deal_id, D.project, D.city, D.building, D.unit_no, D.status, D.subscribe_date,
-    D.sign_date, D.sales_rep, D.sales_team, D.unit_type, D.area_sqm, D.unit_price,
-    D.total_price, D.payment_method, D.customer_key, D.phone_masked, D.gender, D.age,
-    D.birth_date, D.origin_province, D.family_structure, D.residence_area, D.work_area,
-    D.occupation, D.industry, D.income_band, D.purchase_count, D.purchase_purpose,
-    D.awareness_channel, D.key_factors, D.first_visit_date, D.visit_count,
-    D.is_existing_owner, D.referrer_key, D.source_file, D.source_row, D.status_date,
-    D.co_buyers, D.co_buyer_keys,
+    Deal.deal_id, Deal.project, Deal.city, Deal.building, Deal.unit_no, Deal.status, Deal.subscribe_date,
+    Deal.sign_date, Deal.sales_rep, Deal.sales_team, Deal.unit_type, Deal.area_sqm, Deal.unit_price,
+    Deal.total_price, Deal.payment_method, Deal.customer_key, Deal.phone_masked, Deal.gender, Deal.age,
+    Deal.birth_date, Deal.origin_province, Deal.family_structure, Deal.residence_area, Deal.work_area,
+    Deal.occupation, Deal.industry, Deal.income_band, Deal.purchase_count, Deal.purchase_purpose,
+    Deal.awareness_channel, Deal.key_factors, Deal.first_visit_date, Deal.visit_count,
+    Deal.is_existing_owner, Deal.referrer_key, Deal.source_file, Deal.source_row, Deal.status_date,
+    Deal.co_buyers, Deal.co_buyer_keys,
 )
 
 LABELS: dict[str, str] = {c.name: c.label for c in DEAL_COLUMNS} | {
-    D.customer_key: "客户编码(假名)",
-    D.phone_masked: "联系电话(脱敏)",
-    D.origin_province: "籍贯省份",
-    D.referrer_key: "推荐人(假名)",
-    D.co_buyers: "共同购买人数",
-    D.co_buyer_keys: "共同购买人(假名)",
-    D.source_file: "来源文件",
-    D.source_row: "来源行号",
-    D.status_date: "状态变更日期",
+    Deal.customer_key: "客户编码(假名)",
+    Deal.phone_masked: "联系电话(脱敏)",
+    Deal.origin_province: "籍贯省份",
+    Deal.referrer_key: "推荐人(假名)",
+    Deal.co_buyers: "共同购买人数",
+    Deal.co_buyer_keys: "共同购买人(假名)",
+    Deal.source_file: "来源文件",
+    Deal.source_row: "来源行号",
+    Deal.status_date: "状态变更日期",
     "survey_choices": "多选题答案（另表 survey_choices）",
 }
 
@@ -156,32 +156,32 @@ class Status:
 
 
 # ------------------------------------------------------------------ status history
-class H:
+class History:
     """Deal status history (one row per status event)."""
 
-    deal_id = D.deal_id
-    status = D.status
+    deal_id = Deal.deal_id
+    status = Deal.status
     event_date = "event_date"
-    source_file = D.source_file
+    source_file = Deal.source_file
 
 
 # -------------------------------------------------------------------------- surveys
-class S:
+class Survey:
     """Survey column names (one row per survey of one customer)."""
 
     survey_id = "survey_id"
-    customer_key = D.customer_key
+    customer_key = Deal.customer_key
     survey_date = "survey_date"
     method = "method"
-    project = D.project
+    project = Deal.project
     surveyor = "surveyor"
     comment = "comment"
     followup_needed = "followup_needed"
     complaint = "complaint"
     overall = "overall_satisfaction"
     recommend = "recommend"
-    source_file = D.source_file
-    source_row = D.source_row
+    source_file = Deal.source_file
+    source_row = Deal.source_row
 
 
 @dataclass(frozen=True)
@@ -207,47 +207,47 @@ SURVEY_ITEMS: tuple[Item, ...] = (
     Item("price_fairness", "价格合理性", ("价格合理性", "价格")),
     Item("communication", "沟通反馈", ("沟通反馈", "沟通")),
     Item("complaint_handling", "投诉处理", ("投诉处理",)),
-    Item(S.overall, "总体满意度", ("总体满意度", "整体满意度", "满意度")),
-    Item(S.recommend, "推荐意愿", ("推荐意愿", "推荐可能性", "NPS"), scale=(0, 10)),
+    Item(Survey.overall, "总体满意度", ("总体满意度", "整体满意度", "满意度")),
+    Item(Survey.recommend, "推荐意愿", ("推荐意愿", "推荐可能性", "NPS"), scale=(0, 10)),
 )
 DRIVER_ITEMS: tuple[str, ...] = tuple(i.name for i in SURVEY_ITEMS[:8])
 
 SURVEY_COLUMNS: tuple[Column, ...] = (
-    Column(S.survey_id, "id", "调查编号", ("调查编号", "问卷编号", "记录编号", "survey_id"), required=True),
-    Column(S.survey_date, "date", "调查日期", ("调查日期", "回访日期", "走访日期", "survey_date"), required=True),
-    Column(S.method, "category", "调查方式", ("调查方式", "调查形式", "方式", "method"), vocab="survey_method"),
-    Column(S.project, "text", "项目", ("项目", "业务线", "项目名称", "project")),
-    Column(S.surveyor, "text", "调查人", ("调查人", "走访人", "访问员", "surveyor")),
-    Column(S.comment, "text", "意见和建议", ("意见和建议", "意见建议", "备注", "comment")),
-    Column(S.followup_needed, "bool", "是否需要跟进", ("是否需要跟进", "需要回访", "是否跟进", "followup_needed")),
-    Column(S.complaint, "bool", "是否投诉", ("是否投诉", "投诉", "complaint")),
-    Column(D.customer_name, "name", "客户姓名", ("客户姓名", "姓名"), personal=True),
-    Column(D.phone, "phone", "联系电话", ("联系电话", "手机号码", "电话"), personal=True),
-    Column(D.id_number, "idno", "证件号码", ("证件号码", "身份证号"), personal=True),
-    Column(D.customer_code, "text", "客户编号", ("客户编号", "客户代码"), personal=True),
+    Column(Survey.survey_id, "id", "调查编号", ("调查编号", "问卷编号", "记录编号", "survey_id"), required=True),
+    Column(Survey.survey_date, "date", "调查日期", ("调查日期", "回访日期", "走访日期", "survey_date"), required=True),
+    Column(Survey.method, "category", "调查方式", ("调查方式", "调查形式", "方式", "method"), vocab="survey_method"),
+    Column(Survey.project, "text", "项目", ("项目", "业务线", "项目名称", "project")),
+    Column(Survey.surveyor, "text", "调查人", ("调查人", "走访人", "访问员", "surveyor")),
+    Column(Survey.comment, "text", "意见和建议", ("意见和建议", "意见建议", "备注", "comment")),
+    Column(Survey.followup_needed, "bool", "是否需要跟进", ("是否需要跟进", "需要回访", "是否跟进", "followup_needed")),
+    Column(Survey.complaint, "bool", "是否投诉", ("是否投诉", "投诉", "complaint")),
+    Column(Deal.customer_name, "name", "客户姓名", ("客户姓名", "姓名"), personal=True),
+    Column(Deal.phone, "phone", "联系电话", ("联系电话", "手机号码", "电话"), personal=True),
+    Column(Deal.id_number, "idno", "证件号码", ("证件号码", "身份证号"), personal=True),
+    Column(Deal.customer_code, "text", "客户编号", ("客户编号", "客户代码"), personal=True),
 )
 LABELS |= {c.name: c.label for c in SURVEY_COLUMNS} | {i.name: i.label for i in SURVEY_ITEMS}
 
 
 # ------------------------------------------------------------------------ customers
-class C:
+class Customer:
     """Customer master (one row per customer_key)."""
 
-    customer_key = D.customer_key
+    customer_key = Deal.customer_key
     first_deal_date = "first_deal_date"
     last_deal_date = "last_deal_date"
     n_deals = "n_deals"
     total_amount = "total_amount"
     projects = "projects"
-    project = D.project  # main project (largest amount)
-    phone_masked = D.phone_masked
+    project = Deal.project  # main project (largest amount)
+    phone_masked = Deal.phone_masked
     do_not_contact = "do_not_contact"
     key_account = "key_account"
     active = "active"
 
 
 # -------------------------------------------------------------------------- targets
-class T:
+class Target:
     """Sales targets (tidy: one row per period × level × unit)."""
 
     year = "year"

@@ -12,9 +12,9 @@ from dealresearch.present import columns
 
 
 def test_schema_labels_are_registered():
-    assert columns.label(schema.D.total_price) == schema.label(schema.D.total_price)
-    assert columns.label(schema.S.comment) == "意见和建议"
-    assert columns.info(schema.D.project).source == "schema"
+    assert columns.label(schema.Deal.total_price) == schema.label(schema.Deal.total_price)
+    assert columns.label(schema.Survey.comment) == "意见和建议"
+    assert columns.info(schema.Deal.project).source == "schema"
 
 
 def test_unknown_name_or_kind_is_an_error_naming_it():

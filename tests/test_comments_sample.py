@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from dealresearch.satisfaction import comments as C
-from dealresearch.schema import S
+from dealresearch.schema import Survey
 
 
 @pytest.fixture(scope="module")
@@ -16,15 +16,15 @@ def planted(sample_store, sample_truth):
 
     sv = dr.load("surveys", store=sample_store)
     t = sample_truth["surveys"]["comments"]
-    truth = pd.DataFrame({S.survey_id: t["survey_ids"], "planted": t["themes"], "planted_sentiment": t["sentiment"]})
-    merged = sv.merge(truth, on=S.survey_id, how="inner", validate="one_to_one")
+    truth = pd.DataFrame({Survey.survey_id: t["survey_ids"], "planted": t["themes"], "planted_sentiment": t["sentiment"]})
+    merged = sv.merge(truth, on=Survey.survey_id, how="inner", validate="one_to_one")
     assert len(merged) == len(sv)  # every stored survey carries a planted comment truth
     return merged, t
 
 
 def test_planted_themes_and_sentiment_are_recovered(planted):
     sv, _ = planted
-    out = C.code(sv[S.comment])
+    out = C.code(sv[Survey.comment])
     names = C.default_codebook().names
     truth = pd.DataFrame({n: sv["planted"].str.split("|").map(lambda labels, n=n: n in labels) for n in names})
     pred = out[names].to_numpy()
@@ -33,7 +33,7 @@ def test_planted_themes_and_sentiment_are_recovered(planted):
     assert truth.to_numpy().sum() > 1000 and precision >= 0.9 and recall >= 0.9
     correct = out["sentiment"].to_numpy() == sv["planted_sentiment"].to_numpy()
     assert correct.mean() >= 0.85
-    negated = sv[S.comment].str.contains("没有|并不|不是|没人|不及时|不合理|不专业|不负责|不作为", regex=True)
+    negated = sv[Survey.comment].str.contains("没有|并不|不是|没人|不及时|不合理|不专业|不负责|不作为", regex=True)
     assert negated.sum() > 100 and correct[negated.to_numpy()].mean() >= 0.85
     blank = sv["planted"] == ""
     assert (out.loc[blank.to_numpy(), "themes"] == "").mean() >= 0.95
@@ -46,9 +46,9 @@ def test_planted_harmful_theme_ranks_first_by_impact(planted):
     assert res.themes.index[0] == t["harmful_theme"] == "工程质量"
     assert top["nps_gap"] < -40 and top["nps_p"] < 0.001 and top["nps_gap_ci_high"] < 0
     assert (res.themes["impact"].iloc[1:].dropna() > top["impact"] / 3).all()  # far ahead of the rest
-    at = res.by_project.set_index([S.project, "theme"]).loc[(t["harmful_project"], t["harmful_theme"])]
+    at = res.by_project.set_index([Survey.project, "theme"]).loc[(t["harmful_project"], t["harmful_theme"])]
     assert at["nps_gap"] < -40
-    hot = sv[S.project] == t["harmful_project"]
+    hot = sv[Survey.project] == t["harmful_project"]
     trend = C.impact(sv[hot]).trend[t["harmful_theme"]]
     year = trend.index.str[:4]
     assert trend[year == str(t["harmful_year"])].mean() > trend[year < str(t["harmful_year"])].mean()
@@ -93,7 +93,7 @@ def test_emerging_topics_find_the_planted_off_codebook_complaints(planted):
     from dealresearch.synth.comment_text import OTHER
 
     sv, _ = planted
-    out = C.emerging(sv[S.comment], seed=0)
+    out = C.emerging(sv[Survey.comment], seed=0)
     words = "、".join(out["words"])
     assert "遛狗" in words and "外卖" in words and "业主" in words
     shown = [e for ex in out["examples"] for e in ex]

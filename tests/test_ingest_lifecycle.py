@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from dealresearch.ingest.lifecycle import collapse, date_from_name
-from dealresearch.schema import D
+from dealresearch.schema import Deal
 
 
 @pytest.mark.parametrize(
@@ -28,20 +28,20 @@ def test_file_name_without_a_date_gives_none():
 def test_collapse_keeps_the_highest_status_and_fills_gaps():
     frame = pd.DataFrame(
         {
-            D.deal_id: ["A", "B", "A"],
-            D.status: ["认购", "签约", "签约"],
-            D.total_price: [None, 2.0, 1.0],
-            D.project: ["P", "Q", None],
+            Deal.deal_id: ["A", "B", "A"],
+            Deal.status: ["认购", "签约", "签约"],
+            Deal.total_price: [None, 2.0, 1.0],
+            Deal.project: ["P", "Q", None],
         }
     )
     out, merged_away = collapse(frame)
     assert merged_away.tolist() == [True, False, False]
-    assert out[D.deal_id].tolist() == ["B", "A"]
-    a = out[out[D.deal_id] == "A"].iloc[0]
-    assert a[D.status] == "签约" and a[D.total_price] == 1.0 and a[D.project] == "P"
+    assert out[Deal.deal_id].tolist() == ["B", "A"]
+    a = out[out[Deal.deal_id] == "A"].iloc[0]
+    assert a[Deal.status] == "签约" and a[Deal.total_price] == 1.0 and a[Deal.project] == "P"
 
 
 def test_collapse_refuses_a_non_unique_index_when_rows_repeat():
-    frame = pd.DataFrame({D.deal_id: ["A", "A"], D.status: ["签约", "签约"]}, index=[0, 0])
+    frame = pd.DataFrame({Deal.deal_id: ["A", "A"], Deal.status: ["签约", "签约"]}, index=[0, 0])
     with pytest.raises(ValueError, match="unique index"):
         collapse(frame)

@@ -17,24 +17,24 @@ from dealresearch.cli import main
 from dealresearch.errors import InputFileError, ParameterError
 from dealresearch.ingest import mapping as MP
 from dealresearch.ingest.pipeline import DEAL_SPEC
-from dealresearch.schema import D, S
+from dealresearch.schema import Deal, Survey
 
 N = 24
 CANONICAL = {  # canonical column → a header the built-ins know
-    D.deal_id: "合同编号", D.project: "项目", D.sign_date: "签约日期", D.total_price: "成交总价",
-    D.phone: "联系电话", D.unit_type: "户型",
+    Deal.deal_id: "合同编号", Deal.project: "项目", Deal.sign_date: "签约日期", Deal.total_price: "成交总价",
+    Deal.phone: "联系电话", Deal.unit_type: "户型",
 }
 
 
 def _deals(n: int = N) -> pd.DataFrame:
     rng = np.random.default_rng(5)
     return pd.DataFrame({
-        D.deal_id: [f"HT-2026-{i:04d}" for i in range(n)],
-        D.project: "滨江壹号",
-        D.sign_date: [f"2026-08-{i % 28 + 1:02d}" for i in range(n)],
-        D.total_price: rng.integers(100, 400, n) * 10_000,
-        D.phone: [f"139{i:08d}" for i in range(n)],
-        D.unit_type: ["三室两厅两卫", "大平层", "两室一厅"] * (n // 3),
+        Deal.deal_id: [f"HT-2026-{i:04d}" for i in range(n)],
+        Deal.project: "滨江壹号",
+        Deal.sign_date: [f"2026-08-{i % 28 + 1:02d}" for i in range(n)],
+        Deal.total_price: rng.integers(100, 400, n) * 10_000,
+        Deal.phone: [f"139{i:08d}" for i in range(n)],
+        Deal.unit_type: ["三室两厅两卫", "大平层", "两室一厅"] * (n // 3),
     })
 
 
@@ -42,8 +42,8 @@ def _odd(frame: pd.DataFrame, headers: dict[str, str]) -> pd.DataFrame:
     return frame.rename(columns=headers).assign(备用列="x")
 
 
-ODD = {D.deal_id: "单据号", D.project: "楼盘", D.sign_date: "成交日", D.total_price: "房款",
-       D.phone: "购房者手机", D.unit_type: "房屋类型"}
+ODD = {Deal.deal_id: "单据号", Deal.project: "楼盘", Deal.sign_date: "成交日", Deal.total_price: "房款",
+       Deal.phone: "购房者手机", Deal.unit_type: "房屋类型"}
 
 
 def test_unknown_layout_goes_in_after_pasting_the_snippet(tmp_path, capsys):
@@ -59,7 +59,7 @@ def test_unknown_layout_goes_in_after_pasting_the_snippet(tmp_path, capsys):
     assert main(["--store", str(store), "ingest", str(path), "--quiet"]) == 0
     out = capsys.readouterr().out
     deals = dr.load("deals", store=store)
-    assert len(deals) == N and sorted(deals[D.deal_id]) == sorted(_deals()[D.deal_id])
+    assert len(deals) == N and sorted(deals[Deal.deal_id]) == sorted(_deals()[Deal.deal_id])
     assert "备用列" in out  # still listed as not imported
     assert '"大平层"' in out  # the unknown value gets its own snippet line
     page = next((store.parent / "reports" / "quality").glob("*_deals.html")).read_text(encoding="utf-8")
@@ -76,7 +76,7 @@ def test_mapping_file_by_option_and_value_synonyms(tmp_path):
     )
     assert main(["--store", str(tmp_path / "data"), "ingest", str(path), "--mapping", str(toml), "--quiet"]) == 0
     deals = dr.load("deals", store=tmp_path / "data")
-    assert deals[D.unit_type].astype(str).value_counts().to_dict() == {"三房": 8, "四房": 8, "二房": 8}
+    assert deals[Deal.unit_type].astype(str).value_counts().to_dict() == {"三房": 8, "四房": 8, "二房": 8}
 
 
 def test_guesses_use_the_values_not_only_the_header():
@@ -85,7 +85,7 @@ def test_guesses_use_the_values_not_only_the_header():
     dates = pd.Series([f"2026/7/{i % 28 + 1}" for i in range(30)], dtype="str")
     # headers that say nothing (or mislead): the values decide
     got = MP.guess_columns({"编号金额": codes, "编号": prices, "列三": dates}, DEAL_SPEC)
-    assert got["编号金额"][0] == D.deal_id and got["编号"][0] == D.total_price and got["列三"][0] == D.sign_date
+    assert got["编号金额"][0] == Deal.deal_id and got["编号"][0] == Deal.total_price and got["列三"][0] == Deal.sign_date
 
 
 def test_header_row_is_found_with_the_mappings_aliases(tmp_path):
@@ -113,14 +113,14 @@ def test_survey_items_by_keywords_of_the_mapping(tmp_path):
     assert without.data["service_attitude"].isna().all()
     assert "3、您对售楼处接待的评价" in {c["header"] for c in without.summary["columns"] if c["status"] == "忽略"}
     res = dr.ingest_surveys([path], store=tmp_path / "b", mapping={"surveys": {"items": {"service_attitude": ["接待"]}}})
-    got = res.data.sort_values(S.source_row)["service_attitude"].to_numpy(float)
+    got = res.data.sort_values(Survey.source_row)["service_attitude"].to_numpy(float)
     assert np.allclose(got, ans["service_attitude"].to_numpy(float), equal_nan=True)
     # the snippet of the first run, pasted as it is, does the same
     snippet = without.summary["mapping_snippet"]
     assert snippet.startswith("[surveys.items]\nservice_attitude = [\"售楼处接待\"]")
     (tmp_path / "m.toml").write_text(snippet, encoding="utf-8")
     pasted = dr.ingest_surveys([path], store=tmp_path / "c", mapping=tmp_path / "m.toml")
-    assert np.allclose(pasted.data.sort_values(S.source_row)["service_attitude"].to_numpy(float), got, equal_nan=True)
+    assert np.allclose(pasted.data.sort_values(Survey.source_row)["service_attitude"].to_numpy(float), got, equal_nan=True)
 
 
 _CJK = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
@@ -139,8 +139,8 @@ def test_ingesting_with_a_mapping_equals_ingesting_a_pre_renamed_file(tmp_path_f
     plain = LY.write_table(root / "renamed" / ("odd" + suffix), data.rename(columns=CANONICAL))
     mapped = dr.ingest_deals([odd], store=root / "a", mapping={"deals": {"aliases": {k: [v] for k, v in headers.items()}}})
     renamed = dr.ingest_deals([plain], store=root / "b")
-    left = mapped.data.sort_values(D.deal_id).reset_index(drop=True)
-    right = renamed.data.sort_values(D.deal_id).reset_index(drop=True)
+    left = mapped.data.sort_values(Deal.deal_id).reset_index(drop=True)
+    right = renamed.data.sort_values(Deal.deal_id).reset_index(drop=True)
     pd.testing.assert_frame_equal(left, right)
     assert mapped.summary["rows_clean"] == renamed.summary["rows_clean"] == N
 

@@ -11,7 +11,7 @@ import pytest
 
 import dealresearch as dr
 from dealresearch.cli import main
-from dealresearch.schema import S
+from dealresearch.schema import Survey
 
 ITEMS = [item for item, _ in LY.ITEM_QUESTIONS]
 TITLE = "客户满意度调查"
@@ -54,17 +54,17 @@ def test_wjx_download_scores_comments_and_missing(world, tmp_path, mode, suffix,
     res = dr.ingest_surveys([path], store=store)
     s = res.summary
     assert (s["rows_read"], s["rows_clean"], s["rows_rejected"]) == (planted["n"], planted["n"], 0)
-    d = res.data.sort_values(S.source_row).reset_index(drop=True)
+    d = res.data.sort_values(Survey.source_row).reset_index(drop=True)
     for item in ITEMS:  # 7 items × 200 = 1,400 scale answers, the same whichever download
         assert np.allclose(d[item].to_numpy(float), ans[item].to_numpy(float), equal_nan=True), item
     assert int(d["service_attitude"].isna().sum()) == planted["skipped"]  # "(跳过)" / −3: missing
-    assert d[S.recommend].tolist() == ans["recommend"].astype(float).tolist()
-    assert d[S.comment].notna().sum() == planted["commented"]  # "(空)" is no comment
+    assert d[Survey.recommend].tolist() == ans["recommend"].astype(float).tolist()
+    assert d[Survey.comment].notna().sum() == planted["commented"]  # "(空)" is no comment
     planted_texts = [unicodedata.normalize("NFKC", c) for c in ans["comment"].dropna()]
-    assert d[S.comment].dropna().tolist() == planted_texts
-    assert (d[S.survey_date] == ans["submitted"].dt.normalize()).all()  # 提交答卷时间
+    assert d[Survey.comment].dropna().tolist() == planted_texts
+    assert (d[Survey.survey_date] == ans["submitted"].dt.normalize()).all()  # 提交答卷时间
     assert d["response_seconds"].tolist() == ans["seconds"].astype(float).tolist()  # 所用时间 kept
-    assert d[S.survey_id].tolist() == [f"wjx:{TITLE}:{i}" for i in range(1, planted["n"] + 1)]
+    assert d[Survey.survey_id].tolist() == [f"wjx:{TITLE}:{i}" for i in range(1, planted["n"] + 1)]
     assert s["match"]["rate"] == 1.0 and s["match"]["warning"] is None  # mobiles from 移动电话
     assert s["platforms"][0]["platform"] == "问卷星"
     assert {c["header"] for c in s["columns"] if c["status"] == "忽略"} == {"来源", "来源详情", "来自IP"}
@@ -76,8 +76,8 @@ def test_text_and_score_downloads_are_the_same_responses(world, tmp_path):
     first = dr.ingest_surveys([_download(root, ans, "text", ".xlsx", folder="t")], store=store)
     again = dr.ingest_surveys([_download(root, ans, "score", ".csv", "gbk", folder="s")], store=store)
     assert again.summary["store"]["surveys_after"] == planted["n"]  # an identical re-download: duplicates
-    stored = dr.load("surveys", store=store).sort_values(S.survey_id)
-    before = first.data.sort_values(S.survey_id)
+    stored = dr.load("surveys", store=store).sort_values(Survey.survey_id)
+    before = first.data.sort_values(Survey.survey_id)
     for item in ITEMS:
         assert np.allclose(stored[item].to_numpy(float), before[item].to_numpy(float), equal_nan=True)
 
@@ -89,7 +89,7 @@ def test_a_second_survey_adds_its_responses(world, tmp_path):
     other = ans.head(50)  # 序号 1–50 again, another questionnaire
     res = dr.ingest_surveys([_download(root, other, "text", ".xlsx", title="交付满意度回访", folder="two")], store=store)
     assert res.summary["store"]["surveys_after"] == planted["n"] + 50
-    ids = dr.load("surveys", store=store)[S.survey_id]
+    ids = dr.load("surveys", store=store)[Survey.survey_id]
     assert ids.str.startswith("wjx:交付满意度回访:").sum() == 50 and ids.is_unique
 
 
@@ -111,12 +111,12 @@ def test_tencent_download_with_matrix_question(world, tmp_path):
     store = _copy_store(world, tmp_path)
     path = LY.write_table(root / "腾讯问卷_满意度.xlsx", LY.txwj_frame(ans))
     res = dr.ingest_surveys([path], store=store)
-    d = res.data.sort_values(S.source_row).reset_index(drop=True)
+    d = res.data.sort_values(Survey.source_row).reset_index(drop=True)
     assert res.summary["rows_clean"] == planted["n"] and res.summary["platforms"][0]["platform"] == "腾讯问卷"
     for item in ITEMS:
         assert np.allclose(d[item].to_numpy(float), ans[item].to_numpy(float), equal_nan=True), item
     assert d["response_seconds"].tolist() == ans["seconds"].astype(float).tolist()  # "2分5秒"
-    assert d[S.survey_id].str.startswith("txwj:").all() and res.summary["match"]["rate"] == 1.0
+    assert d[Survey.survey_id].str.startswith("txwj:").all() and res.summary["match"]["rate"] == 1.0
     assert {c["header"] for c in res.summary["columns"] if c["status"] == "忽略"} == {"用户标识", "开始答题时间"}
 
 
@@ -130,7 +130,7 @@ def test_seven_point_labels_convert_to_the_declared_scale(world, tmp_path):
     d = tmp_path / "seven"
     d.mkdir()
     res = dr.ingest_surveys([LY.write_table(d / "1_2_七级量表_200_200.xlsx", f)], store=tmp_path / "data")
-    got = res.data.sort_values(S.source_row)["service_attitude"].to_numpy(float)
+    got = res.data.sort_values(Survey.source_row)["service_attitude"].to_numpy(float)
     assert np.allclose(got, 1 + (raw7 - 1) * 4 / 6)  # 1–7 → the item's 1–5
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from dealresearch.metrics import kpis as metrics
 from dealresearch.report import metrics_file
-from dealresearch.schema import D, S
+from dealresearch.schema import Deal, Survey
 
 
 def _deals() -> pd.DataFrame:
@@ -22,16 +22,16 @@ def _deals() -> pd.DataFrame:
         rows.append(("P1", f"b{i}", "2026-05-05", 1.0e6, f"c{i}", "签约"))  # c0–c9 bought twice
     for i in range(5):
         rows.append(("P2", f"d{i}", "2026-08-01", 2.0e6, f"e{i}", "退房" if i == 0 else "签约"))
-    df = pd.DataFrame(rows, columns=[D.project, D.deal_id, D.sign_date, D.total_price, D.customer_key, D.status])
-    df[D.sign_date] = pd.to_datetime(df[D.sign_date])
-    df[D.sales_rep], df[D.sales_team] = "r1", "t1"
+    df = pd.DataFrame(rows, columns=[Deal.project, Deal.deal_id, Deal.sign_date, Deal.total_price, Deal.customer_key, Deal.status])
+    df[Deal.sign_date] = pd.to_datetime(df[Deal.sign_date])
+    df[Deal.sales_rep], df[Deal.sales_team] = "r1", "t1"
     return df
 
 
 def _history() -> pd.DataFrame:
-    from dealresearch.schema import H
+    from dealresearch.schema import History
 
-    return pd.DataFrame({H.deal_id: ["d0"], H.status: ["退房"], H.event_date: pd.to_datetime(["2026-08-20"])})
+    return pd.DataFrame({History.deal_id: ["d0"], History.status: ["退房"], History.event_date: pd.to_datetime(["2026-08-20"])})
 
 
 def _surveys() -> pd.DataFrame:
@@ -41,12 +41,12 @@ def _surveys() -> pd.DataFrame:
     date = ["2026-08-10"] * 40 + ["2025-11-10"] * 60
     return pd.DataFrame(
         {
-            S.survey_id: [f"s{i}" for i in range(100)],
-            S.customer_key: [f"x{i}" for i in range(100)],
-            S.project: "P1",
-            S.survey_date: pd.to_datetime(date),
-            S.recommend: rec,
-            S.overall: [5.0] * 30 + [2.0] * 70,
+            Survey.survey_id: [f"s{i}" for i in range(100)],
+            Survey.customer_key: [f"x{i}" for i in range(100)],
+            Survey.project: "P1",
+            Survey.survey_date: pd.to_datetime(date),
+            Survey.recommend: rec,
+            Survey.overall: [5.0] * 30 + [2.0] * 70,
         }
     )
 
@@ -73,10 +73,10 @@ def test_sales_and_deal_kpis_recover_the_planted_counts():
 
 
 def test_net_amount_year_on_year_against_the_same_quarter_last_year():
-    last_year = pd.DataFrame({D.project: "P1", D.deal_id: [f"y{i}" for i in range(8)],
-                              D.sign_date: pd.to_datetime(["2025-08-01"] * 8), D.total_price: 4.0e6,
-                              D.customer_key: [f"y{i}" for i in range(8)], D.status: "签约",
-                              D.sales_rep: "r1", D.sales_team: "t1"})
+    last_year = pd.DataFrame({Deal.project: "P1", Deal.deal_id: [f"y{i}" for i in range(8)],
+                              Deal.sign_date: pd.to_datetime(["2025-08-01"] * 8), Deal.total_price: 4.0e6,
+                              Deal.customer_key: [f"y{i}" for i in range(8)], Deal.status: "签约",
+                              Deal.sales_rep: "r1", Deal.sales_team: "t1"})
     deals = pd.concat([_deals(), last_year], ignore_index=True)
     m = metrics.compute("2026Q3", deals=deals, history=_history(), areas=["sales"])
     assert metrics.value(m, "net_amount_yoy") == pytest.approx(38.0e6 / 32.0e6 - 1)  # +18.75 %
@@ -150,16 +150,16 @@ def test_coverage_of_the_findings_and_of_the_survey_plan_is_one_computation(samp
     import dealresearch as dr
     from dealresearch import survey_plan as sp
     from dealresearch.strategy import findings
-    from dealresearch.strategy.findings import F
+    from dealresearch.strategy.findings import FindingColumns
 
     deals, surveys = dr.load("deals", sample_store), dr.load("surveys", sample_store)
     customers = dr.load("customers", sample_store, missing_ok=True)
-    for project in sorted(deals[D.project].unique()):
+    for project in sorted(deals[Deal.project].unique()):
         r = sp.review(deals, surveys, period="2026Q3", customers=customers, project=project)
         f = findings.compute(deals, "2026Q3", names=["survey_overdue"], project=project, surveys=surveys,
                              customers=customers)
-        row = f[f[F.finding] == "survey_overdue"].iloc[0]
-        assert int(row[F.value]) == r.coverage.n_overdue and int(row[F.n]) == r.coverage.n_reachable
+        row = f[f[FindingColumns.finding] == "survey_overdue"].iloc[0]
+        assert int(row[FindingColumns.value]) == r.coverage.n_overdue and int(row[FindingColumns.n]) == r.coverage.n_reachable
         m = metrics.compute("2026Q3", deals=deals, project=project, surveys=surveys, customers=customers,
                             areas=["coverage"])
         assert metrics.value(m, "overdue_customers", project) == r.coverage.n_overdue
@@ -175,7 +175,7 @@ def test_channel_shift_of_customer_research_and_strategy_is_one_number(sample_st
     from dealresearch.strategy import findings
 
     deals = dr.load("deals", sample_store)
-    assert (deals[D.status] == "退房").any()  # the bases differed by these deals
+    assert (deals[Deal.status] == "退房").any()  # the bases differed by these deals
     for against in ("qoq", "yoy"):
         cmp = pf.compare(deals, "2026Q3", ["awareness_channel"], against=against,
                          status=list(metrics.CURRENT_STATUSES))
@@ -189,8 +189,8 @@ def test_channel_shift_of_customer_research_and_strategy_is_one_number(sample_st
 def test_follow_up_kpis_come_from_the_reviews_list_and_overdue_needs_a_returned_sheet():
     from dealresearch import satisfaction
 
-    surveys = _surveys().assign(**{S.complaint: False})
-    surveys.loc[:4, S.complaint] = True  # five complaints among the 10 detractors of 2026Q3 and more
+    surveys = _surveys().assign(**{Survey.complaint: False})
+    surveys.loc[:4, Survey.complaint] = True  # five complaints among the 10 detractors of 2026Q3 and more
     r = satisfaction.review(surveys, period="2026Q3")
     m = metrics.compute("2026Q3", deals=_deals(), surveys=surveys, followups=r.followups, areas=[])
     n = r.followups.n

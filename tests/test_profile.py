@@ -12,11 +12,11 @@ from scipy.stats.contingency import association
 
 from dealresearch import config
 from dealresearch import profile as pf
-from dealresearch.derive import X, age_band, derive, is_repeat_buyer, locality
+from dealresearch.derive import Derived, age_band, derive, is_repeat_buyer, locality
 from dealresearch.errors import ParameterError
 from dealresearch.present import customer_research as CR
 from dealresearch.results import Unavailable
-from dealresearch.schema import D
+from dealresearch.schema import Deal
 from dealresearch.stats import chi_square, two_proportion_z
 
 
@@ -24,15 +24,15 @@ def _deals(n: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     return pd.DataFrame(
         {
-            D.deal_id: [f"D{i}" for i in range(n)],
-            D.project: rng.choice(["甲", "乙"], n),
-            D.city: "杭州",
-            D.status: "签约",
-            D.sign_date: pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
-            D.customer_key: [f"C{i}" for i in range(n)],
-            D.age: pd.array(rng.integers(22, 70, n), dtype="Int64"),
-            D.unit_type: rng.choice(["二房", "三房"], n),
-            D.total_price: rng.uniform(1e6, 4e6, n),
+            Deal.deal_id: [f"D{i}" for i in range(n)],
+            Deal.project: rng.choice(["甲", "乙"], n),
+            Deal.city: "杭州",
+            Deal.status: "签约",
+            Deal.sign_date: pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
+            Deal.customer_key: [f"C{i}" for i in range(n)],
+            Deal.age: pd.array(rng.integers(22, 70, n), dtype="Int64"),
+            Deal.unit_type: rng.choice(["二房", "三房"], n),
+            Deal.total_price: rng.uniform(1e6, 4e6, n),
         }
     )
 
@@ -94,8 +94,8 @@ def test_age_bands_boundaries():
 
 # ------------------------------------------------------------------------ profile
 def test_profile_counts_shares_and_n_exact():
-    d = pd.DataFrame({D.unit_type: ["三房"] * 6 + ["二房"] * 3 + ["四房"] + [None] * 2, D.project: "甲"})
-    res = pf.profile(d, D.unit_type)
+    d = pd.DataFrame({Deal.unit_type: ["三房"] * 6 + ["二房"] * 3 + ["四房"] + [None] * 2, Deal.project: "甲"})
+    res = pf.profile(d, Deal.unit_type)
     t = res.table.set_index("category")
     # vocabulary order (二房 before 三房 before 四房), missing excluded from n
     assert list(t.index) == ["二房", "三房", "四房"]
@@ -105,9 +105,9 @@ def test_profile_counts_shares_and_n_exact():
 
 
 def test_multi_choice_counted_per_choice_as_share_of_respondents():
-    d = pd.DataFrame({D.key_factors: [["地段", "价格"], ["价格"], ["价格", "学区", "价格"], [], None]})
-    res = pf.profile(d, D.key_factors)
-    s = res.shares(D.key_factors)
+    d = pd.DataFrame({Deal.key_factors: [["地段", "价格"], ["价格"], ["价格", "学区", "价格"], [], None]})
+    res = pf.profile(d, Deal.key_factors)
+    s = res.shares(Deal.key_factors)
     assert s["价格"] == pytest.approx(1.0)  # 3 of 3 respondents (duplicate choice counted once)
     assert s["地段"] == pytest.approx(1 / 3) and s["学区"] == pytest.approx(1 / 3)
     assert set(res.table["n"]) == {3}
@@ -120,27 +120,27 @@ def test_profile_by_recovers_planted_association_and_matches_scipy():
     # 甲 buys 三房 70 %, 乙 30 %
     unit = np.where(rng.random(n) < np.where(grp == "甲", 0.7, 0.3), "三房", "二房")
     d = pd.DataFrame(
-        {D.project: grp, D.unit_type: unit, D.age: pd.array(rng.integers(25, 60, n), dtype="Int64")}
+        {Deal.project: grp, Deal.unit_type: unit, Deal.age: pd.array(rng.integers(25, 60, n), dtype="Int64")}
     )
-    res = pf.profile(d, [D.unit_type, D.age], by=D.project)
+    res = pf.profile(d, [Deal.unit_type, Deal.age], by=Deal.project)
     tests = res.tests.set_index("field")
-    ct = pd.crosstab(d[D.unit_type], d[D.project])
-    assert tests.loc[D.unit_type, "chi2"] == pytest.approx(
+    ct = pd.crosstab(d[Deal.unit_type], d[Deal.project])
+    assert tests.loc[Deal.unit_type, "chi2"] == pytest.approx(
         sps.chi2_contingency(ct, correction=False).statistic
     )
-    assert tests.loc[D.unit_type, "significant"]
-    assert tests.loc[D.unit_type, "cramers_v"] == pytest.approx(0.4, abs=0.05)
-    assert not tests.loc[D.age, "significant"]  # age independent of project
-    w = res.wide(D.unit_type).set_index("户型")
+    assert tests.loc[Deal.unit_type, "significant"]
+    assert tests.loc[Deal.unit_type, "cramers_v"] == pytest.approx(0.4, abs=0.05)
+    assert not tests.loc[Deal.age, "significant"]  # age independent of project
+    w = res.wide(Deal.unit_type).set_index("户型")
     assert w.loc["三房", "甲"] == pytest.approx((unit[grp == "甲"] == "三房").mean())
     assert w.loc["三房", "合计"] == pytest.approx((unit == "三房").mean())
 
 
 def test_profile_small_group_warning_and_small_cells():
     d = pd.DataFrame(
-        {D.project: ["甲"] * 100 + ["乙"] * 10, D.unit_type: ["二房", "三房"] * 50 + ["二房"] * 10}
+        {Deal.project: ["甲"] * 100 + ["乙"] * 10, Deal.unit_type: ["二房", "三房"] * 50 + ["二房"] * 10}
     )
-    res = pf.profile(d, D.unit_type, by=D.project)
+    res = pf.profile(d, Deal.unit_type, by=Deal.project)
     assert any("乙（n = 10）" in w for w in res.warnings)
     t = res.tests.iloc[0]
     assert not t["small_n"] and t["n"] == 110
@@ -158,14 +158,14 @@ def test_unknown_field_raises_chinese_parameter_error():
 def test_scope_periods_lists_projects_and_filters():
     d = _deals(400)
     q1 = pf.scope(d, period="2026Q1")
-    assert len(q1) == (d[D.sign_date] < "2026-04-01").sum()
+    assert len(q1) == (d[Deal.sign_date] < "2026-04-01").sum()
     both = pf.scope(d, period=["2026-01", "2026-03"], project="甲")
-    months = pd.to_datetime(both[D.sign_date]).dt.month
-    assert set(months) <= {1, 3} and set(both[D.project]) == {"甲"}
-    assert len(both) == ((d[D.project] == "甲") & d[D.sign_date].dt.month.isin([1, 3])).sum()
+    months = pd.to_datetime(both[Deal.sign_date]).dt.month
+    assert set(months) <= {1, 3} and set(both[Deal.project]) == {"甲"}
+    assert len(both) == ((d[Deal.project] == "甲") & d[Deal.sign_date].dt.month.isin([1, 3])).sum()
     assert "2026年1月" in both.attrs["scope"]
     two = pf.scope(d, period="2026", unit_type=["三房"])
-    assert set(two[D.unit_type]) == {"三房"} and X.age_band in two
+    assert set(two[Deal.unit_type]) == {"三房"} and Derived.age_band in two
     with pytest.raises(ParameterError, match="不存在"):
         pf.scope(d, project="丙")
     with pytest.raises(ParameterError):
@@ -174,8 +174,8 @@ def test_scope_periods_lists_projects_and_filters():
 
 def test_scope_date_col_option():
     d = _deals(50)
-    d[D.subscribe_date] = pd.Timestamp("2025-12-15")
-    assert len(pf.scope(d, period="2025-12", date_col=D.subscribe_date)) == 50
+    d[Deal.subscribe_date] = pd.Timestamp("2025-12-15")
+    assert len(pf.scope(d, period="2025-12", date_col=Deal.subscribe_date)) == 50
     assert len(pf.scope(d, period="2025-12")) == 0
 
 
@@ -187,9 +187,9 @@ def test_compare_recovers_planted_channel_shift():
     q3 = dates >= pd.Timestamp("2026-07-01")
     net = rng.random(n) < np.where(q3, 0.35, 0.15)
     d = pd.DataFrame(
-        {D.sign_date: dates, D.awareness_channel: np.where(net, "网络", "户外广告"), D.project: "甲"}
+        {Deal.sign_date: dates, Deal.awareness_channel: np.where(net, "网络", "户外广告"), Deal.project: "甲"}
     )
-    cmp = pf.compare(d, "2026Q3", D.awareness_channel, against="qoq")
+    cmp = pf.compare(d, "2026Q3", Deal.awareness_channel, against="qoq")
     assert cmp.base_period.label == "2026Q2"
     row = cmp.table.set_index("category").loc["网络"]
     assert row["share_now"] == pytest.approx(net[q3].mean())
@@ -201,7 +201,7 @@ def test_compare_recovers_planted_channel_shift():
         "“户外广告”" in h and "下降" in h for h in hl
     )
     assert cmp.tests.loc[0, "significant"]
-    yoy = pf.compare(d, "2026Q3", D.awareness_channel, against="yoy")
+    yoy = pf.compare(d, "2026Q3", Deal.awareness_channel, against="yoy")
     assert yoy.n_base == 0 and yoy.warnings
 
 
@@ -209,9 +209,9 @@ def test_compare_recovers_planted_channel_shift():
 def test_repeat_buyer_needs_an_earlier_deal_of_the_same_customer():
     d = pd.DataFrame(
         {
-            D.customer_key: ["A", "A", "B", "B", "C", "C", "D", None],
-            D.status: ["签约", "签约", "退房", "签约", "签约", "签约", "签约", "签约"],
-            D.sign_date: pd.to_datetime(
+            Deal.customer_key: ["A", "A", "B", "B", "C", "C", "D", None],
+            Deal.status: ["签约", "签约", "退房", "签约", "签约", "签约", "签约", "签约"],
+            Deal.sign_date: pd.to_datetime(
                 [
                     "2025-01-01",
                     "2026-01-01",
@@ -231,19 +231,19 @@ def test_repeat_buyer_needs_an_earlier_deal_of_the_same_customer():
 
 def test_scope_keeps_repeat_buyers_computed_on_full_history():
     d = _deals(20)
-    d.loc[5, D.customer_key] = d.loc[4, D.customer_key]
-    d.loc[4, D.sign_date], d.loc[5, D.sign_date] = pd.Timestamp("2026-01-10"), pd.Timestamp("2026-08-01")
+    d.loc[5, Deal.customer_key] = d.loc[4, Deal.customer_key]
+    d.loc[4, Deal.sign_date], d.loc[5, Deal.sign_date] = pd.Timestamp("2026-01-10"), pd.Timestamp("2026-08-01")
     s = pf.scope(d, period="2026Q3")
-    assert s.loc[5, X.repeat_buyer] == "复购"
-    assert (s.drop(index=5)[X.repeat_buyer] == "首购").all()
+    assert s.loc[5, Derived.repeat_buyer] == "复购"
+    assert (s.drop(index=5)[Derived.repeat_buyer] == "首购").all()
 
 
 def test_locality_residence_then_origin_province():
     d = pd.DataFrame(
         {
-            D.city: ["杭州", "杭州", "杭州", "杭州", "杭州市", "上海"],
-            D.residence_area: ["杭州市西湖区", "宁波", None, None, "本市", "浦东新区"],
-            D.origin_province: [None, "浙江省", "浙江", "江苏省", None, "上海"],
+            Deal.city: ["杭州", "杭州", "杭州", "杭州", "杭州市", "上海"],
+            Deal.residence_area: ["杭州市西湖区", "宁波", None, None, "本市", "浦东新区"],
+            Deal.origin_province: [None, "浙江省", "浙江", "江苏省", None, "上海"],
         }
     )
     assert locality(d).tolist()[:5] == ["本地", "外地", "本地", "外地", "本地"]
@@ -253,17 +253,17 @@ def test_locality_residence_then_origin_province():
 def test_referral_and_days_to_sign():
     d = pd.DataFrame(
         {
-            D.customer_key: ["A", "B", "C"],
-            D.sign_date: pd.to_datetime(["2026-03-10"] * 3),
-            D.first_visit_date: pd.to_datetime(["2026-03-01", "2026-04-01", None]),
-            D.awareness_channel: ["老带新", "网络", "网络"],
-            D.referrer_key: [None, "K9", None],
+            Deal.customer_key: ["A", "B", "C"],
+            Deal.sign_date: pd.to_datetime(["2026-03-10"] * 3),
+            Deal.first_visit_date: pd.to_datetime(["2026-03-01", "2026-04-01", None]),
+            Deal.awareness_channel: ["老带新", "网络", "网络"],
+            Deal.referrer_key: [None, "K9", None],
         }
     )
     out = derive(d)
-    assert out[X.referral].tolist() == ["老带新", "老带新", "非老带新"]
-    assert out[X.days_to_sign].iloc[0] == 9
-    assert out[X.days_to_sign].isna().iloc[1:].all()  # negative span and missing → <NA>
+    assert out[Derived.referral].tolist() == ["老带新", "老带新", "非老带新"]
+    assert out[Derived.days_to_sign].iloc[0] == 9
+    assert out[Derived.days_to_sign].isna().iloc[1:].all()  # negative span and missing → <NA>
 
 
 # ------------------------------------------------------------- the ingested sample
@@ -272,24 +272,24 @@ def test_sample_store_derived_fields_match_planted_truth(sample_store, sample_tr
 
     deals = dr.load("deals", store=sample_store)
     full = pf.scope(deals)
-    repeat = set(full.loc[full[X.repeat_buyer] == "复购", D.deal_id])
+    repeat = set(full.loc[full[Derived.repeat_buyer] == "复购", Deal.deal_id])
     assert repeat == set(sample_truth["repeat_deal_ids"])
-    referral = set(full.loc[full[X.referral] == "老带新", D.deal_id])
+    referral = set(full.loc[full[Derived.referral] == "老带新", Deal.deal_id])
     assert referral == set(sample_truth["referral_deal_ids"])
-    assert full[X.locality].notna().all()
+    assert full[Derived.locality].notna().all()
 
 
 def test_sample_store_channel_shift_recovered(sample_store, sample_truth):
     import dealresearch as dr
 
     deals = dr.load("deals", store=sample_store)
-    cmp = pf.compare(deals, "2026Q3", D.awareness_channel, against="yoy")  # the sample ends 2026-09-30
+    cmp = pf.compare(deals, "2026Q3", Deal.awareness_channel, against="yoy")  # the sample ends 2026-09-30
     net = cmp.table.set_index("category").loc["网络"]
     shares = sample_truth["network_share_by_quarter"]
     assert net["share_now"] == pytest.approx(shares["2026Q3"], abs=0.005)
     assert net["share_base"] == pytest.approx(shares["2025Q3"], abs=0.005)
     assert net["significant"] and net["diff"] > 0
-    tr = pf.trend(deals, D.awareness_channel)
+    tr = pf.trend(deals, Deal.awareness_channel)
     by_q = tr.table[tr.table["category"] == "网络"].set_index("period")["share"]
     assert by_q.to_dict() == pytest.approx(shares, abs=0.005)
 
@@ -302,17 +302,17 @@ def test_scope_until_and_profile_plots():
 
     d = _deals(300)
     upto = pf.scope(d, until="2026Q2")
-    assert len(upto) == (d[D.sign_date] <= "2026-06-30").sum() and "截至2026-06-30" in upto.attrs["scope"]
+    assert len(upto) == (d[Deal.sign_date] <= "2026-06-30").sum() and "截至2026-06-30" in upto.attrs["scope"]
     with pytest.raises(ParameterError):
         pf.scope(d, until="not a date")
-    res = pf.profile(d, D.unit_type)
-    ax = pplots.shares(res, field=D.unit_type)
-    assert sorted(b.get_width() for b in ax.patches) == pytest.approx(sorted(res.shares(D.unit_type) * 100))
-    grouped = pf.profile(d, D.unit_type, by=D.project)
-    ax = pplots.shares(grouped, field=D.unit_type)
+    res = pf.profile(d, Deal.unit_type)
+    ax = pplots.shares(res, field=Deal.unit_type)
+    assert sorted(b.get_width() for b in ax.patches) == pytest.approx(sorted(res.shares(Deal.unit_type) * 100))
+    grouped = pf.profile(d, Deal.unit_type, by=Deal.project)
+    ax = pplots.shares(grouped, field=Deal.unit_type)
     assert len(ax.patches) == 4
-    cmp = pf.compare(d, "2026Q3", D.unit_type)
-    ax = pplots.shift(cmp, field=D.unit_type)
+    cmp = pf.compare(d, "2026Q3", Deal.unit_type)
+    ax = pplots.shift(cmp, field=Deal.unit_type)
     assert sorted(b.get_width() for b in ax.patches) == pytest.approx(sorted(cmp.table["diff"] * 100))
     matplotlib.pyplot.close("all")
 
@@ -320,14 +320,14 @@ def test_scope_until_and_profile_plots():
 def test_trend_shares_per_quarter():
     d = pd.DataFrame(
         {
-            D.sign_date: pd.to_datetime(
+            Deal.sign_date: pd.to_datetime(
                 ["2026-01-05", "2026-02-05", "2026-04-05", "2026-05-05", "2026-06-05"]
             ),
-            D.unit_type: ["二房", "三房", "三房", "三房", "二房"],
+            Deal.unit_type: ["二房", "三房", "三房", "三房", "二房"],
         }
     )
-    tr = pf.trend(d, D.unit_type)
-    w = tr.wide(D.unit_type).set_index("户型")
+    tr = pf.trend(d, Deal.unit_type)
+    w = tr.wide(Deal.unit_type).set_index("户型")
     assert w.loc["三房", "2026Q1"] == pytest.approx(0.5) and w.loc["三房", "2026Q2"] == pytest.approx(2 / 3)
     assert list(tr.table["period"].unique()) == ["2026Q1", "2026Q2"]
 
@@ -337,14 +337,14 @@ def test_display_tables_in_chinese():
     n = 400
     d = pd.DataFrame(
         {
-            D.project: rng.choice(["甲", "乙"], n),
-            D.unit_type: rng.choice(["二房", "三房"], n),
-            D.sign_date: pd.Timestamp("2026-04-01") + pd.to_timedelta(rng.integers(0, 183, n), unit="D"),
+            Deal.project: rng.choice(["甲", "乙"], n),
+            Deal.unit_type: rng.choice(["二房", "三房"], n),
+            Deal.sign_date: pd.Timestamp("2026-04-01") + pd.to_timedelta(rng.integers(0, 183, n), unit="D"),
         }
     )
-    t = CR.tests_table(pf.profile(d, D.unit_type, by=D.project))
+    t = CR.tests_table(pf.profile(d, Deal.unit_type, by=Deal.project))
     assert list(t["字段"]) == ["户型"] and t["结论"].iloc[0] in ("差异显著（α = 0.05）", "差异不显著")
-    c = CR.comparison_table(pf.compare(d, "2026Q3", D.unit_type))
+    c = CR.comparison_table(pf.compare(d, "2026Q3", Deal.unit_type))
     assert "2026年第2季度占比" in c and c["变化(百分点)"].abs().max() < 100
 
 
@@ -352,8 +352,8 @@ def test_label_covers_derived_then_schema_columns():
     from dealresearch.derive import label
     from dealresearch.schema import label as schema_label
 
-    assert label(X.age_band) == "年龄段"
-    assert label(D.project) == schema_label(D.project) != D.project
+    assert label(Derived.age_band) == "年龄段"
+    assert label(Deal.project) == schema_label(Deal.project) != Deal.project
     assert label("no_such_column") == "no_such_column"
 
 
@@ -370,35 +370,35 @@ def _review_deals(seed: int = 3, with_last_year: bool = True) -> pd.DataFrame:
         net = rng.random(n) < (0.45 if start == "2026-07-01" else 0.15)
         office = (project == "乙") & (rng.random(n) < 0.6)
         parts.append(pd.DataFrame({
-            D.project: project,
-            D.status: np.where(rng.random(n) < 0.1, "退房", "签约"),
-            D.sign_date: pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, 90, n), unit="D"),
-            D.awareness_channel: np.where(net, "网络", "户外广告"),
-            D.unit_type: np.where(office, "写字楼", rng.choice(["二房", "三房"], n)),
-            D.purchase_purpose: rng.choice(["自住", "改善"], n, p=[0.7, 0.3]),
+            Deal.project: project,
+            Deal.status: np.where(rng.random(n) < 0.1, "退房", "签约"),
+            Deal.sign_date: pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, 90, n), unit="D"),
+            Deal.awareness_channel: np.where(net, "网络", "户外广告"),
+            Deal.unit_type: np.where(office, "写字楼", rng.choice(["二房", "三房"], n)),
+            Deal.purchase_purpose: rng.choice(["自住", "改善"], n, p=[0.7, 0.3]),
         }))
     d = pd.concat(parts, ignore_index=True)
-    d[D.customer_key] = [f"C{i}" for i in range(len(d))]
-    d[D.deal_id] = [f"D{i}" for i in range(len(d))]
+    d[Deal.customer_key] = [f"C{i}" for i in range(len(d))]
+    d[Deal.deal_id] = [f"D{i}" for i in range(len(d))]
     return d
 
 
-REVIEW_FIELDS = dict(fields=(D.unit_type, D.awareness_channel, D.purchase_purpose),
-                     share_fields=(D.purchase_purpose, D.unit_type, D.awareness_channel),
-                     shift_fields=(D.awareness_channel, D.unit_type))
+REVIEW_FIELDS = dict(fields=(Deal.unit_type, Deal.awareness_channel, Deal.purchase_purpose),
+                     share_fields=(Deal.purchase_purpose, Deal.unit_type, Deal.awareness_channel),
+                     shift_fields=(Deal.awareness_channel, Deal.unit_type))
 
 
 def test_review_scope_parts_and_the_lead_sentences():
     d = _review_deals()
     r = pf.review(d, period="2026Q3", **REVIEW_FIELDS)
-    q3 = d[(d[D.sign_date] >= "2026-07-01") & (d[D.status] == "签约")]
-    assert r.n == len(q3) and r.customers == q3[D.customer_key].nunique()
-    assert r.by == D.project and r.profile.by == D.project and r.mix.by is None
+    q3 = d[(d[Deal.sign_date] >= "2026-07-01") & (d[Deal.status] == "签约")]
+    assert r.n == len(q3) and r.customers == q3[Deal.customer_key].nunique()
+    assert r.by == Deal.project and r.profile.by == Deal.project and r.mix.by is None
     assert r.yoy.base_period.label == "2025Q3" and r.yoy.n_now == r.n
-    assert r.qoq.n_base == ((d[D.sign_date] < "2026-07-01") & (d[D.sign_date] >= "2026-04-01")
-                            & (d[D.status] == "签约")).sum()
+    assert r.qoq.n_base == ((d[Deal.sign_date] < "2026-07-01") & (d[Deal.sign_date] >= "2026-04-01")
+                            & (d[Deal.status] == "签约")).sum()
     net = r.yoy.significant().set_index("category").loc["网络"]
-    assert net["diff"] == pytest.approx(q3[D.awareness_channel].eq("网络").mean() - net["share_base"])
+    assert net["diff"] == pytest.approx(q3[Deal.awareness_channel].eq("网络").mean() - net["share_base"])
     assert r.channel_trend.table["period"].nunique() == 3
     lines = CR.answer(r)
     assert 3 <= len(lines) <= 5
@@ -415,8 +415,8 @@ def test_review_scope_parts_and_the_lead_sentences():
 def test_review_of_one_project_and_unavailable_parts():
     d = _review_deals(with_last_year=False)
     r = pf.review(d, period="2026Q3", project="甲", **REVIEW_FIELDS)
-    assert r.by is None and r.n == ((d[D.project] == "甲") & (d[D.sign_date] >= "2026-07-01")
-                                    & (d[D.status] == "签约")).sum()
+    assert r.by is None and r.n == ((d[Deal.project] == "甲") & (d[Deal.sign_date] >= "2026-07-01")
+                                    & (d[Deal.status] == "签约")).sum()
     assert isinstance(r.yoy, Unavailable) and "2025年第3季度" in r.yoy.reason
     assert not isinstance(r.qoq, Unavailable)
     lines = CR.answer(r)
@@ -429,8 +429,8 @@ def test_review_of_one_project_and_unavailable_parts():
 
 
 def test_profile_splits_sample_warnings_from_test_warnings():
-    d = pd.DataFrame({D.project: ["甲"] * 100 + ["乙"] * 10, D.unit_type: ["二房", "三房"] * 50 + ["二房"] * 10})
-    res = pf.profile(d, D.unit_type, by=D.project)
+    d = pd.DataFrame({Deal.project: ["甲"] * 100 + ["乙"] * 10, Deal.unit_type: ["二房", "三房"] * 50 + ["二房"] * 10})
+    res = pf.profile(d, Deal.unit_type, by=Deal.project)
     assert res.test_warnings and all("期望频数" in w for w in res.test_warnings)
     assert res.sample_warnings and all("期望频数" not in w for w in res.sample_warnings)
     assert sorted(res.warnings) == sorted(res.sample_warnings + res.test_warnings)

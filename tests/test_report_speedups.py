@@ -9,8 +9,8 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
 from dealresearch import strategy
-from dealresearch.derive import DERIVED_LABELS, X, derive
-from dealresearch.schema import D
+from dealresearch.derive import DERIVED_LABELS, Derived, derive
+from dealresearch.schema import Deal
 from dealresearch.segments.personas import silhouette_by_k
 from dealresearch.strategy import findings as fd
 
@@ -41,20 +41,20 @@ def _deals(n: int = 400) -> pd.DataFrame:
     rng = np.random.default_rng(0)
     return pd.DataFrame(
         {
-            D.deal_id: [f"D{i}" for i in range(n)],
-            D.customer_key: rng.choice([f"K{i}" for i in range(250)], n),
-            D.sign_date: pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 600, n), unit="D"),
-            D.first_visit_date: pd.Timestamp("2024-12-01")
+            Deal.deal_id: [f"D{i}" for i in range(n)],
+            Deal.customer_key: rng.choice([f"K{i}" for i in range(250)], n),
+            Deal.sign_date: pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 600, n), unit="D"),
+            Deal.first_visit_date: pd.Timestamp("2024-12-01")
             + pd.to_timedelta(rng.integers(0, 600, n), unit="D"),
-            D.age: pd.array(rng.integers(16, 80, n), dtype="Int64"),
-            D.area_sqm: rng.uniform(40, 220, n),
-            D.total_price: rng.uniform(5e5, 9e6, n),
-            D.unit_price: rng.uniform(8e3, 6e4, n),
-            D.city: rng.choice(["杭州", "杭州市", "宁波", None], n),
-            D.residence_area: rng.choice(["西湖区", "本市", "上海", "外省", "", None], n),
-            D.origin_province: rng.choice(["浙江省", "江苏", "广西壮族自治区", None], n),
-            D.awareness_channel: rng.choice(["老带新", "网络", "户外"], n),
-            D.referrer_key: rng.choice(["K1", None, None], n),
+            Deal.age: pd.array(rng.integers(16, 80, n), dtype="Int64"),
+            Deal.area_sqm: rng.uniform(40, 220, n),
+            Deal.total_price: rng.uniform(5e5, 9e6, n),
+            Deal.unit_price: rng.uniform(8e3, 6e4, n),
+            Deal.city: rng.choice(["杭州", "杭州市", "宁波", None], n),
+            Deal.residence_area: rng.choice(["西湖区", "本市", "上海", "外省", "", None], n),
+            Deal.origin_province: rng.choice(["浙江省", "江苏", "广西壮族自治区", None], n),
+            Deal.awareness_channel: rng.choice(["老带新", "网络", "户外"], n),
+            Deal.referrer_key: rng.choice(["K1", None, None], n),
         }
     )
 
@@ -63,7 +63,7 @@ def test_derive_subset_equals_full_derivation():
     deals = _deals()
     full = derive(deals)
     assert set(DERIVED_LABELS) <= set(full.columns)
-    for cols in ([X.age_band], [X.repeat_buyer, X.unit_price_band], [X.days_to_sign_band], [X.locality]):
+    for cols in ([Derived.age_band], [Derived.repeat_buyer, Derived.unit_price_band], [Derived.days_to_sign_band], [Derived.locality]):
         part = derive(deals, columns=cols)
         assert sorted(c for c in part.columns if c not in deals) == sorted(cols)
         pd.testing.assert_frame_equal(part[cols], full[cols])
@@ -78,8 +78,8 @@ def test_shared_findings_cache_gives_the_same_recommendations(sample_store):
         targets=dr.load("targets", store=sample_store, missing_ok=True),
         surveys=dr.load("surveys", store=sample_store),
     )
-    projects = sorted(deals[D.project].dropna().unique())[:2]
-    asof = deals[D.sign_date].max()
+    projects = sorted(deals[Deal.project].dropna().unique())[:2]
+    asof = deals[Deal.sign_date].max()
     shared = strategy.project_recommendations(deals, "2026Q3", projects=projects, asof=asof, **ctx)
     for proj in projects:
         alone = strategy.recommend(deals, "2026Q3", project=proj, asof=asof, **ctx)

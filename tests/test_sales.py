@@ -12,7 +12,7 @@ from dealresearch.errors import ParameterError
 from dealresearch.results import Unavailable
 from dealresearch.sales import growth_rates as growth
 from dealresearch.sales import performance as perf
-from dealresearch.schema import D, H, S, T
+from dealresearch.schema import Deal, History, Survey, Target
 
 NA = pd.NA
 
@@ -24,19 +24,19 @@ def deals() -> pd.DataFrame:
     # g: P1 a year earlier (the YoY base).
     return pd.DataFrame(
         {
-            D.deal_id: ["a", "b", "c", "e", "f", "g"],
-            D.project: ["P1", "P1", "P2", "P2", "P1", "P1"],
-            D.sales_team: ["t1", "t1", "t2", "t2", "t1", "t1"],
-            D.sales_rep: ["r1", "r2", "r3", "r3", "r1", "r1"],
-            D.status: ["签约", "退房", "签约", "换房", "退房", "签约"],
-            D.sign_date: pd.to_datetime(
+            Deal.deal_id: ["a", "b", "c", "e", "f", "g"],
+            Deal.project: ["P1", "P1", "P2", "P2", "P1", "P1"],
+            Deal.sales_team: ["t1", "t1", "t2", "t2", "t1", "t1"],
+            Deal.sales_rep: ["r1", "r2", "r3", "r3", "r1", "r1"],
+            Deal.status: ["签约", "退房", "签约", "换房", "退房", "签约"],
+            Deal.sign_date: pd.to_datetime(
                 ["2026-01-10", "2026-01-20", "2026-02-05", "2026-02-15", None, "2025-01-15"]
             ),
-            D.first_visit_date: pd.to_datetime(
+            Deal.first_visit_date: pd.to_datetime(
                 ["2026-01-01", "2026-01-25", "2026-01-05", None, None, "2025-01-01"]
             ),
-            D.total_price: [100.0, 200.0, 300.0, 50.0, 70.0, 80.0],
-            D.customer_key: ["k1", "k2", "k1", "k9", "k5", "k6"],
+            Deal.total_price: [100.0, 200.0, 300.0, 50.0, 70.0, 80.0],
+            Deal.customer_key: ["k1", "k2", "k1", "k9", "k5", "k6"],
         }
     )
 
@@ -45,10 +45,10 @@ def deals() -> pd.DataFrame:
 def history() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            H.deal_id: ["b", "e", "f", "a"],
-            H.status: ["退房", "换房", "退房", "认购"],
-            H.event_date: pd.to_datetime(["2026-02-03", "2026-03-01", "2026-02-10", "2026-01-02"]),
-            H.source_file: "x.csv",
+            History.deal_id: ["b", "e", "f", "a"],
+            History.status: ["退房", "换房", "退房", "认购"],
+            History.event_date: pd.to_datetime(["2026-02-03", "2026-03-01", "2026-02-10", "2026-01-02"]),
+            History.source_file: "x.csv",
         }
     )
 
@@ -64,10 +64,10 @@ def targets() -> pd.DataFrame:
         (2026, 1, 3, NA, "项目", "P2", 1.0, 100.0),
     ]
     t = pd.DataFrame(
-        rows, columns=[T.year, T.quarter, T.month, T.week, T.level, T.unit, T.units_target, T.amount_target]
+        rows, columns=[Target.year, Target.quarter, Target.month, Target.week, Target.level, Target.unit, Target.units_target, Target.amount_target]
     )
-    t[T.collection_target] = np.nan
-    return t.astype({T.year: "Int64", T.quarter: "Int64", T.month: "Int64", T.week: "Int64"})
+    t[Target.collection_target] = np.nan
+    return t.astype({Target.year: "Int64", Target.quarter: "Int64", Target.month: "Int64", Target.week: "Int64"})
 
 
 @pytest.fixture()
@@ -77,7 +77,7 @@ def ev(deals, history) -> pd.DataFrame:
 
 def test_events_count_signings_cancellations_and_changes(ev):
     # f was never signed and a's 认购 is not a signing: 5 signings + b's 退房 + e's 换房
-    assert sorted(zip(ev[H.deal_id], ev[H.status], strict=True)) == [
+    assert sorted(zip(ev[History.deal_id], ev[History.status], strict=True)) == [
         ("a", "签约"),
         ("b", "签约"),
         ("b", "退房"),
@@ -86,7 +86,7 @@ def test_events_count_signings_cancellations_and_changes(ev):
         ("e", "签约"),
         ("g", "签约"),
     ]
-    assert ev.loc[ev[H.status] == "退房", sales.Actuals.amount].tolist() == [-200.0]
+    assert ev.loc[ev[History.status] == "退房", sales.Actuals.amount].tolist() == [-200.0]
 
 
 def test_monthly_actuals_by_date_of_event(ev):
@@ -120,22 +120,22 @@ def test_weekly_and_yearly_actuals_use_canonical_labels(ev):
 
 def test_events_without_history_use_signing_dates(deals):
     ev = sales.events(deals)
-    assert (ev[H.status] == "签约").all() and len(ev) == 5
+    assert (ev[History.status] == "签约").all() and len(ev) == 5
 
 
 def test_attainment_hand_computed(ev, targets):
-    q1 = sales.attainment(ev, targets, "2026Q1").set_index([T.level, T.unit])
+    q1 = sales.attainment(ev, targets, "2026Q1").set_index([Target.level, Target.unit])
     # group: net units 2 + 1 + 1 = 4 of 5; net amount 300 + 150 + 50 = 500 of 1000
     assert q1.loc[("集团", "集团"), sales.Actuals.units_attainment] == pytest.approx(80.0)
     assert q1.loc[("集团", "集团"), sales.Actuals.amount_attainment] == pytest.approx(50.0)
     # P2 has monthly targets only: Feb 300 + Mar 100 = 400; actual 350 + 50
-    assert q1.loc[("项目", "P2"), T.amount_target] == 400
+    assert q1.loc[("项目", "P2"), Target.amount_target] == 400
     assert q1.loc[("项目", "P2"), sales.Actuals.amount_attainment] == pytest.approx(100.0)
     assert q1.loc[("项目", "P2"), sales.Actuals.target_source] == "由2个月度目标汇总"
-    jan = sales.attainment(ev, targets, "2026-01", "项目").set_index(T.unit)
+    jan = sales.attainment(ev, targets, "2026-01", "项目").set_index(Target.unit)
     assert jan.loc["P1", sales.Actuals.amount_attainment] == pytest.approx(120.0)  # 300 / 250
     assert jan.loc["P1", sales.Actuals.units_attainment] == pytest.approx(100.0)
-    feb = sales.attainment(ev, targets, "2026-02").set_index([T.level, T.unit])
+    feb = sales.attainment(ev, targets, "2026-02").set_index([Target.level, Target.unit])
     assert feb.loc[("项目", "P1"), sales.Actuals.status] == "目标为零"
     assert np.isnan(feb.loc[("项目", "P1"), sales.Actuals.amount_attainment])
     assert feb.loc[("项目", "P1"), sales.Actuals.amount_actual] == -200  # the cancellation
@@ -144,7 +144,7 @@ def test_attainment_hand_computed(ev, targets):
 
 def test_group_target_falls_back_to_sum_of_projects(ev, targets):
     feb = sales.attainment(ev, targets.iloc[[0, 1, 3, 4, 5]], "2026-02", "集团").iloc[0]
-    assert feb[T.amount_target] == 300  # P1 0 + P2 300
+    assert feb[Target.amount_target] == 300  # P1 0 + P2 300
     assert feb[sales.Actuals.target_source] == "由2个项目目标汇总"
 
 
@@ -166,18 +166,18 @@ def test_growth_rates_and_defined_results_for_bad_bases(ev):
     )
     assert yoy[sales.Growth.rate] == pytest.approx(2.75)  # (300 − 80) / 80
     proj = growth.growth(ev, "2026-02", level="项目", metrics=(sales.Actuals.net_amount,)).set_index(
-        [T.unit, sales.Growth.comparison]
+        [Target.unit, sales.Growth.comparison]
     )
     assert proj.loc[("P2", "环比"), sales.Growth.status] == "无基期数据"  # P2 started in Feb
     assert proj.loc[("P1", "同比"), sales.Growth.status] == "基期为零"  # P1 sold nothing in 2025-02
     assert np.isnan(proj.loc[("P1", "同比"), sales.Growth.rate])
     mar = growth.growth(ev, "2026-03", level="项目", metrics=(sales.Actuals.net_amount,)).set_index(
-        [T.unit, sales.Growth.comparison]
+        [Target.unit, sales.Growth.comparison]
     )
     assert mar.loc[("P1", "环比"), sales.Growth.status] == "基期为负"  # Feb: −200
-    both = growth.growth(ev, "2025-03", level="项目").set_index([T.unit, sales.Growth.comparison])
+    both = growth.growth(ev, "2025-03", level="项目").set_index([Target.unit, sales.Growth.comparison])
     assert both.loc[("P1", "环比"), sales.Growth.status].iloc[0] == "基期与本期均为零"
-    wide = growth.growth_wide(ev, "2026-02", level="项目").set_index(T.unit)
+    wide = growth.growth_wide(ev, "2026-02", level="项目").set_index(Target.unit)
     assert wide.columns.tolist() == [
         "current",
         "prev_base",
@@ -216,14 +216,14 @@ def test_pacing_running_month_and_quarter(ev, targets):
 
 
 def test_rankings(ev, targets):
-    r = perf.rankings(ev, "2026Q1", targets=targets).set_index(D.sales_rep)
+    r = perf.rankings(ev, "2026Q1", targets=targets).set_index(Deal.sales_rep)
     assert r[sales.Ranking.rank].to_dict() == {"r3": 1, "r1": 2, "r2": 3}
     assert r.loc["r3", sales.Actuals.net_amount] == 400 and r.loc["r3", sales.Actuals.net_units] == 3
     assert r.loc["r3", sales.Ranking.share] == pytest.approx(0.8)
     assert r.loc["r2", sales.Ranking.cancel_rate] == pytest.approx(1.0)
-    assert r.loc["r3", D.project] == "P2"
-    teams = perf.rankings(ev, "2026Q1", by=D.sales_team)
-    assert teams.set_index(D.sales_team)[sales.Actuals.net_amount].to_dict() == {"t2": 400.0, "t1": 100.0}
+    assert r.loc["r3", Deal.project] == "P2"
+    teams = perf.rankings(ev, "2026Q1", by=Deal.sales_team)
+    assert teams.set_index(Deal.sales_team)[sales.Actuals.net_amount].to_dict() == {"t2": 400.0, "t1": 100.0}
     with pytest.raises(ParameterError):
         perf.rankings(ev, "2026Q1", by="gender")
 
@@ -238,13 +238,13 @@ def test_cycle_time(deals):
 def test_satisfaction_by_rep(deals):
     sv = pd.DataFrame(
         {
-            S.customer_key: ["k1", "k1", "k9"],
-            S.survey_date: pd.to_datetime(["2026-01-15", "2026-03-01", "2026-01-01"]),
-            S.overall: [5.0, 3.0, 4.0],
-            S.recommend: [10.0, 5.0, 9.0],
+            Survey.customer_key: ["k1", "k1", "k9"],
+            Survey.survey_date: pd.to_datetime(["2026-01-15", "2026-03-01", "2026-01-01"]),
+            Survey.overall: [5.0, 3.0, 4.0],
+            Survey.recommend: [10.0, 5.0, 9.0],
         }
     )
-    out = perf.satisfaction_by_rep(deals, sv, min_n=2).set_index(D.sales_rep)
+    out = perf.satisfaction_by_rep(deals, sv, min_n=2).set_index(Deal.sales_rep)
     # k1 on 01-15 → r1 (deal a); k1 on 03-01 → r3 (deal c); k9 before any deal → r3 (deal e)
     assert out.loc["r1", sales.Ranking.n] == 1 and out.loc["r3", sales.Ranking.n] == 2
     assert out.loc["r3", sales.Ranking.nps] == pytest.approx(0.0)  # one promoter, one detractor
@@ -255,10 +255,10 @@ def test_satisfaction_by_rep(deals):
 def test_satisfaction_by_rep_window(deals):
     sv = pd.DataFrame(
         {
-            S.customer_key: ["k1", "k1", "k1"],
-            S.survey_date: pd.to_datetime(["2025-03-31", "2025-04-01", "2026-03-31"]),
-            S.overall: [1.0, 4.0, 5.0],
-            S.recommend: [0.0, 9.0, 10.0],
+            Survey.customer_key: ["k1", "k1", "k1"],
+            Survey.survey_date: pd.to_datetime(["2025-03-31", "2025-04-01", "2026-03-31"]),
+            Survey.overall: [1.0, 4.0, 5.0],
+            Survey.recommend: [0.0, 9.0, 10.0],
         }
     )
     out = perf.satisfaction_by_rep(deals, sv, until=pd.Timestamp("2026-03-31"), months=12)
@@ -295,17 +295,17 @@ def test_kpis_and_headline(ev, deals, history, targets):
 def test_week_targets_are_read_as_iso_weeks(ev):
     t = pd.DataFrame(
         {
-            T.year: [2026],
-            T.quarter: [NA],
-            T.month: [NA],
-            T.week: [6],
-            T.level: ["集团"],
-            T.unit: ["集团"],
-            T.units_target: [2.0],
-            T.amount_target: [300.0],
+            Target.year: [2026],
+            Target.quarter: [NA],
+            Target.month: [NA],
+            Target.week: [6],
+            Target.level: ["集团"],
+            Target.unit: ["集团"],
+            Target.units_target: [2.0],
+            Target.amount_target: [300.0],
         }
     )
-    t = t.astype({T.year: "Int64", T.quarter: "Int64", T.month: "Int64", T.week: "Int64"})
+    t = t.astype({Target.year: "Int64", Target.quarter: "Int64", Target.month: "Int64", Target.week: "Int64"})
     # ISO week 6 of 2026 = Feb 2–8: c signed (300), b cancelled (−200)
     att = sales.attainment(ev, t, "2026W06").iloc[0]
     assert att[sales.Actuals.amount_actual] == 100 and att[sales.Actuals.amount_attainment] == pytest.approx(100 / 3)
@@ -331,7 +331,7 @@ def test_sample_signings_and_targets(sample_store, sample_truth):
     q = sales.actuals(ev, "quarter").set_index(sales.Actuals.period)[sales.Actuals.signed_units]
     assert q.to_dict() == sample_truth["deals_by_quarter"]
     changes = pd.Series(sample_truth["status_changes"])
-    assert (ev[H.status] == "退房").sum() == sum(v[0] == "退房" for v in changes)
+    assert (ev[History.status] == "退房").sum() == sum(v[0] == "退房" for v in changes)
     targets = read_table("targets", sample_store)
     assert len(targets) == sample_truth["targets_rows"]
     att = sales.attainment(ev, targets, "2026Q3", "项目")  # the sample ends 2026-09-30
@@ -409,14 +409,14 @@ def _planted() -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = ([("Down", "d1", "2025-08-01")] * 10 + [("Up", "calm", "2025-08-01")] * 5
             + [("Down", "d1", "2026-08-01")] * 6 + [("Up", "hot", "2026-08-01")] * 10
             + [("Up", "mild", "2026-08-01")] * 5 + [("Up", "calm", "2026-08-01")] * 10)
-    deals = pd.DataFrame(rows, columns=[D.project, D.sales_rep, D.sign_date])
-    deals[D.deal_id] = [f"x{i}" for i in range(len(deals))]
-    deals[D.sign_date] = pd.to_datetime(deals[D.sign_date])
-    deals[D.sales_team] = deals[D.project] + "组"
-    deals[D.total_price] = 100.0
-    gone = pd.concat([deals[deals[D.sales_rep] == "hot"].head(4), deals[deals[D.sales_rep] == "mild"].head(2)])
-    history = pd.DataFrame({H.deal_id: gone[D.deal_id], H.status: "退房",
-                            H.event_date: pd.Timestamp("2026-09-01"), H.source_file: "x.csv"})
+    deals = pd.DataFrame(rows, columns=[Deal.project, Deal.sales_rep, Deal.sign_date])
+    deals[Deal.deal_id] = [f"x{i}" for i in range(len(deals))]
+    deals[Deal.sign_date] = pd.to_datetime(deals[Deal.sign_date])
+    deals[Deal.sales_team] = deals[Deal.project] + "组"
+    deals[Deal.total_price] = 100.0
+    gone = pd.concat([deals[deals[Deal.sales_rep] == "hot"].head(4), deals[deals[Deal.sales_rep] == "mild"].head(2)])
+    history = pd.DataFrame({History.deal_id: gone[Deal.deal_id], History.status: "退房",
+                            History.event_date: pd.Timestamp("2026-09-01"), History.source_file: "x.csv"})
     return deals, history
 
 
@@ -476,8 +476,8 @@ def test_every_section_renders_with_and_without_targets(deals, history, targets,
 
     shown: list[str] = []
     monkeypatch.setattr(IPython.display, "display", lambda obj, **_: shown.append(getattr(obj, "data", "") or ""))
-    sv = pd.DataFrame({S.customer_key: ["k1", "k2"], S.survey_date: pd.to_datetime(["2026-02-10", "2026-03-01"]),
-                       S.overall: [5, 2], S.recommend: [10, 3]})
+    sv = pd.DataFrame({Survey.customer_key: ["k1", "k2"], Survey.survey_date: pd.to_datetime(["2026-02-10", "2026-03-01"]),
+                       Survey.overall: [5, 2], Survey.recommend: [10, 3]})
     pages = []
     for tg in (targets, None):
         r = sales.review(deals, period="2026Q1", history=history, targets=tg, surveys=sv, asof="2026-02-14")

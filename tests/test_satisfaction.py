@@ -14,7 +14,7 @@ from scipy import stats
 
 from dealresearch import satisfaction as sat
 from dealresearch.errors import DataError, ParameterError
-from dealresearch.schema import DRIVER_ITEMS, D, S
+from dealresearch.schema import DRIVER_ITEMS, Deal, Survey
 
 REF = Path(__file__).parent / "data" / "reference"
 PLANTED = dict(zip(DRIVER_ITEMS, [0.34, 0.24, 0.16, 0.10, 0.06, 0.04, 0.02, 0.0], strict=False))
@@ -34,13 +34,13 @@ def synth_surveys(n=2000, seed=1, weights=PLANTED, shift=None):
     latent = (z - z.mean(0)) @ w + 0.25 * rng.normal(size=n)
     latent = latent / latent.std()
     df = pd.DataFrame(items, columns=list(weights))
-    df[S.overall] = np.clip(np.rint(3.6 + latent), 1, 5)
-    df[S.recommend] = np.clip(np.rint(7.5 + 2.0 * latent), 0, 10)
-    df[S.survey_id] = [f"SV{i:05d}" for i in range(n)]
-    df[S.customer_key] = [f"K{i:05d}" for i in range(n)]
-    df[S.survey_date] = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 730, n), unit="D")
-    df[S.method] = rng.choice(["走访", "书面问卷", "电话"], n)
-    df[S.project] = rng.choice(["滨江壹号", "云栖苑", "锦绣城"], n)
+    df[Survey.overall] = np.clip(np.rint(3.6 + latent), 1, 5)
+    df[Survey.recommend] = np.clip(np.rint(7.5 + 2.0 * latent), 0, 10)
+    df[Survey.survey_id] = [f"SV{i:05d}" for i in range(n)]
+    df[Survey.customer_key] = [f"K{i:05d}" for i in range(n)]
+    df[Survey.survey_date] = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 730, n), unit="D")
+    df[Survey.method] = rng.choice(["走访", "书面问卷", "电话"], n)
+    df[Survey.project] = rng.choice(["滨江壹号", "云栖苑", "锦绣城"], n)
     return df
 
 
@@ -183,7 +183,7 @@ def test_relative_weights_reproduce_rwa_mtcars():
 
 def test_relative_weights_recover_planted_rank_order():
     df = synth_surveys(n=3000)
-    r = sat.relative_weights(df, target=S.overall, drivers=list(PLANTED))
+    r = sat.relative_weights(df, target=Survey.overall, drivers=list(PLANTED))
     ranked = r["pct"].sort_values(ascending=False).index.tolist()
     assert ranked[:5] == list(PLANTED)[:5]
     rho = stats.spearmanr(r["pct"], list(PLANTED.values())).statistic
@@ -193,11 +193,11 @@ def test_relative_weights_recover_planted_rank_order():
 def test_relative_weights_errors():
     df = synth_surveys(n=50)
     with pytest.raises(DataError, match="方差为 0"):
-        sat.relative_weights(df.assign(delivery=3.0), target=S.overall)
+        sat.relative_weights(df.assign(delivery=3.0), target=Survey.overall)
     with pytest.raises(DataError, match="完全共线"):
-        sat.relative_weights(df.assign(x2=df["delivery"] * 2), target=S.overall, drivers=["delivery", "x2"])
+        sat.relative_weights(df.assign(x2=df["delivery"] * 2), target=Survey.overall, drivers=["delivery", "x2"])
     with pytest.raises(DataError, match="不足以估计"):
-        sat.relative_weights(df.head(5), target=S.overall)
+        sat.relative_weights(df.head(5), target=Survey.overall)
 
 
 # ---------------------------------------------------------------------------- IPA
@@ -206,7 +206,7 @@ def test_ipa_quadrants_match_planted_importance_and_performance():
     shift = np.zeros(8)
     shift[0], shift[1], shift[6] = -1.2, 0.9, 1.2
     df = synth_surveys(n=3000, shift=shift)
-    r = sat.ipa(df, target=S.overall, drivers=list(PLANTED))
+    r = sat.ipa(df, target=Survey.overall, drivers=list(PLANTED))
     assert r.loc[DRIVER_ITEMS[0], "quadrant"] == "重点改进区"
     assert r.loc[DRIVER_ITEMS[1], "quadrant"] == "优势保持区"
     assert r.loc[DRIVER_ITEMS[6], "quadrant"] == "过度投入区"
@@ -218,16 +218,16 @@ def test_ipa_quadrants_match_planted_importance_and_performance():
 # ----------------------------------------------------------- groups and trend
 def test_compare_detects_planted_project_gap_and_flags_small_groups():
     df = synth_surveys(n=1500)
-    bad = df[S.project] == "云栖苑"
-    df.loc[bad, S.overall] = (df.loc[bad, S.overall] - 1).clip(lower=1)
-    df.loc[bad, S.recommend] = (df.loc[bad, S.recommend] - 3).clip(lower=0)
-    df.loc[df.index[:5], S.project] = "小项目"
-    r = sat.compare(df, S.project)
+    bad = df[Survey.project] == "云栖苑"
+    df.loc[bad, Survey.overall] = (df.loc[bad, Survey.overall] - 1).clip(lower=1)
+    df.loc[bad, Survey.recommend] = (df.loc[bad, Survey.recommend] - 3).clip(lower=0)
+    df.loc[df.index[:5], Survey.project] = "小项目"
+    r = sat.compare(df, Survey.project)
     assert r.attrs["test"] == "kruskal-wallis" and r.attrs["significant"]
     assert r["mean"].idxmin() == "云栖苑"
     assert bool(r.loc["小项目", "small_n"]) and not bool(r.loc["滨江壹号", "small_n"])
     assert r["n"].sum() == len(df)
-    n = sat.compare(df, S.project, metric="nps")
+    n = sat.compare(df, Survey.project, metric="nps")
     assert n.attrs["test"] == "chi-square" and n.attrs["p_value"] < 1e-6
     assert n["nps"].idxmin() == "云栖苑"
 
@@ -235,21 +235,21 @@ def test_compare_detects_planted_project_gap_and_flags_small_groups():
 def test_compare_nps_skips_categories_only_in_dropped_groups():
     # 丙 (one answer) is left out of the test; its detractor category must go with it,
     # else scipy meets an all-zero column and raises instead of the "too few categories" note
-    df = pd.DataFrame({S.project: ["甲"] * 3 + ["乙"] * 3 + ["丙"], S.recommend: [9, 10, 9, 9, 10, 10, 3]})
-    n = sat.compare(df, S.project, metric="nps")
+    df = pd.DataFrame({Survey.project: ["甲"] * 3 + ["乙"] * 3 + ["丙"], Survey.recommend: [9, 10, 9, 9, 10, 10, 3]})
+    n = sat.compare(df, Survey.project, metric="nps")
     assert n.attrs["test"] is None and "类别不足两类" in n.attrs["note"]
     assert bool(n.loc["丙", "small_n"]) and n.loc["丙", "nps"] == -100
 
 
 def test_compare_no_gap_is_not_significant():
-    r = sat.compare(synth_surveys(n=1500, seed=5), S.method)
+    r = sat.compare(synth_surveys(n=1500, seed=5), Survey.method)
     assert r.attrs["p_value"] > 0.01 and len(r) == 3
 
 
 def test_trend_by_quarter_tracks_planted_drop():
     df = synth_surveys(n=2000)
-    late = df[S.survey_date] >= "2026-07-01"
-    df.loc[late, S.recommend] = (df.loc[late, S.recommend] - 4).clip(lower=0)
+    late = df[Survey.survey_date] >= "2026-07-01"
+    df.loc[late, Survey.recommend] = (df.loc[late, Survey.recommend] - 4).clip(lower=0)
     t = sat.trend(df)
     assert list(t.index) == [f"{y}Q{q}" for y in (2025, 2026) for q in (1, 2, 3, 4)]
     assert t["n"].sum() == len(df)
@@ -260,28 +260,28 @@ def test_trend_by_quarter_tracks_planted_drop():
 def test_attach_deal_attributes_takes_latest_deal_before_survey():
     deals = pd.DataFrame(
         {
-            D.customer_key: ["A", "A", "B"],
-            D.sign_date: pd.to_datetime(["2025-01-10", "2025-06-01", "2025-03-01"]),
-            D.sales_rep: ["张三", "李四", "王五"],
-            D.awareness_channel: ["网络", "老带新", "路过"],
+            Deal.customer_key: ["A", "A", "B"],
+            Deal.sign_date: pd.to_datetime(["2025-01-10", "2025-06-01", "2025-03-01"]),
+            Deal.sales_rep: ["张三", "李四", "王五"],
+            Deal.awareness_channel: ["网络", "老带新", "路过"],
         }
     )
     surveys = pd.DataFrame(
         {
-            S.survey_id: ["s1", "s2", "s3", "s4"],
-            S.customer_key: ["A", "A", "B", "C"],
-            S.survey_date: pd.to_datetime(["2025-03-01", "2025-07-01", "2025-01-01", "2025-07-01"]),
+            Survey.survey_id: ["s1", "s2", "s3", "s4"],
+            Survey.customer_key: ["A", "A", "B", "C"],
+            Survey.survey_date: pd.to_datetime(["2025-03-01", "2025-07-01", "2025-01-01", "2025-07-01"]),
         }
     )
     out = sat.attach_deal_attributes(surveys, deals)
-    assert out[D.sales_rep].tolist()[:3] == ["张三", "李四", "王五"]
-    assert pd.isna(out[D.sales_rep].iloc[3]) and out[S.survey_id].tolist() == ["s1", "s2", "s3", "s4"]
+    assert out[Deal.sales_rep].tolist()[:3] == ["张三", "李四", "王五"]
+    assert pd.isna(out[Deal.sales_rep].iloc[3]) and out[Survey.survey_id].tolist() == ["s1", "s2", "s3", "s4"]
     # frames built by hand may hold dates at another resolution than the deals
-    mixed = surveys.assign(**{S.survey_date: surveys[S.survey_date].dt.as_unit("s")})
-    deals_us = deals.assign(**{D.sign_date: deals[D.sign_date].dt.as_unit("us")})
+    mixed = surveys.assign(**{Survey.survey_date: surveys[Survey.survey_date].dt.as_unit("s")})
+    deals_us = deals.assign(**{Deal.sign_date: deals[Deal.sign_date].dt.as_unit("us")})
     pd.testing.assert_frame_equal(
-        sat.attach_deal_attributes(mixed, deals_us).drop(columns=S.survey_date),
-        out.drop(columns=S.survey_date),
+        sat.attach_deal_attributes(mixed, deals_us).drop(columns=Survey.survey_date),
+        out.drop(columns=Survey.survey_date),
     )
 
 
@@ -293,7 +293,7 @@ def test_sample_recovers_planted_driver_order(sample_store, sample_truth):
 
     surveys = dr.load("surveys", store=store)
     drivers = [d for d in planted if d in surveys.columns]
-    r = sat.relative_weights(surveys, target=S.overall, drivers=drivers)
+    r = sat.relative_weights(surveys, target=Survey.overall, drivers=drivers)
     assert len(drivers) == len(planted) == 8
     ranked = r["pct"].sort_values(ascending=False).index.tolist()
     assert ranked[:5] == sorted(drivers, key=lambda d: -planted[d])[:5]
@@ -303,16 +303,16 @@ def test_sample_recovers_planted_driver_order(sample_store, sample_truth):
 # ------------------------------------------------------- report sections + charts
 def _report_frames(n=1200):
     df = synth_surveys(n=n)
-    df[S.complaint] = pd.array(np.arange(n) % 40 == 0, dtype="boolean")
-    df[S.followup_needed] = pd.array([False] * n, dtype="boolean")
-    df[S.surveyor] = "客服-周敏"
-    df[S.comment] = "<script>alert(1)</script>"
+    df[Survey.complaint] = pd.array(np.arange(n) % 40 == 0, dtype="boolean")
+    df[Survey.followup_needed] = pd.array([False] * n, dtype="boolean")
+    df[Survey.surveyor] = "客服-周敏"
+    df[Survey.comment] = "<script>alert(1)</script>"
     deals = pd.DataFrame(
         {
-            D.customer_key: df[S.customer_key],
-            D.sign_date: df[S.survey_date] - pd.Timedelta(days=40),
-            D.sales_rep: np.where(np.arange(n) % 2 == 0, "张三", "李四"),
-            D.awareness_channel: "网络",
+            Deal.customer_key: df[Survey.customer_key],
+            Deal.sign_date: df[Survey.survey_date] - pd.Timedelta(days=40),
+            Deal.sales_rep: np.where(np.arange(n) % 2 == 0, "张三", "李四"),
+            Deal.awareness_channel: "网络",
         }
     )
     return df, deals
@@ -325,7 +325,7 @@ def test_report_build_respects_period_project_and_pls_threshold():
 
     df, deals = _report_frames()
     rep = satisfaction.review(df, deals, period="2026Q4")
-    q4 = df[S.survey_date].between("2026-10-01", "2026-12-31")
+    q4 = df[Survey.survey_date].between("2026-10-01", "2026-12-31")
     assert len(rep.current) == q4.sum() and rep.n == q4.sum()
     parts = (rep.headline.nps, rep.headline.csat, rep.headline.csi, rep.trend, rep.drivers, rep.ipa, rep.voice,
              rep.followups)
@@ -333,9 +333,9 @@ def test_report_build_respects_period_project_and_pls_threshold():
     assert rep.headline.nps.n == q4.sum()
     assert list(rep.trend.table.index)[-1] == "2026Q4" and len(rep.trend.table) == 8
     assert available(rep.pls) == (q4.sum() >= pls.PLS_MIN_N)
-    assert set(rep.group(D.sales_rep).satisfaction.index) == {"张三", "李四"}
+    assert set(rep.group(Deal.sales_rep).satisfaction.index) == {"张三", "李四"}
     small = satisfaction.review(df, deals, period="2026Q4", project="云栖苑")
-    assert (small.current[S.project] == "云栖苑").all()
+    assert (small.current[Survey.project] == "云栖苑").all()
     assert available(small.pls) == (len(small.current) >= pls.PLS_MIN_N)
     empty = satisfaction.review(df, deals, period="2024Q4")
     assert len(empty.current) == 0 and isinstance(empty.drivers, Unavailable)
@@ -392,15 +392,15 @@ def test_satisfaction_charts_draw_labelled_axes():
     from dealresearch.plots import satisfaction as ps
 
     df = synth_surveys(n=1500)
-    ax = ps.ipa_chart(sat.ipa(df, target=S.overall))
+    ax = ps.ipa_chart(sat.ipa(df, target=Survey.overall))
     texts = {t.get_text() for t in ax.texts}
     assert {"重点改进区", "优势保持区", "次要改进区", "过度投入区", "服务态度"} <= texts
     t = sat.trend(df)
     ax = ps.metric_trend(t, metric="nps")
     assert ax.get_ylabel() == "NPS" and len(ax.get_xticklabels()) == len(t)
-    ax = ps.driver_importance(sat.relative_weights(df, target=S.overall))
+    ax = ps.driver_importance(sat.relative_weights(df, target=Survey.overall))
     assert len(ax.patches) == 8
-    ax = ps.nps_composition(sat.compare(df, S.project, metric="nps"))
+    ax = ps.nps_composition(sat.compare(df, Survey.project, metric="nps"))
     assert len(ax.patches) == 9
 
 

@@ -11,7 +11,7 @@ from dealresearch import segments
 from dealresearch.errors import DataError, ParameterError
 from dealresearch.present import segments as SG
 from dealresearch.results import Unavailable
-from dealresearch.schema import D, S
+from dealresearch.schema import Deal, Survey
 
 
 # --------------------------------------------------------------------------- RFM
@@ -91,29 +91,29 @@ def _vp_deals() -> pd.DataFrame:
     n = 100
     d = pd.DataFrame(
         {
-            D.deal_id: [f"D{i}" for i in range(n)],
-            D.customer_key: [f"K{i:03d}" for i in range(n)],
-            D.status: "签约",
-            D.sign_date: pd.Timestamp("2026-01-01") + pd.to_timedelta(np.arange(n), unit="D"),
-            D.total_price: np.arange(1, n + 1) * 1e5,  # K099 is the richest single buyer
-            D.age: pd.array([50] * n, dtype="Int64"),
-            D.family_structure: "三代同堂",
-            D.income_band: "20-50万",
-            D.purchase_count: "首次",
-            D.referrer_key: pd.Series([None] * n, dtype="string"),
+            Deal.deal_id: [f"D{i}" for i in range(n)],
+            Deal.customer_key: [f"K{i:03d}" for i in range(n)],
+            Deal.status: "签约",
+            Deal.sign_date: pd.Timestamp("2026-01-01") + pd.to_timedelta(np.arange(n), unit="D"),
+            Deal.total_price: np.arange(1, n + 1) * 1e5,  # K099 is the richest single buyer
+            Deal.age: pd.array([50] * n, dtype="Int64"),
+            Deal.family_structure: "三代同堂",
+            Deal.income_band: "20-50万",
+            Deal.purchase_count: "首次",
+            Deal.referrer_key: pd.Series([None] * n, dtype="string"),
         }
     )
     # K000 buys two more units → 3 deals (多次: 2 pts); one of them cancelled is ignored
     extra = d.iloc[[0, 0, 0]].copy()
-    extra[D.deal_id] = ["E1", "E2", "E3"]
-    extra[D.status] = ["签约", "签约", "退房"]
-    extra[D.total_price] = [1e5, 1e5, 9e9]
+    extra[Deal.deal_id] = ["E1", "E2", "E3"]
+    extra[Deal.status] = ["签约", "签约", "退房"]
+    extra[Deal.total_price] = [1e5, 1e5, 9e9]
     d = pd.concat([d, extra], ignore_index=True)
     # K001 referred three deals (2 pts), K002 referred one (1 pt)
-    d.loc[10:12, D.referrer_key] = "K001"
-    d.loc[13, D.referrer_key] = "K002"
+    d.loc[10:12, Deal.referrer_key] = "K001"
+    d.loc[13, Deal.referrer_key] = "K002"
     # K003: a young growing family with high income (life stage 1 + income 2)
-    d.loc[3, [D.age, D.family_structure, D.income_band]] = [32, "三口之家", "100万以上"]
+    d.loc[3, [Deal.age, Deal.family_structure, Deal.income_band]] = [32, "三口之家", "100万以上"]
     return d
 
 
@@ -121,9 +121,9 @@ def test_value_potential_points_classes_and_rules():
     d = _vp_deals()
     sv = pd.DataFrame(
         {
-            S.customer_key: ["K001", "K001", "K004"],
-            S.survey_date: pd.to_datetime(["2025-01-01", "2026-05-01", "2026-05-01"]),
-            S.recommend: [3.0, 10.0, 8.0],
+            Survey.customer_key: ["K001", "K001", "K004"],
+            Survey.survey_date: pd.to_datetime(["2025-01-01", "2026-05-01", "2026-05-01"]),
+            Survey.recommend: [3.0, 10.0, 8.0],
         }
     )
     vp = segments.value_potential(d, sv)
@@ -156,7 +156,7 @@ def test_value_potential_points_classes_and_rules():
 
 def test_value_potential_one_off_buyers_without_surveys():
     d = _vp_deals()
-    d = d[~d[D.deal_id].isin(["E1", "E2", "E3"])]
+    d = d[~d[Deal.deal_id].isin(["E1", "E2", "E3"])]
     vp = segments.value_potential(d, value="deals")
     assert (vp.customers["n_deals"] == 1).all()
     assert any("未提供满意度调查" in w for w in vp.warnings)
@@ -175,9 +175,9 @@ def _planted(n: int, seed: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
         (62, "养老", "二房", "一次性", "二人世界", "20-50万"),
     ]
     truth = rng.choice(4, n, p=[0.35, 0.3, 0.2, 0.15])
-    cols = [D.purchase_purpose, D.unit_type, D.payment_method, D.family_structure, D.income_band]
+    cols = [Deal.purchase_purpose, Deal.unit_type, Deal.payment_method, Deal.family_structure, Deal.income_band]
     data = {
-        D.age: pd.array(
+        Deal.age: pd.array(
             np.round(np.array([spec[t][0] for t in truth]) + rng.normal(0, 3, n)).astype(int), dtype="Int64"
         )
     }
@@ -234,7 +234,7 @@ def test_personas_on_ingested_sample_match_planted_personas(sample_store, sample
     import dealresearch as dr
 
     deals = dr.load("deals", store=sample_store)
-    truth = deals[D.deal_id].map(sample_truth["personas"])
+    truth = deals[Deal.deal_id].map(sample_truth["personas"])
     assert truth.notna().all()
     m = segments.Personas(seed=0, k_range=(3, 7)).fit(deals)
     assert m.k_ == truth.nunique()  # 5 planted personas, chosen by silhouette
@@ -250,9 +250,9 @@ def test_value_potential_on_ingested_sample(sample_store, sample_truth):
     deals = dr.load("deals", store=sample_store)
     surveys = dr.load("surveys", store=sample_store)
     vp = segments.value_potential(deals, surveys)
-    assert vp.n == deals.loc[deals[D.status] != "退房", D.customer_key].nunique()
+    assert vp.n == deals.loc[deals[Deal.status] != "退房", Deal.customer_key].nunique()
     # every planted referral is credited to its referrer (when the referrer is still a customer)
-    refs = deals[D.referrer_key].dropna()
+    refs = deals[Deal.referrer_key].dropna()
     assert len(refs) == len(sample_truth["referral_deal_ids"])
     assert vp.customers["referrals"].sum() == refs.isin(vp.customers.index).sum() > 0.95 * len(refs)
     assert (vp.customers["pts_recommend"] > 0).any()
@@ -267,8 +267,8 @@ def test_customer_rows_kpis_headline_and_plots():
 
     d = _vp_deals()
     rows = segments.customer_rows(d)
-    assert len(rows) == 100 and rows[D.customer_key].is_unique
-    assert rows.loc[rows[D.customer_key] == "K000", D.deal_id].item() == "E2"  # latest non-cancelled
+    assert len(rows) == 100 and rows[Deal.customer_key].is_unique
+    assert rows.loc[rows[Deal.customer_key] == "K000", Deal.deal_id].item() == "E2"  # latest non-cancelled
     vp = segments.value_potential(d)
     cards = SG.kpis(vp)
     assert cards[0] == ("客户数", "100", None) and cards[1][1] == "20.0%"
@@ -292,7 +292,7 @@ def test_customer_rows_kpis_headline_and_plots():
 # ------------------------------------------------------------------------ review
 def _review_deals() -> pd.DataFrame:
     """The value × potential deals with the planted persona features (so they can be clustered)."""
-    d = _vp_deals().assign(**{D.project: "甲"})
+    d = _vp_deals().assign(**{Deal.project: "甲"})
     features, _ = _planted(len(d), seed=4)
     for col in features:
         d[col] = features[col].to_numpy()
@@ -308,8 +308,8 @@ def test_personas_need_as_many_distinct_customers_as_personas():
 
 def test_review_customer_base_parts_and_unavailable():
     d = _review_deals()
-    late = d.iloc[[5]].assign(**{D.deal_id: "LATE", D.customer_key: "K900", D.sign_date: pd.Timestamp("2026-07-01")})
-    other = d.iloc[[6]].assign(**{D.deal_id: "OTHER", D.customer_key: "K901", D.project: "乙"})
+    late = d.iloc[[5]].assign(**{Deal.deal_id: "LATE", Deal.customer_key: "K900", Deal.sign_date: pd.Timestamp("2026-07-01")})
+    other = d.iloc[[6]].assign(**{Deal.deal_id: "OTHER", Deal.customer_key: "K901", Deal.project: "乙"})
     d = pd.concat([d, late, other], ignore_index=True)
     # the planted 100 customers are all signed in 2026Q1–Q2: K900 (2026-07-01) is after 2026Q2
     r = segments.review(d, period="2026Q2", project="甲", k=3, seed=0)
@@ -321,7 +321,7 @@ def test_review_customer_base_parts_and_unavailable():
     assert any("未提供满意度调查" in w for w in r.warnings) and not r.with_surveys
     group = segments.review(d, period="2026Q3", k=3)
     assert group.n == 102  # both projects and the late deal
-    few = segments.review(d[d[D.customer_key].isin(["K000", "K001", "K002"])], period="2026Q2", k=3)
+    few = segments.review(d[d[Deal.customer_key].isin(["K000", "K001", "K002"])], period="2026Q2", k=3)
     assert isinstance(few.personas, Unavailable) and "太少" in few.personas.reason
     assert few.value_potential.n == 3
     none = segments.review(d, period="2025Q1")

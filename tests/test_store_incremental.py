@@ -175,7 +175,7 @@ def test_the_first_ingest_fast_path_equals_the_merge_with_an_empty_link_table(tm
 
     from dealresearch.ingest import commit, identity, links
     from dealresearch.ingest.privacy import Pseudonymiser
-    from dealresearch.schema import D
+    from dealresearch.schema import Deal
 
     rows = [deal_row(i, person(i % 7, with_id=i % 3 != 0, phone_of=(i % 7) - 1 if i % 5 == 0 else None),
                      project="海景湾") for i in range(1, 40)]
@@ -185,7 +185,7 @@ def test_the_first_ingest_fast_path_equals_the_merge_with_an_empty_link_table(tm
     dr.ingest_deals([write_csv(tmp_path / "x.csv", rows)], store=tmp_path / "data")
     frame, p = captured["frame"], Pseudonymiser(b"k" * 32)
     space = identity.KeySpace.build(frame, p, None)
-    source = frame[[D.source_file, D.source_row]].reset_index(drop=True)
+    source = frame[[Deal.source_file, Deal.source_row]].reset_index(drop=True)
     _, key_fast, ref_fast, links_fast = identity._resolve_fresh(space, source)
     _, key_slow, ref_slow, links_slow = identity._resolve_with_store(space, source, links._complete(None))
     assert links_fast["by_id"].any() and (~links_fast["by_id"]).any()  # both kinds of link present

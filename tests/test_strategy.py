@@ -11,31 +11,31 @@ import pytest
 from dealresearch import profile as profile
 from dealresearch import sales, strategy
 from dealresearch.errors import ParameterError
-from dealresearch.schema import D, H, T
+from dealresearch.schema import Deal, History, Target
 from dealresearch.strategy import findings as fd
-from dealresearch.strategy.findings import F
+from dealresearch.strategy.findings import FindingColumns
 
 RULES = strategy.load_rules()
 
 
 def row(finding: str, **kw) -> pd.DataFrame:
     base = {
-        F.finding: [finding],
-        F.project: ["P1"],
-        F.subject: ["x"],
-        F.figure: ["测试指标"],
-        F.value: [np.nan],
-        F.base: [np.nan],
-        F.delta: [np.nan],
-        F.n: [100],
-        F.n_base: [100],
-        F.period: ["2026Q3"],
-        F.base_period: ["2026Q2"],
-        F.test: ["测试"],
-        F.p_value: [np.nan],
-        F.tag: [None],
-        F.unit: ["share"],
-        F.source: ["test"],
+        FindingColumns.finding: [finding],
+        FindingColumns.project: ["P1"],
+        FindingColumns.subject: ["x"],
+        FindingColumns.figure: ["测试指标"],
+        FindingColumns.value: [np.nan],
+        FindingColumns.base: [np.nan],
+        FindingColumns.delta: [np.nan],
+        FindingColumns.n: [100],
+        FindingColumns.n_base: [100],
+        FindingColumns.period: ["2026Q3"],
+        FindingColumns.base_period: ["2026Q2"],
+        FindingColumns.test: ["测试"],
+        FindingColumns.p_value: [np.nan],
+        FindingColumns.tag: [None],
+        FindingColumns.unit: ["share"],
+        FindingColumns.source: ["test"],
     }
     base.update({k: [v] for k, v in kw.items()})
     return fd._rows(**base)
@@ -159,9 +159,9 @@ def test_evidence_values_are_the_finding_values():
 
 
 def test_unavailable_finding_says_data_insufficient():
-    t = fd._rows(**{F.finding: ["ipa"], F.project: ["集团"], F.period: ["2026Q3"]})
-    t[F.available] = False
-    t[F.reason] = "没有满意度调查数据"
+    t = fd._rows(**{FindingColumns.finding: ["ipa"], FindingColumns.project: ["集团"], FindingColumns.period: ["2026Q3"]})
+    t[FindingColumns.available] = False
+    t[FindingColumns.reason] = "没有满意度调查数据"
     recs = strategy.evaluate(t, RULES)
     assert len(recs) == 1 and not recs[0].supported
     assert recs[0].text.startswith("数据不足：没有满意度调查数据") and "满意度驱动因素" in recs[0].text
@@ -241,16 +241,16 @@ def _deals(shift: bool, seed: int = 0) -> pd.DataFrame:
         parts.append(
             pd.DataFrame(
                 {
-                    D.deal_id: [f"{q}-{i}" for i in range(n)],
-                    D.project: "P1",
-                    D.status: "签约",
-                    D.sign_date: pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, 90, n), unit="D"),
-                    D.awareness_channel: rng.permutation(channel),
-                    D.unit_type: rng.permutation(unit),
-                    D.purchase_purpose: "自住",
-                    D.total_price: rng.uniform(1.5e6, 2.5e6, n),
-                    D.customer_key: [f"c{q}-{i}" for i in range(n)],
-                    D.sales_rep: "r1",
+                    Deal.deal_id: [f"{q}-{i}" for i in range(n)],
+                    Deal.project: "P1",
+                    Deal.status: "签约",
+                    Deal.sign_date: pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, 90, n), unit="D"),
+                    Deal.awareness_channel: rng.permutation(channel),
+                    Deal.unit_type: rng.permutation(unit),
+                    Deal.purchase_purpose: "自住",
+                    Deal.total_price: rng.uniform(1.5e6, 2.5e6, n),
+                    Deal.customer_key: [f"c{q}-{i}" for i in range(n)],
+                    Deal.sales_rep: "r1",
                 }
             )
         )
@@ -268,7 +268,7 @@ def test_channel_and_unit_type_rules_end_to_end_with_evidence_in_tables():
         "unit_type_demand_down",
         "price_band_concentration",
     } <= set(by_rule)
-    cmp = profile.compare(d, "2026Q3", [D.awareness_channel]).table.set_index("category")
+    cmp = profile.compare(d, "2026Q3", [Deal.awareness_channel]).table.set_index("category")
     ev = by_rule["channel_rising"].evidence[0]
     assert ev["value"] == round(cmp.loc["老带新", "share_now"] * 100, 2) == 30.0
     assert ev["base"] == round(cmp.loc["老带新", "share_base"] * 100, 2) == 10.0
@@ -277,7 +277,7 @@ def test_channel_and_unit_type_rules_end_to_end_with_evidence_in_tables():
     mix = by_rule["unit_type_demand_up"].evidence[0]  # vs the deals before the quarter
     assert (mix["value"], mix["base"], mix["n_base"]) == (30.0, 10.0, 200)
     band = by_rule["price_band_concentration"].evidence[0]
-    shares = profile.profile(d[d[D.sign_date] >= "2026-07-01"], ["total_price_band"]).table
+    shares = profile.profile(d[d[Deal.sign_date] >= "2026-07-01"], ["total_price_band"]).table
     assert band["value"] == round(shares["share"].max() * 100, 2)
 
 
@@ -290,18 +290,18 @@ def test_attainment_rule_end_to_end_and_missing_targets():
     d = _deals(shift=False)
     t = pd.DataFrame(
         {
-            T.year: [2026],
-            T.quarter: [3],
-            T.month: [pd.NA],
-            T.week: [pd.NA],
-            T.level: ["项目"],
-            T.unit: ["P1"],
-            T.units_target: [400.0],
-            T.amount_target: [8e8],
-            T.collection_target: [np.nan],
+            Target.year: [2026],
+            Target.quarter: [3],
+            Target.month: [pd.NA],
+            Target.week: [pd.NA],
+            Target.level: ["项目"],
+            Target.unit: ["P1"],
+            Target.units_target: [400.0],
+            Target.amount_target: [8e8],
+            Target.collection_target: [np.nan],
         }
     )
-    t = t.astype({T.year: "Int64", T.quarter: "Int64", T.month: "Int64", T.week: "Int64"})
+    t = t.astype({Target.year: "Int64", Target.quarter: "Int64", Target.month: "Int64", Target.week: "Int64"})
     recs = strategy.recommend(d, "2026Q3", names=["project_attainment"], targets=t)
     rec = next(r for r in recs if r.rule == "project_under_target")
     att = sales.attainment(sales.events(d), t, "2026Q3", "项目").iloc[0]
@@ -317,18 +317,18 @@ def test_cancel_rate_finding_counts_cancellations_by_date_of_event():
     d = _deals(shift=False)  # 200 signings in Q2 and 200 in Q3 of 2026
     h = pd.DataFrame(
         {  # 20 cancellations dated in Q3, 4 in Q2
-            H.deal_id: [f"1-{i}" for i in range(20)] + [f"0-{i}" for i in range(4)],
-            H.status: "退房",
-            H.event_date: pd.to_datetime(["2026-09-30"] * 20 + ["2026-06-30"] * 4),
+            History.deal_id: [f"1-{i}" for i in range(20)] + [f"0-{i}" for i in range(4)],
+            History.status: "退房",
+            History.event_date: pd.to_datetime(["2026-09-30"] * 20 + ["2026-06-30"] * 4),
         }
     )
     r = fd.compute(d, "2026Q3", names=["cancel_rate"], history=h).iloc[0]
-    assert (r[F.subject], r[F.value], r[F.base], r[F.n], r[F.n_base]) == ("P1", 0.1, 0.02, 200, 200)
-    assert r[F.base_period] == "2026Q2" and r[F.p_value] == pytest.approx(
+    assert (r[FindingColumns.subject], r[FindingColumns.value], r[FindingColumns.base], r[FindingColumns.n], r[FindingColumns.n_base]) == ("P1", 0.1, 0.02, 200, 200)
+    assert r[FindingColumns.base_period] == "2026Q2" and r[FindingColumns.p_value] == pytest.approx(
         two_proportion_z(20, 200, 4, 200)[1]
     )
     few = fd.compute(d, "2026Q3", names=["cancel_rate"], history=h, min_n=300).iloc[0]
-    assert not few[F.available] and "少于 300" in few[F.reason]
+    assert not few[FindingColumns.available] and "少于 300" in few[FindingColumns.reason]
 
 
 def test_small_samples_are_not_judged():
@@ -339,7 +339,7 @@ def test_small_samples_are_not_judged():
 
 def test_topics_scope_the_deals():
     d = _deals(shift=True).assign(
-        **{D.purchase_purpose: lambda x: np.where(x.index % 2 == 0, "改善", "自住")}
+        **{Deal.purchase_purpose: lambda x: np.where(x.index % 2 == 0, "改善", "自住")}
     )
     mask = strategy.topic_mask(d, "改善型客户")
     assert mask.sum() == len(d) // 2
@@ -378,7 +378,7 @@ def test_planted_channel_shift_is_recommended_on_the_sample(sample_store, sample
 def _surveys(d: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     """One survey per customer of ``d``: 总体满意度 driven by 交付 (low scores) and 服务态度
     (high scores); the other drivers are noise."""
-    from dealresearch.schema import DRIVER_ITEMS, S
+    from dealresearch.schema import DRIVER_ITEMS, Survey
 
     rng = np.random.default_rng(seed)
     n = len(d)
@@ -390,24 +390,24 @@ def _surveys(d: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     )
     return pd.DataFrame(
         {
-            S.customer_key: d[D.customer_key].to_numpy(),
-            S.project: "P1",
-            S.survey_date: pd.Timestamp("2026-09-15"),
+            Survey.customer_key: d[Deal.customer_key].to_numpy(),
+            Survey.project: "P1",
+            Survey.survey_date: pd.Timestamp("2026-09-15"),
             **items,
-            S.overall: overall,
-            S.recommend: rng.integers(0, 11, n).astype(float),
+            Survey.overall: overall,
+            Survey.recommend: rng.integers(0, 11, n).astype(float),
         }
     )
 
 
 def test_ipa_rule_end_to_end_evidence_in_the_ipa_table():
     from dealresearch import satisfaction as sat
-    from dealresearch.schema import DRIVER_ITEMS, S
+    from dealresearch.schema import DRIVER_ITEMS, Survey
 
     d = _deals(shift=False)
     sv = _surveys(d)
     recs = strategy.recommend(d, "2026Q3", names=["ipa"], surveys=sv)
-    ipa = sat.ipa(sv, target=S.overall, drivers=list(DRIVER_ITEMS)).set_index("label")
+    ipa = sat.ipa(sv, target=Survey.overall, drivers=list(DRIVER_ITEMS)).set_index("label")
     fired = [r for r in recs if r.rule == "ipa_priority"]
     assert fired and "交付" in fired[0].title  # the planted low-scoring, important driver
     for r in fired:
@@ -427,7 +427,7 @@ def test_referral_potential_end_to_end_evidence_in_the_segments_table():
     from dealresearch import segments
 
     d = _deals(shift=False).assign(
-        **{D.income_band: lambda x: np.where(x.index % 2 == 0, "100万以上", "20万以下")}
+        **{Deal.income_band: lambda x: np.where(x.index % 2 == 0, "100万以上", "20万以下")}
     )
     sv = _surveys(d).assign(recommend=lambda x: np.where(x.index % 3 == 0, 10.0, 5.0))
     recs = strategy.recommend(d, "2026Q3", names=["referral_potential"], surveys=sv)
@@ -440,8 +440,8 @@ def test_referral_potential_end_to_end_evidence_in_the_segments_table():
 
 def test_rep_satisfaction_end_to_end():
     d = _deals(shift=False)
-    d = d.assign(**{D.sales_rep: np.where(d.index % 2 == 0, "甲", "乙")})
-    sv = _surveys(d).assign(recommend=lambda x: np.where(d[D.sales_rep].to_numpy() == "甲", 10.0, 3.0))
+    d = d.assign(**{Deal.sales_rep: np.where(d.index % 2 == 0, "甲", "乙")})
+    sv = _surveys(d).assign(recommend=lambda x: np.where(d[Deal.sales_rep].to_numpy() == "甲", 10.0, 3.0))
     recs = strategy.recommend(d, "2026Q3", names=["rep_satisfaction"], surveys=sv)
     low = [r for r in recs if r.rule == "rep_low_nps"]
     assert [r.title for r in low] == ["置业顾问“乙”的客户推荐意愿偏低"]

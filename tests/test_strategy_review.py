@@ -12,7 +12,7 @@ import pytest
 
 from dealresearch import strategy
 from dealresearch.report import recommendations_file
-from dealresearch.schema import D, H, T
+from dealresearch.schema import Deal, History, Target
 from dealresearch.strategy.history import IMPROVED, UNCHANGED, WORSE, status
 
 
@@ -26,34 +26,34 @@ def _deals(seed: int = 0) -> pd.DataFrame:
         for k, proj in enumerate(("P1", "P2", "P3"), start=1):
             n = plan.get((start, proj), 80)
             parts.append(pd.DataFrame({
-                D.deal_id: [f"{proj}-{start}-{i}" for i in range(n)],
-                D.project: proj,
-                D.status: "签约",
-                D.sign_date: pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, 85, n), unit="D"),
-                D.total_price: np.full(n, 2e6),
-                D.customer_key: [f"c-{proj}-{start}-{i}" for i in range(n)],
-                D.sales_rep: np.where(np.arange(n) % 2 == 0, f"r{k}a", f"r{k}b"),
-                D.sales_team: f"t{k}",
-                D.unit_type: "三房",
-                D.awareness_channel: "网络",
-                D.purchase_purpose: "自住",
+                Deal.deal_id: [f"{proj}-{start}-{i}" for i in range(n)],
+                Deal.project: proj,
+                Deal.status: "签约",
+                Deal.sign_date: pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, 85, n), unit="D"),
+                Deal.total_price: np.full(n, 2e6),
+                Deal.customer_key: [f"c-{proj}-{start}-{i}" for i in range(n)],
+                Deal.sales_rep: np.where(np.arange(n) % 2 == 0, f"r{k}a", f"r{k}b"),
+                Deal.sales_team: f"t{k}",
+                Deal.unit_type: "三房",
+                Deal.awareness_channel: "网络",
+                Deal.purchase_purpose: "自住",
             }))
     return pd.concat(parts, ignore_index=True)
 
 
 def _history(d: pd.DataFrame, quarter_start: str, rep: str, cancelled: int) -> pd.DataFrame:
     """``cancelled`` of ``rep``'s deals signed in the quarter are cancelled at its end."""
-    q = d[(d[D.sales_rep] == rep) & (d[D.sign_date] >= quarter_start)
-          & (d[D.sign_date] < pd.Timestamp(quarter_start) + pd.DateOffset(months=3))]
+    q = d[(d[Deal.sales_rep] == rep) & (d[Deal.sign_date] >= quarter_start)
+          & (d[Deal.sign_date] < pd.Timestamp(quarter_start) + pd.DateOffset(months=3))]
     end = pd.Timestamp(quarter_start) + pd.DateOffset(months=3) - pd.Timedelta(days=1)
-    return pd.DataFrame({H.deal_id: q[D.deal_id].iloc[:cancelled].to_numpy(), H.status: "退房", H.event_date: end})
+    return pd.DataFrame({History.deal_id: q[Deal.deal_id].iloc[:cancelled].to_numpy(), History.status: "退房", History.event_date: end})
 
 
 def _targets(quarter: int, units: float) -> pd.DataFrame:
-    t = pd.DataFrame({T.year: [2026], T.quarter: [quarter], T.month: [pd.NA], T.week: [pd.NA], T.level: ["项目"],
-                      T.unit: ["P3"], T.units_target: [units], T.amount_target: [units * 2e6],
-                      T.collection_target: [np.nan]})
-    return t.astype({T.year: "Int64", T.quarter: "Int64", T.month: "Int64", T.week: "Int64"})
+    t = pd.DataFrame({Target.year: [2026], Target.quarter: [quarter], Target.month: [pd.NA], Target.week: [pd.NA], Target.level: ["项目"],
+                      Target.unit: ["P3"], Target.units_target: [units], Target.amount_target: [units * 2e6],
+                      Target.collection_target: [np.nan]})
+    return t.astype({Target.year: "Int64", Target.quarter: "Int64", Target.month: "Int64", Target.week: "Int64"})
 
 
 @pytest.fixture(scope="module")
@@ -164,15 +164,15 @@ def test_performance_is_followed_up_for_satisfaction_drivers():
     ipa = next(x for x in rules.rules if x.id == "ipa_priority")
     assert (ipa.track, ipa.better) == ("base", "higher")
     from dealresearch.strategy import findings as fd
-    from dealresearch.strategy.findings import F
+    from dealresearch.strategy.findings import FindingColumns
 
-    row = fd._rows(**{F.finding: ["ipa"], F.project: ["P1"], F.subject: ["交付"], F.figure: ["f"], F.value: [20.0],
-                      F.base: [60.0], F.n: [100], F.period: ["2026Q3"], F.test: ["t"], F.tag: ["重点改进区"],
-                      F.unit: ["pct"]})
+    row = fd._rows(**{FindingColumns.finding: ["ipa"], FindingColumns.project: ["P1"], FindingColumns.subject: ["交付"], FindingColumns.figure: ["f"], FindingColumns.value: [20.0],
+                      FindingColumns.base: [60.0], FindingColumns.n: [100], FindingColumns.period: ["2026Q3"], FindingColumns.test: ["t"], FindingColumns.tag: ["重点改进区"],
+                      FindingColumns.unit: ["pct"]})
     rec = next(x for x in strategy.evaluate(row, rules) if x.rule == "ipa_priority")
     assert rec.value == 60.0 and rec.track == "base"
     item = strategy.deduplicate([rec])[0]
     previous = strategy.records([item], period="2026Q2", report_scope="P1")
-    later = row.assign(**{F.base: [66.0]})
+    later = row.assign(**{FindingColumns.base: [66.0]})
     (f,) = strategy.follow_up(previous, later, report_scope="P1")
     assert (f.before, f.now, f.status) == (60.0, 66.0, IMPROVED)

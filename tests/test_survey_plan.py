@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from dealresearch import survey_plan as sp
 from dealresearch.errors import CapacityError, DataError
-from dealresearch.schema import C, D, S
+from dealresearch.schema import Customer, Deal, Survey
 from dealresearch.survey_plan import PlanRules
 from dealresearch.survey_plan.base import customer_base
 from dealresearch.survey_plan.cycle import ledger
@@ -21,12 +21,12 @@ T = pd.Timestamp
 
 def deal(key, date, project="A", amount=1e6, status="签约", phone="138****0000"):
     return {
-        D.customer_key: key,
-        D.sign_date: T(date),
-        D.project: project,
-        D.total_price: amount,
-        D.status: status,
-        D.phone_masked: phone,
+        Deal.customer_key: key,
+        Deal.sign_date: T(date),
+        Deal.project: project,
+        Deal.total_price: amount,
+        Deal.status: status,
+        Deal.phone_masked: phone,
     }
 
 
@@ -34,15 +34,15 @@ def base_frame(n=1000, seed=0, projects=("A", "B", "C"), join=2020, **extra):
     rng = np.random.default_rng(seed)
     df = pd.DataFrame(
         {
-            C.customer_key: [f"c{i:06d}" for i in range(n)],
-            C.project: rng.choice(
+            Customer.customer_key: [f"c{i:06d}" for i in range(n)],
+            Customer.project: rng.choice(
                 list(projects), n, p=np.linspace(1, 2, len(projects)) / np.linspace(1, 2, len(projects)).sum()
             ),
-            C.total_amount: rng.lognormal(14, 0.6, n),
-            C.first_deal_date: pd.Timestamp(join, 3, 1),
-            C.key_account: False,
-            C.do_not_contact: False,
-            C.phone_masked: "138****0000",
+            Customer.total_amount: rng.lognormal(14, 0.6, n),
+            Customer.first_deal_date: pd.Timestamp(join, 3, 1),
+            Customer.key_account: False,
+            Customer.do_not_contact: False,
+            Customer.phone_masked: "138****0000",
         }
     )
     for k, v in extra.items():
@@ -52,7 +52,7 @@ def base_frame(n=1000, seed=0, projects=("A", "B", "C"), join=2020, **extra):
 
 def surveys_of(keys, dates, method="电话"):
     return pd.DataFrame(
-        {S.customer_key: list(keys), S.survey_date: pd.to_datetime(list(dates)), S.method: method}
+        {Survey.customer_key: list(keys), Survey.survey_date: pd.to_datetime(list(dates)), Survey.method: method}
     )
 
 
@@ -73,51 +73,51 @@ def test_customer_base_window_cancellations_projects_and_opt_outs():
         ]
     )
     base = customer_base(deals, 2026, opt_outs=["b", "zz"])
-    assert base[C.customer_key].tolist() == ["a", "b", "e", "g"]
-    row = base.set_index(C.customer_key)
+    assert base[Customer.customer_key].tolist() == ["a", "b", "e", "g"]
+    row = base.set_index(Customer.customer_key)
     assert (
-        row.loc["a", C.project] == "P2"
-        and row.loc["a", C.total_amount] == 4e6
-        and row.loc["a", C.n_deals] == 2
+        row.loc["a", Customer.project] == "P2"
+        and row.loc["a", Customer.total_amount] == 4e6
+        and row.loc["a", Customer.n_deals] == 2
     )
-    assert row.loc["e", C.total_amount] == 1e6  # the cancelled deal does not count
-    assert row.loc["g", C.first_deal_date] == T("2021-01-01")  # tenure from the first deal ever
-    assert row[C.do_not_contact].tolist() == [False, True, False, False]  # flagged, not dropped
+    assert row.loc["e", Customer.total_amount] == 1e6  # the cancelled deal does not count
+    assert row.loc["g", Customer.first_deal_date] == T("2021-01-01")  # tenure from the first deal ever
+    assert row[Customer.do_not_contact].tolist() == [False, True, False, False]  # flagged, not dropped
     master = pd.DataFrame(
-        {C.customer_key: ["a", "g"], C.key_account: [True, False], C.do_not_contact: [False, True]}
+        {Customer.customer_key: ["a", "g"], Customer.key_account: [True, False], Customer.do_not_contact: [False, True]}
     )
-    rich = customer_base(deals, 2026, customers=master).set_index(C.customer_key)
-    assert rich[C.key_account].tolist() == [True, False, False, False]
-    assert rich.loc["g", C.do_not_contact]
+    rich = customer_base(deals, 2026, customers=master).set_index(Customer.customer_key)
+    assert rich[Customer.key_account].tolist() == [True, False, False, False]
+    assert rich.loc["g", Customer.do_not_contact]
 
 
 def test_customer_base_from_master_only():
     master = pd.DataFrame(
         {
-            C.customer_key: ["x", "y", "z", "w"],
-            C.active: [True, False, True, None],
-            C.last_deal_date: pd.to_datetime(["2025-05-01", "2025-05-01", "2021-01-01", "2024-01-01"]),
-            C.first_deal_date: pd.to_datetime(["2019-01-01", "2019-01-01", "2019-01-01", "2024-01-01"]),
+            Customer.customer_key: ["x", "y", "z", "w"],
+            Customer.active: [True, False, True, None],
+            Customer.last_deal_date: pd.to_datetime(["2025-05-01", "2025-05-01", "2021-01-01", "2024-01-01"]),
+            Customer.first_deal_date: pd.to_datetime(["2019-01-01", "2019-01-01", "2019-01-01", "2024-01-01"]),
         }
     )
-    base = customer_base(None, 2026, customers=master, opt_outs=pd.DataFrame({C.customer_key: ["w"]}))
-    assert base[C.customer_key].tolist() == ["w", "x"]
-    assert base[C.do_not_contact].tolist() == [True, False]
+    base = customer_base(None, 2026, customers=master, opt_outs=pd.DataFrame({Customer.customer_key: ["w"]}))
+    assert base[Customer.customer_key].tolist() == ["w", "x"]
+    assert base[Customer.do_not_contact].tolist() == [True, False]
 
 
 # ------------------------------------------------------------------------ ledger
 def test_must_rule_follows_the_cycle():
     cust = pd.DataFrame(
         {
-            C.customer_key: ["s23", "s24", "j23", "j25", "nodate", "opt", "s26"],
-            C.first_deal_date: pd.to_datetime(
+            Customer.customer_key: ["s23", "s24", "j23", "j25", "nodate", "opt", "s26"],
+            Customer.first_deal_date: pd.to_datetime(
                 ["2019-01-01", "2019-01-01", "2023-06-01", "2025-06-01", None, "2019-01-01", "2019-01-01"]
             ),
-            C.do_not_contact: [False, False, False, False, False, True, False],
+            Customer.do_not_contact: [False, False, False, False, False, True, False],
         }
     )
     sv = surveys_of(["s23", "s24", "s26"], ["2023-12-31", "2024-01-01", "2026-03-01"])
-    lg = ledger(cust, sv, 2026).set_index(C.customer_key)
+    lg = ledger(cust, sv, 2026).set_index(Customer.customer_key)
     assert lg["must"].to_dict() == {
         "s23": True,
         "s24": False,
@@ -132,11 +132,11 @@ def test_must_rule_follows_the_cycle():
 
 def test_coverage_counts_and_overdue_match_next_years_must_list():
     cust = base_frame(200, join=2020)
-    cust.loc[:9, C.do_not_contact] = True
-    cust.loc[:49, C.project] = "A"
-    cust.loc[50:, C.project] = "B"
+    cust.loc[:9, Customer.do_not_contact] = True
+    cust.loc[:49, Customer.project] = "A"
+    cust.loc[50:, Customer.project] = "B"
     # 40 surveyed in 2025 (30 in A by phone, 10 in B by visit), 60 surveyed in 2024, rest never
-    keys = cust[C.customer_key]
+    keys = cust[Customer.customer_key]
     sv = pd.concat(
         [
             surveys_of(keys[10:40], ["2025-04-01"] * 30),
@@ -148,15 +148,15 @@ def test_coverage_counts_and_overdue_match_next_years_must_list():
     cov = sp.coverage(cust, sv, 2025)
     assert (cov.n_base, cov.n_opt_out, cov.n_surveyed) == (200, 10, 40)
     assert cov.share == pytest.approx(0.2)
-    proj = cov.by_project.set_index(C.project)
+    proj = cov.by_project.set_index(Customer.project)
     assert proj.loc["A", "已调查"] == 30 and proj.loc["B", "已调查"] == 10
-    meth = cov.by_method.set_index(S.method)
+    meth = cov.by_method.set_index(Survey.method)
     assert meth.loc["电话", "客户数"] == 30 and meth.loc["走访", "客户数"] == 10
     assert cov.n_window_covered == 100 and cov.rolling_share == pytest.approx(100 / 190)
     assert cov.n_never == 90 and cov.n_window_breach == 90  # joined 2020: a full cycle without a survey
     assert cov.n_overdue == 90  # the 60 surveyed in 2024 still have 2026
     nxt = sp.plan(cust, sv, 2026)
-    assert set(nxt.loc[nxt["reason"] == "必访", C.customer_key]) == set(cov.overdue[C.customer_key])
+    assert set(nxt.loc[nxt["reason"] == "必访", Customer.customer_key]) == set(cov.overdue[Customer.customer_key])
     assert "客户基数" in cov.summary()["指标"].tolist()
 
 
@@ -171,22 +171,22 @@ def test_plan_share_margin_strata_and_reproducibility():
     full = sp.plan(cust, None, 2026, rules=PlanRules(expected_completion=1.0), seed=3)
     assert len(full) == 1200
     vc = pd.Series(
-        np.array(VALUE_LABELS)[value_classes(cust[C.total_amount], (0.1, 0.4))], index=cust[C.customer_key]
+        np.array(VALUE_LABELS)[value_classes(cust[Customer.total_amount], (0.1, 0.4))], index=cust[Customer.customer_key]
     )
-    got = full.groupby([C.project, "value_class"]).size()
-    size = pd.DataFrame({"p": cust.set_index(C.customer_key)[C.project], "v": vc}).groupby(["p", "v"]).size()
+    got = full.groupby([Customer.project, "value_class"]).size()
+    size = pd.DataFrame({"p": cust.set_index(Customer.customer_key)[Customer.project], "v": vc}).groupby(["p", "v"]).size()
     quota = size * 1200 / 3000
     assert ((got.reindex(quota.index, fill_value=0) - quota).abs() < 1).all()
     again = sp.plan(cust, None, 2026, seed=3)
     other = sp.plan(cust, None, 2026, seed=4)
     pd.testing.assert_frame_equal(pl, again)
-    assert set(pl[C.customer_key]) != set(other[C.customer_key])
+    assert set(pl[Customer.customer_key]) != set(other[Customer.customer_key])
     assert sp.validate_plan(pl, cust, None, 2026) == []
 
 
 def test_plan_months_levelled_must_first_and_gap_respected():
     cust = base_frame(1200, join=2020)
-    keys = cust[C.customer_key]
+    keys = cust[Customer.customer_key]
     sv = pd.concat(
         [
             surveys_of(keys[:600], ["2025-05-01"] * 600),  # not due
@@ -197,7 +197,7 @@ def test_plan_months_levelled_must_first_and_gap_respected():
     assert (pl["reason"] == "必访").sum() == 500  # keys 700.. never surveyed, joined 2020
     per_month = pl.groupby(["method", "month"]).size().unstack(fill_value=0)
     assert (per_month.max(axis=1) - per_month.min(axis=1) <= 1).all()
-    recent = pl[pl[C.customer_key].isin(keys[600:700])]
+    recent = pl[pl[Customer.customer_key].isin(keys[600:700])]
     assert len(recent) and (recent["month"] >= 5).all()
     phone = pl[pl["method"] == "电话"]
     assert phone.loc[phone["reason"] == "必访", "month"].max() > 6  # musts fill the even level from January
@@ -213,25 +213,25 @@ def test_plan_months_levelled_must_first_and_gap_respected():
 
 def test_method_rules_default_and_configured():
     cust = base_frame(100, join=2020)
-    cust.loc[0, C.key_account] = True
-    cust.loc[0, C.total_amount] = 1.0  # key account despite the lowest value
-    cust.loc[1:10, C.total_amount] = 1e12  # the top 10 %
-    cust.loc[50:59, C.phone_masked] = None
-    pl = sp.plan(cust, None, 2026).set_index(C.customer_key)  # all 100 must (never surveyed)
-    k = cust[C.customer_key]
+    cust.loc[0, Customer.key_account] = True
+    cust.loc[0, Customer.total_amount] = 1.0  # key account despite the lowest value
+    cust.loc[1:10, Customer.total_amount] = 1e12  # the top 10 %
+    cust.loc[50:59, Customer.phone_masked] = None
+    pl = sp.plan(cust, None, 2026).set_index(Customer.customer_key)  # all 100 must (never surveyed)
+    k = cust[Customer.customer_key]
     assert (pl.loc[k[:11], "method"] == "走访").all()
     assert (pl.loc[k[50:60], "method"] == "书面问卷").all()
     assert (pl.loc[k[20:50], "method"] == "电话").all()
     rules = {"by_value": {"高价值": "走访", "中价值": "书面问卷", "一般": "电话"}, "key_account": None}
-    pl2 = sp.plan(cust, None, 2026, rules=PlanRules(method_rules=rules)).set_index(C.customer_key)
+    pl2 = sp.plan(cust, None, 2026, rules=PlanRules(method_rules=rules)).set_index(Customer.customer_key)
     assert pl2.loc[k[0], "method"] == "电话" and (pl2["method"] == "书面问卷").sum() >= 40
     assert sp.validate_plan(pl2.reset_index(), cust, None, 2026, rules=PlanRules(method_rules=rules)) == []
 
 
 def test_capacity_shortfall_is_named_and_sampled_overflow_falls_back():
     cust = base_frame(1000, join=2020)
-    cust.loc[:99, C.key_account] = True
-    keys = cust[C.customer_key]
+    cust.loc[:99, Customer.key_account] = True
+    keys = cust[Customer.customer_key]
     sv = surveys_of(keys[100:], ["2025-03-01"] * 900)  # only the 100 key accounts are overdue
     with pytest.raises(CapacityError, match=r"走访.*100 人.*60 人次.*缺少 40 人次"):
         sp.plan(cust, sv, 2026, rules=PlanRules(capacity={"走访": 5}))
@@ -250,20 +250,20 @@ def test_capacity_shortfall_is_named_and_sampled_overflow_falls_back():
 
 
 def test_not_enough_eligible_customers():
-    cust = base_frame(100, join=2020, **{C.do_not_contact: True})
-    cust.loc[:19, C.do_not_contact] = False
+    cust = base_frame(100, join=2020, **{Customer.do_not_contact: True})
+    cust.loc[:19, Customer.do_not_contact] = False
     with pytest.raises(DataError, match="拒绝调查 80 人"):
         sp.plan(cust, None, 2026)
 
 
 def test_validate_plan_catches_each_broken_rule():
     cust = base_frame(500, join=2020)
-    cust.loc[0, C.do_not_contact] = True
-    keys = cust[C.customer_key]
+    cust.loc[0, Customer.do_not_contact] = True
+    keys = cust[Customer.customer_key]
     sv = pd.concat(
         [surveys_of(keys[:400], ["2025-02-01"] * 400), surveys_of(keys[400:410], ["2025-11-20"] * 10)]
     )
-    sv = sv[sv[S.customer_key] != keys[400]]
+    sv = sv[sv[Survey.customer_key] != keys[400]]
     pl = sp.plan(cust, sv, 2026, rules=PlanRules(capacity={"电话": 30, "走访": 5}))
     assert sp.validate_plan(pl, cust, sv, 2026, rules=PlanRules(capacity={"电话": 30, "走访": 5})) == []
     must = pl[pl["reason"] == "必访"]
@@ -272,21 +272,21 @@ def test_validate_plan_catches_each_broken_rule():
     bad = pd.concat([pl, pl.iloc[[0]]]).reset_index(drop=True)
     assert any("重复" in m for m in sp.validate_plan(bad, cust, sv, 2026))
     opt = pd.concat(
-        [pl, pd.DataFrame({C.customer_key: [keys[0]], "method": ["电话"], "month": [3], "reason": ["抽样"]})]
+        [pl, pd.DataFrame({Customer.customer_key: [keys[0]], "method": ["电话"], "month": [3], "reason": ["抽样"]})]
     )
     assert any("拒绝调查" in m for m in sp.validate_plan(opt, cust, sv, 2026))
-    recent = pl[pl[C.customer_key].isin(keys[401:410])]
+    recent = pl[pl[Customer.customer_key].isin(keys[401:410])]
     if recent.empty:  # none sampled: add one in March
         early = pd.concat(
             [
                 pl,
                 pd.DataFrame(
-                    {C.customer_key: [keys[401]], "method": ["电话"], "month": [3], "reason": ["抽样"]}
+                    {Customer.customer_key: [keys[401]], "method": ["电话"], "month": [3], "reason": ["抽样"]}
                 ),
             ]
         )
     else:
-        early = pl.assign(month=np.where(pl[C.customer_key].isin(keys[401:410]), 3, pl["month"]))
+        early = pl.assign(month=np.where(pl[Customer.customer_key].isin(keys[401:410]), 3, pl["month"]))
     assert any("不足 6 个月" in m for m in sp.validate_plan(early, cust, sv, 2026))
     assert any(
         "超过容量" in m for m in sp.validate_plan(pl.assign(month=1), cust, sv, 2026, rules=PlanRules(capacity={"电话": 30}))
@@ -332,19 +332,19 @@ def histories(draw):
     rng = np.random.default_rng(seed)
     cust = pd.DataFrame(
         {
-            C.customer_key: [f"k{i}" for i in range(n)],
-            C.project: rng.choice(["A", "B", "C", "D"][: draw(st.integers(1, 4))], n),
-            C.total_amount: np.where(rng.random(n) < 0.1, np.nan, rng.lognormal(13, 1, n)),
-            C.first_deal_date: pd.to_datetime("2015-01-01") + pd.to_timedelta(rng.integers(0, 4380, n), "D"),
-            C.key_account: rng.random(n) < draw(st.floats(0, 0.3)),
-            C.do_not_contact: rng.random(n) < draw(st.floats(0, 0.3)),
-            C.phone_masked: np.where(rng.random(n) < 0.8, "138****0000", None),
+            Customer.customer_key: [f"k{i}" for i in range(n)],
+            Customer.project: rng.choice(["A", "B", "C", "D"][: draw(st.integers(1, 4))], n),
+            Customer.total_amount: np.where(rng.random(n) < 0.1, np.nan, rng.lognormal(13, 1, n)),
+            Customer.first_deal_date: pd.to_datetime("2015-01-01") + pd.to_timedelta(rng.integers(0, 4380, n), "D"),
+            Customer.key_account: rng.random(n) < draw(st.floats(0, 0.3)),
+            Customer.do_not_contact: rng.random(n) < draw(st.floats(0, 0.3)),
+            Customer.phone_masked: np.where(rng.random(n) < 0.8, "138****0000", None),
         }
     )
-    cust.loc[rng.random(n) < 0.1, C.first_deal_date] = pd.NaT
+    cust.loc[rng.random(n) < 0.1, Customer.first_deal_date] = pd.NaT
     m = int(rng.integers(0, 3 * n + 1))
     sv = surveys_of(
-        rng.choice(cust[C.customer_key], m) if n else [],
+        rng.choice(cust[Customer.customer_key], m) if n else [],
         pd.to_datetime("2016-01-01") + pd.to_timedelta(rng.integers(0, 4100, m), "D"),
     )
     params = dict(
@@ -398,7 +398,7 @@ def test_every_plan_passes_validation(h, must_by_month, prefer_due):
     assert sp.validate_plan(pl, cust, sv, 2027, rules=rules) == []
     # the checker ignores the planner's scheduling preferences: the same rules without them agree
     assert sp.validate_plan(pl, cust, sv, 2027, rules=PlanRules(**params)) == []
-    assert pl[C.customer_key].is_unique and pl["month"].between(1, 12).all()
+    assert pl[Customer.customer_key].is_unique and pl["month"].between(1, 12).all()
 
 
 # ------------------------------------------------------- sample store, workbook, plots
@@ -427,17 +427,17 @@ def test_command_writes_one_workbook_per_project_with_contacts_from_the_store(sa
     deals = load("deals", sample_store)
     base = sp.customer_base(deals, 2027, customers=load("customers", sample_store))
     expected = sp.plan(base, load("surveys", sample_store), 2027)  # the CLI writes the library's plan
-    assert sorted(written) == sorted(expected[C.project].unique()) and len(written) >= 2
+    assert sorted(written) == sorted(expected[Customer.project].unique()) and len(written) >= 2
     rows = []
     for project, path in written.items():
         assert path.parent == tmp_path and path.name == f"2027年度顾客调查计划_{project}（含联系方式）.xlsx"
         part = _plan_rows(path)
         assert {r["项目"] for r in part} == {project}
-        assert len(part) == int((expected[C.project] == project).sum())
+        assert len(part) == int((expected[Customer.project] == project).sum())
         rows += part
-    assert len(rows) == len(expected) and {r["客户编码(假名)"] for r in rows} == set(expected[C.customer_key])
+    assert len(rows) == len(expected) and {r["客户编码(假名)"] for r in rows} == set(expected[Customer.customer_key])
     # contacts come from the contacts store: the callable phone masks to the stored mask
-    stored = base.set_index(C.customer_key)[C.phone_masked]
+    stored = base.set_index(Customer.customer_key)[Customer.phone_masked]
     phones = [(r["客户编码(假名)"], str(r["手机"])) for r in rows if r.get("手机")]
     assert len(phones) >= 0.95 * len(rows)
     assert all(stored[k] == p[:3] + "****" + p[-4:] for k, p in phones)
@@ -524,13 +524,13 @@ def test_review_on_sample_and_plots(sample_store):
 
 
 def test_b2b_master_only_base_plan_and_duplicate_keys():
-    master = base_frame(300, join=2020).drop(columns=[C.first_deal_date, C.phone_masked])
-    master[C.active] = True
-    master.loc[:9, C.active] = False
-    master[C.total_amount] = 0.0  # no amounts on file: nobody is 高价值 by a tie
+    master = base_frame(300, join=2020).drop(columns=[Customer.first_deal_date, Customer.phone_masked])
+    master[Customer.active] = True
+    master.loc[:9, Customer.active] = False
+    master[Customer.total_amount] = 0.0  # no amounts on file: nobody is 高价值 by a tie
     base = customer_base(None, 2027, customers=master)
     assert len(base) == 290
-    sv = surveys_of(base[C.customer_key][:200], ["2026-02-01"] * 200)
+    sv = surveys_of(base[Customer.customer_key][:200], ["2026-02-01"] * 200)
     pl = sp.plan(base, sv, 2027)
     # unknown first deal and never surveyed: cannot prove they are inside the cycle → 必访
     assert (pl["reason"] == "必访").sum() == 90 and (pl["method"] == "电话").all()
@@ -542,7 +542,7 @@ def test_b2b_master_only_base_plan_and_duplicate_keys():
 
 def test_prefer_due_draws_next_years_must_first():
     cust = base_frame(1000, join=2020)
-    keys = cust[C.customer_key]
+    keys = cust[Customer.customer_key]
     sv = pd.concat(
         [surveys_of(keys[:300], ["2024-03-01"] * 300), surveys_of(keys[300:], ["2025-03-01"] * 700)]
     )
@@ -550,8 +550,8 @@ def test_prefer_due_draws_next_years_must_first():
     first = sp.plan(cust, sv, 2026)
     plain = sp.plan(cust, sv, 2026, rules=PlanRules(prefer_due=False))
     assert (first["reason"] == "抽样").all() and len(first) == len(plain)
-    assert first[C.customer_key].isin(due).sum() >= 290  # strata quotas may cap a few
-    assert 100 < plain[C.customer_key].isin(due).sum() < 190  # ≈ 47 % of 300 at random
+    assert first[Customer.customer_key].isin(due).sum() >= 290  # strata quotas may cap a few
+    assert 100 < plain[Customer.customer_key].isin(due).sum() < 190  # ≈ 47 % of 300 at random
     assert sp.validate_plan(plain, cust, sv, 2026) == []
 
 
@@ -573,13 +573,13 @@ def test_plan_workbook_headers_and_percentages(tmp_path):
 
     plan = pd.DataFrame(
         {
-            C.customer_key: ["k1", "k2"],
-            S.method: ["电话", "走访"],
+            Customer.customer_key: ["k1", "k2"],
+            Survey.method: ["电话", "走访"],
             "month": [1, 2],
             "reason": [sp.MUST_SURVEY, sp.SAMPLED],
-            C.project: ["A", "B"],
+            Customer.project: ["A", "B"],
             "value_class": ["高价值", "低价值"],
-            C.key_account: [True, False],
+            Customer.key_account: [True, False],
             "last_survey_date": pd.to_datetime(["2024-03-01", None]),
         }
     )

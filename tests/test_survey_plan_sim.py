@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from dealresearch import survey_plan as sp
-from dealresearch.schema import C, D, S
+from dealresearch.schema import Customer, Deal, Survey
 from dealresearch.survey_plan import PlanRules
 from dealresearch.survey_plan.base import customer_base
 
@@ -43,32 +43,32 @@ def _deals(rng) -> tuple[pd.DataFrame, np.ndarray]:
         rows.append(
             pd.DataFrame(
                 {
-                    D.customer_key: keys,
-                    D.sign_date: day,
-                    D.status: status,
-                    D.project: rng.choice(["滨江", "湖畔", "云栖", "城北"], k, p=[0.4, 0.3, 0.2, 0.1]),
-                    D.total_price: rng.lognormal(14.5, 0.5, k),
-                    D.phone_masked: "138****0000",
+                    Deal.customer_key: keys,
+                    Deal.sign_date: day,
+                    Deal.status: status,
+                    Deal.project: rng.choice(["滨江", "湖畔", "云栖", "城北"], k, p=[0.4, 0.3, 0.2, 0.1]),
+                    Deal.total_price: rng.lognormal(14.5, 0.5, k),
+                    Deal.phone_masked: "138****0000",
                 }
             )
         )
         again = rng.random(k) < 0.15
         later = day[again] + pd.to_timedelta(rng.integers(200, 1000, again.sum()), "D")
-        rows.append(rows[-1][again].assign(**{D.sign_date: later, D.status: "签约"}))
+        rows.append(rows[-1][again].assign(**{Deal.sign_date: later, Deal.status: "签约"}))
     deals = pd.concat(rows, ignore_index=True)
-    deals[D.customer_key] = "c" + deals[D.customer_key].astype(str).str.zfill(6)
-    return deals, np.array(sorted(deals[D.customer_key].unique()))
+    deals[Deal.customer_key] = "c" + deals[Deal.customer_key].astype(str).str.zfill(6)
+    return deals, np.array(sorted(deals[Deal.customer_key].unique()))
 
 
 def _history(rng, deals) -> pd.DataFrame:
     """Surveys before the simulation: each customer surveyed in a random 45 % of the years
     2019–2023 after joining (some are therefore already overdue in 2024)."""
-    first = deals.groupby(D.customer_key)[D.sign_date].min()
+    first = deals.groupby(Deal.customer_key)[Deal.sign_date].min()
     out = []
     for year in range(2019, 2024):
         keys = first.index[(first.dt.year <= year).to_numpy() & (rng.random(len(first)) < 0.45)]
         dates = pd.Timestamp(year, 1, 1) + pd.to_timedelta(rng.integers(0, 365, len(keys)), "D")
-        out.append(pd.DataFrame({S.customer_key: keys, S.survey_date: dates, S.method: "电话"}))
+        out.append(pd.DataFrame({Survey.customer_key: keys, Survey.survey_date: dates, Survey.method: "电话"}))
     return pd.concat(out, ignore_index=True)
 
 
@@ -77,7 +77,7 @@ def _execute(rng, plan: pd.DataFrame, year: int, unreachable: set) -> tuple[pd.D
     a failed sample waits for next year. Returns completed surveys and first-try completion."""
     n = len(plan)
     tries = rng.geometric(COMPLETION, n)  # attempt on which it succeeds
-    blocked = plan[C.customer_key].isin(unreachable).to_numpy()
+    blocked = plan[Customer.customer_key].isin(unreachable).to_numpy()
     must = (plan["reason"] == sp.MUST_SURVEY).to_numpy()
     month = plan["month"].to_numpy() + tries - 1
     done = ~blocked & np.where(must, month <= 12, tries == 1)
@@ -88,9 +88,9 @@ def _execute(rng, plan: pd.DataFrame, year: int, unreachable: set) -> tuple[pd.D
     )
     return pd.DataFrame(
         {
-            S.customer_key: plan[C.customer_key].to_numpy()[done],
-            S.survey_date: dates[done].to_numpy(),
-            S.method: plan["method"].to_numpy()[done],
+            Survey.customer_key: plan[Customer.customer_key].to_numpy()[done],
+            Survey.survey_date: dates[done].to_numpy(),
+            Survey.method: plan["method"].to_numpy()[done],
         }
     ), first_try
 
@@ -101,24 +101,24 @@ def _simulate(expected_completion: float, capacity: dict | None = None) -> pd.Da
     opt_outs = set(keys[rng.random(len(keys)) < 0.03])
     unreachable = set(keys[rng.random(len(keys)) < 0.01]) - opt_outs
     surveys = _history(rng, deals)
-    first_year = deals.groupby(D.customer_key)[D.sign_date].min().dt.year
+    first_year = deals.groupby(Deal.customer_key)[Deal.sign_date].min().dt.year
     results = []
     for year in YEARS:
         base = customer_base(
-            deals[deals[D.sign_date] < pd.Timestamp(year, 1, 1)], year, opt_outs=list(opt_outs)
+            deals[deals[Deal.sign_date] < pd.Timestamp(year, 1, 1)], year, opt_outs=list(opt_outs)
         )
         rules = PlanRules(expected_completion=expected_completion, capacity=capacity)
         plan = sp.plan(base, surveys, year, rules=rules, seed=year)
         problems = sp.validate_plan(plan, base, surveys, year, rules=rules)
         done, first_try = _execute(rng, plan, year, unreachable)
         surveys = pd.concat([surveys, done], ignore_index=True)
-        in_base = base[C.customer_key]
-        surveyed_year = in_base.isin(done[S.customer_key])
-        reachable = ~base[C.do_not_contact] & ~in_base.isin(unreachable)
+        in_base = base[Customer.customer_key]
+        surveyed_year = in_base.isin(done[Survey.customer_key])
+        reachable = ~base[Customer.do_not_contact] & ~in_base.isin(unreachable)
         full_cycle = first_year.reindex(in_base).to_numpy() <= year - 2
-        last3 = surveys[surveys[S.survey_date] >= pd.Timestamp(year - 2, 1, 1)][S.customer_key]
+        last3 = surveys[surveys[Survey.survey_date] >= pd.Timestamp(year - 2, 1, 1)][Survey.customer_key]
         covered = in_base.isin(last3)
-        must_rows = (plan["reason"] == sp.MUST_SURVEY) & ~plan[C.customer_key].isin(unreachable)
+        must_rows = (plan["reason"] == sp.MUST_SURVEY) & ~plan[Customer.customer_key].isin(unreachable)
         p_miss = (1 - COMPLETION) ** (13 - plan.loc[must_rows, "month"])  # fails every month to December
         results.append(
             {

@@ -1,4 +1,4 @@
-"""Targets template: written empty with instructions, read back into schema.T, with
+"""Targets template: written empty with instructions, read back into schema.Target, with
 units in headers / values, aliases, title and totals rows, and every bad row reported."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from python_calamine import CalamineWorkbook
 from dealresearch.cli.ingest import targets_template_command
 from dealresearch.errors import DataError
 from dealresearch.ingest import targets as tg
-from dealresearch.schema import T
+from dealresearch.schema import Target
 
 
 def _xlsx(path, rows, headers=tg.TEMPLATE_HEADERS, title=None):
@@ -52,13 +52,13 @@ def test_filled_template_is_read_into_tidy_targets(tmp_path):
     ]
     out = tg.read_targets(_xlsx(tmp_path / "t.xlsx", rows, title="2027年销售目标"))
     assert len(out) == 5
-    assert out[T.level].tolist() == ["集团", "项目", "团队", "个人", "个人"]
-    assert out[T.unit].tolist() == ["集团", "滨江壹号", "销售一组", "张三", "李四"]
-    assert out[T.amount_target].tolist() == [3.6e9, 4.5e8, 6e7, 1.2e7, 3e6]  # 万元 header, 亿 in a value
-    assert out[T.collection_target].iloc[0] == 3e9 and np.isnan(out[T.collection_target].iloc[1])
-    assert out[T.quarter].iloc[1] == 1 and out[T.quarter].iloc[2] == 1 and out[T.month].iloc[3] == 3
-    assert out[T.week].iloc[4] == 14
-    assert str(out[T.year].dtype) == "Int64" and out[T.units_target].dtype == "float64"
+    assert out[Target.level].tolist() == ["集团", "项目", "团队", "个人", "个人"]
+    assert out[Target.unit].tolist() == ["集团", "滨江壹号", "销售一组", "张三", "李四"]
+    assert out[Target.amount_target].tolist() == [3.6e9, 4.5e8, 6e7, 1.2e7, 3e6]  # 万元 header, 亿 in a value
+    assert out[Target.collection_target].iloc[0] == 3e9 and np.isnan(out[Target.collection_target].iloc[1])
+    assert out[Target.quarter].iloc[1] == 1 and out[Target.quarter].iloc[2] == 1 and out[Target.month].iloc[3] == 3
+    assert out[Target.week].iloc[4] == 14
+    assert str(out[Target.year].dtype) == "Int64" and out[Target.units_target].dtype == "float64"
 
 
 def test_every_bad_row_is_reported_with_row_and_column(tmp_path):
@@ -94,4 +94,4 @@ def test_ingest_targets_writes_the_store(tmp_path):
     src = _xlsx(tmp_path / "t.xlsx", [(2027, 1, None, None, "项目", "A", 10, 100, None)])
     tg.ingest_targets([src], store=tmp_path / "data")
     stored = load("targets", store=tmp_path / "data")
-    assert stored[T.amount_target].tolist() == [1e6] and stored[T.unit].tolist() == ["A"]
+    assert stored[Target.amount_target].tolist() == [1e6] and stored[Target.unit].tolist() == ["A"]

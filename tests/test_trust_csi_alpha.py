@@ -118,16 +118,16 @@ def test_satisfaction_report_on_surveys_missing_two_items():
     quarterly table said 69.91, and the PLS section named the items in English."""
     from dealresearch import satisfaction
     from dealresearch.satisfaction.pls import PLS_MIN_N
-    from dealresearch.schema import DRIVER_ITEMS, S
+    from dealresearch.schema import DRIVER_ITEMS, Survey
 
     n = max(PLS_MIN_N, 120)
     rng = np.random.default_rng(7)
     g = rng.normal(size=n)
     sv = pd.DataFrame({c: np.clip(np.round(3.8 + 0.7 * g + 0.6 * rng.normal(size=n)), 1, 5) for c in DRIVER_ITEMS})
     sv = sv.assign(**{
-        S.survey_id: [f"s{i}" for i in range(n)], S.customer_key: [f"c{i}" for i in range(n)],
-        S.project: "P1", S.survey_date: pd.Timestamp("2026-08-01"),
-        S.overall: np.clip(np.round(3.8 + 0.8 * g), 1, 5), S.recommend: np.clip(np.round(7.5 + 1.5 * g), 0, 10),
+        Survey.survey_id: [f"s{i}" for i in range(n)], Survey.customer_key: [f"c{i}" for i in range(n)],
+        Survey.project: "P1", Survey.survey_date: pd.Timestamp("2026-08-01"),
+        Survey.overall: np.clip(np.round(3.8 + 0.8 * g), 1, 5), Survey.recommend: np.clip(np.round(7.5 + 1.5 * g), 0, 10),
         "communication": np.nan, "complaint_handling": np.nan,
     })
     rep = satisfaction.review(sv, None, period="2026Q3")

@@ -49,7 +49,7 @@ def followups_command(
     from ..fieldwork.followups import NO_PROJECT, followup_list, write_followup_sheet, write_project_lists
     from ..ingest import load
     from ..periods import parse_period
-    from ..satisfaction.followup_list import F, followup_kpis
+    from ..satisfaction.followup_list import FollowupColumns, followup_kpis
 
     label = parse_period(period).label if period else None  # checked before any folder
     place, is_file, make_parents = list_target(out, label, project)
@@ -73,7 +73,7 @@ def followups_command(
     print(f"共 {k['total']:,} 条需跟进（高 {prio['高']}、中 {prio['中']}、低 {prio['低']}），"
           f"已逾期 {k['overdue']:,} 条；清单按项目写入 {len(written)} 个文件："
           + ("" if contacts else "（未含客户联系方式；需要时加 --with-contacts）"))
-    projects = fu[F.project].astype("string").fillna(NO_PROJECT) if F.project in fu.columns else None
+    projects = fu[FollowupColumns.project].astype("string").fillna(NO_PROJECT) if FollowupColumns.project in fu.columns else None
     for name, path in written.items():
         n = len(fu) if is_file or projects is None else int((projects == name).sum())
         print(f"  {name}：{n:,} 条 → {path}")

@@ -16,7 +16,7 @@ from ..ingest.store import table_path
 from ..ingest.summary import reason_table, summary_table
 from ..ingest.targets import ingest_targets
 from ..report.quality_page import write_page
-from ..schema import LEVELS, T, label
+from ..schema import LEVELS, Target, label
 
 
 class _Bar:
@@ -106,7 +106,7 @@ def ingest_targets_command(
     paths = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
     targets = ingest_targets(paths, store, mapping=mapping, replace_all=replace_all)
     info = targets.attrs["import"]
-    by_level = targets.groupby(T.level).size().reindex(list(LEVELS)).dropna().astype(int)
+    by_level = targets.groupby(Target.level).size().reindex(list(LEVELS)).dropna().astype(int)
     parts = "，".join(f"{lv} {n} 行" for lv, n in by_level.items())
     print(f"已导入销售目标 {len(targets)} 行（{parts}）。")
     if replace_all:

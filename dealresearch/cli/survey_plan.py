@@ -14,7 +14,7 @@ from .. import survey_plan as sp
 from ..errors import DataError, ParameterError
 from ..periods import parse_period
 from ..results import available
-from ..schema import C
+from ..schema import Customer
 
 
 def plan_period(year: int | None, period: str | None) -> str:
@@ -82,7 +82,7 @@ def survey_plan_command(
     if include_contacts:  # refused (no key, wrong key, no contacts store) before anything is written
         from ..ingest.contacts import read_contacts
 
-        contacts = read_contacts(store, keys=r.plan.frame[C.customer_key])
+        contacts = read_contacts(store, keys=r.plan.frame[Customer.customer_key])
     from ..fieldwork.survey_plan import write_project_plans
 
     written = write_project_plans(r, place, single_file=is_file, contacts=contacts, make_parents=make_parents)
@@ -106,5 +106,5 @@ def _print_summary(r: sp.PlanReview, written: dict[str, Path], contacts) -> None
     frame = pl.frame
     print(f"计划按项目写入 {len(written)} 个文件：")
     for name, path in written.items():
-        n = int((frame[C.project] == name).sum()) if len(written) > 1 else len(frame)
+        n = int((frame[Customer.project] == name).sum()) if len(written) > 1 else len(frame)
         print(f"  {name}：{n:,} 人 → {path}")

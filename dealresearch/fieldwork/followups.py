@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import InputFileError, MissingColumnsError, ParameterError
 from ..ingest.contacts import NAME, PHONE, REP, ROOM
 from ..satisfaction.followup_list import LABELS as FOLLOWUP_LABELS
-from ..satisfaction.followup_list import STATUSES, F
+from ..satisfaction.followup_list import STATUSES, FollowupColumns
 from ..schema import label
 from . import xlsx
 
@@ -30,15 +30,15 @@ LIST_NAME = "回访跟进清单"
 CONTACT_COLUMNS = (NAME, PHONE, ROOM, REP)
 #: the order a service manager reads a row in; other columns follow, pseudonyms last
 FIELD_ORDER = (
-    F.followup_id, F.priority, F.days_overdue, F.due_date, F.owner, F.project, *CONTACT_COLUMNS,
-    F.survey_date, F.reason, F.comment, F.themes, F.status, F.closed_date, F.result,
+    FollowupColumns.followup_id, FollowupColumns.priority, FollowupColumns.days_overdue, FollowupColumns.due_date, FollowupColumns.owner, FollowupColumns.project, *CONTACT_COLUMNS,
+    FollowupColumns.survey_date, FollowupColumns.reason, FollowupColumns.comment, FollowupColumns.themes, FollowupColumns.status, FollowupColumns.closed_date, FollowupColumns.result,
 )
-LAST = (F.customer_key, F.phone_masked)
+LAST = (FollowupColumns.customer_key, FollowupColumns.phone_masked)
 #: column widths (characters); long text columns wrap
-WIDTHS = {F.followup_id: 14, F.priority: 7, F.days_overdue: 9, F.due_date: 12, F.owner: 12, F.project: 12,
-          NAME: 10, PHONE: 14, ROOM: 12, REP: 10, F.survey_date: 12, F.reason: 32, F.comment: 44,
-          F.themes: 16, F.status: 10, F.closed_date: 12, F.result: 30}
-WRAPPED = (F.reason, F.comment, F.themes, F.result)
+WIDTHS = {FollowupColumns.followup_id: 14, FollowupColumns.priority: 7, FollowupColumns.days_overdue: 9, FollowupColumns.due_date: 12, FollowupColumns.owner: 12, FollowupColumns.project: 12,
+          NAME: 10, PHONE: 14, ROOM: 12, REP: 10, FollowupColumns.survey_date: 12, FollowupColumns.reason: 32, FollowupColumns.comment: 44,
+          FollowupColumns.themes: 16, FollowupColumns.status: 10, FollowupColumns.closed_date: 12, FollowupColumns.result: 30}
+WRAPPED = (FollowupColumns.reason, FollowupColumns.comment, FollowupColumns.themes, FollowupColumns.result)
 
 
 def _header(col: str) -> str:
@@ -49,8 +49,8 @@ def with_contacts(followups: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFra
     """The list with 姓名 / 手机 / 房号 / 置业顾问 of each follow-up's customer (blank when the
     contacts store has none for it); ``contacts`` as ``read_contacts`` returns it."""
     cols = [c for c in CONTACT_COLUMNS if c in contacts.columns]
-    table = contacts.drop_duplicates(F.customer_key).set_index(F.customer_key)[cols]
-    keys = followups[F.customer_key].astype("string") if F.customer_key in followups else None
+    table = contacts.drop_duplicates(FollowupColumns.customer_key).set_index(FollowupColumns.customer_key)[cols]
+    keys = followups[FollowupColumns.customer_key].astype("string") if FollowupColumns.customer_key in followups else None
     found = table.reindex(pd.Index(keys if keys is not None else [], dtype="string"))
     out = followups.copy()
     for c in cols:
@@ -59,7 +59,7 @@ def with_contacts(followups: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFra
 
 
 def _field_frame(followups: pd.DataFrame) -> pd.DataFrame:
-    df = followups.drop(columns=[F.overdue, F.closed_within_sla], errors="ignore")
+    df = followups.drop(columns=[FollowupColumns.overdue, FollowupColumns.closed_within_sla], errors="ignore")
     first = [c for c in FIELD_ORDER if c in df.columns]
     last = [c for c in LAST if c in df.columns]
     return df[first + [c for c in df.columns if c not in first and c not in last] + last]
@@ -94,18 +94,18 @@ def write_followup_sheet(
         for i, c in enumerate(canon.columns):
             ws.set_column(i, i, WIDTHS.get(c, 14), wrap if c in WRAPPED else top)
         n = max(len(df), 1)
-        ws.freeze_panes(1, 2 if F.priority in canon.columns else 1)
+        ws.freeze_panes(1, 2 if FollowupColumns.priority in canon.columns else 1)
         ws.autofilter(0, 0, n, len(df.columns) - 1)
-        if F.days_overdue in canon.columns:
-            j = list(canon.columns).index(F.days_overdue)
+        if FollowupColumns.days_overdue in canon.columns:
+            j = list(canon.columns).index(FollowupColumns.days_overdue)
             late = book.add_format({"bg_color": "#F8CBAD", "bold": True})
             ws.conditional_format(1, j, n, j, {"type": "cell", "criteria": ">", "value": 0, "format": late})
-        if F.priority in canon.columns:
-            j = list(canon.columns).index(F.priority)
+        if FollowupColumns.priority in canon.columns:
+            j = list(canon.columns).index(FollowupColumns.priority)
             high = book.add_format({"font_color": "#C00000", "bold": True})
             ws.conditional_format(1, j, n, j, {"type": "cell", "criteria": "==", "value": '"高"', "format": high})
-        if F.status in canon.columns:
-            j = list(canon.columns).index(F.status)
+        if FollowupColumns.status in canon.columns:
+            j = list(canon.columns).index(FollowupColumns.status)
             ws.data_validation(1, j, n, j, {"validate": "list", "source": list(STATUSES)})
     return path
 
@@ -119,20 +119,20 @@ def read_followup_updates(path: str | os.PathLike) -> pd.DataFrame:
     if not path.is_file():
         raise InputFileError(f"找不到回收的跟进表：{path}")
     raw = xlsx.read_values(path, sheet=0)
-    wanted = [F.followup_id, F.status, F.closed_date, F.result, F.owner]
+    wanted = [FollowupColumns.followup_id, FollowupColumns.status, FollowupColumns.closed_date, FollowupColumns.result, FollowupColumns.owner]
     names = {c: c for c in wanted} | {_header(c): c for c in wanted}
     raw.columns = [str(c).strip() for c in raw.columns]
     df = raw.rename(columns=names)[[names[c] for c in raw.columns if c in names]]
-    missing = [_header(c) for c in (F.followup_id, F.status) if c not in df.columns]
+    missing = [_header(c) for c in (FollowupColumns.followup_id, FollowupColumns.status) if c not in df.columns]
     if missing:
         raise MissingColumnsError(f"回收的跟进表 {path.name} 缺少列：{'、'.join(missing)}。")
     df = df.dropna(how="all")
     # the id as written: the list shows an id starting like a formula with a leading "'"
-    df[F.followup_id] = (
-        df[F.followup_id].astype(str).str.strip().str.replace(r"^'([=+\-@])", r"\1", regex=True)
+    df[FollowupColumns.followup_id] = (
+        df[FollowupColumns.followup_id].astype(str).str.strip().str.replace(r"^'([=+\-@])", r"\1", regex=True)
     )
-    if F.closed_date in df.columns:
-        df[F.closed_date] = pd.to_datetime(df[F.closed_date], errors="coerce")
+    if FollowupColumns.closed_date in df.columns:
+        df[FollowupColumns.closed_date] = pd.to_datetime(df[FollowupColumns.closed_date], errors="coerce")
     return df  # index = data row position (Excel row = index + 2)
 
 
@@ -164,22 +164,22 @@ def followup_list(
     from ..ingest.store import read_table
     from ..periods import parse_period
     from ..satisfaction.followup_list import apply_updates, followups
-    from ..schema import S
+    from ..schema import Survey
 
     sv = surveys
     asof = None
     if period is not None:
         per = parse_period(period)
-        sv = sv[per.contains(sv[S.survey_date])]
+        sv = sv[per.contains(sv[Survey.survey_date])]
         asof = per.end
     if project is not None:
-        known = sorted(str(p) for p in surveys[S.project].dropna().unique())
+        known = sorted(str(p) for p in surveys[Survey.project].dropna().unique())
         if project not in known:
             raise ParameterError(
                 f"调查数据中没有项目“{project}”；可选项目：{'、'.join(known[:30]) or '（无）'}"
                 f"{' 等' if len(known) > 30 else ''}。"
             )
-        sv = sv[sv[S.project] == project]
+        sv = sv[sv[Survey.project] == project]
     fu = followups(sv, sla_days=sla_days, asof=asof, issued=issued)
     stored = read_table(UPDATES_TABLE, store)
     if stored is not None:
@@ -233,12 +233,12 @@ def write_project_lists(
     """One workbook per project of ``followups`` in ``folder`` (project and period in each
     file name; surveys without a project in a 未注明项目 file); ``{project: path}``. A list
     without follow-ups writes nothing."""
-    from ..schema import S
+    from ..schema import Survey
 
     folder = Path(folder)
     written = {}
-    if S.project in followups.columns:
-        projects = followups[S.project].astype("string").fillna(NO_PROJECT)
+    if Survey.project in followups.columns:
+        projects = followups[Survey.project].astype("string").fillna(NO_PROJECT)
     else:
         projects = pd.Series(ALL_PROJECTS, index=followups.index)
     for project, part in followups.groupby(projects.to_numpy(), sort=True):

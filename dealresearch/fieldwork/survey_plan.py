@@ -17,10 +17,10 @@ from ..errors import DataError
 from ..fmt import value as fmt_number
 from ..report.atomic import file_stem
 from ..results import available
-from ..schema import C, S, label
+from ..schema import Customer, Survey, label
 from . import xlsx
 
-PLAN_LABELS = {c: label(c) for c in (C.customer_key, S.method, C.project)} | sp.LABELS
+PLAN_LABELS = {c: label(c) for c in (Customer.customer_key, Survey.method, Customer.project)} | sp.LABELS
 FIELD_COLUMNS = ("实际调查日期", "调查人", "是否完成", "未完成原因/备注")
 #: the contact columns of the contacts store (dealresearch.ingest.contacts.COLUMNS after the key)
 CONTACT_COLUMNS = ("姓名", "手机", "房号", "置业顾问")
@@ -67,13 +67,13 @@ def write_plan_workbook(
     the contacts store (customer_key, 姓名, 手机, 房号, 置业顾问) joined to the lists."""
     path = Path(path)
     lists = plan.copy()
-    for col in (S.method, sp.REASON, sp.VALUE_CLASS):
+    for col in (Survey.method, sp.REASON, sp.VALUE_CLASS):
         if col in lists.columns:
             lists[col] = lists[col].astype("str")
-    lists[C.key_account] = np.where(lists[C.key_account].astype(bool), "是", "")
+    lists[Customer.key_account] = np.where(lists[Customer.key_account].astype(bool), "是", "")
     if contacts is not None:
-        keep = [c for c in (C.customer_key, *CONTACT_COLUMNS) if c in contacts.columns]
-        lists = lists.merge(contacts[keep].drop_duplicates(C.customer_key), on=C.customer_key, how="left")
+        keep = [c for c in (Customer.customer_key, *CONTACT_COLUMNS) if c in contacts.columns]
+        lists = lists.merge(contacts[keep].drop_duplicates(Customer.customer_key), on=Customer.customer_key, how="left")
     with xlsx.workbook(path, make_parents=make_parents) as xw:
         book = xw.book
         bold = book.add_format({"bold": True, "font_size": 14})
@@ -114,17 +114,17 @@ def write_plan_workbook(
         cols = [
             c
             for c in (
-                C.customer_key,
-                C.project,
+                Customer.customer_key,
+                Customer.project,
                 sp.REASON,
                 sp.VALUE_CLASS,
-                C.key_account,
+                Customer.key_account,
                 sp.LAST_SURVEY,
                 *CONTACT_COLUMNS,
             )
             if c in lists.columns
         ]
-        for (method, month), grp in lists.groupby([S.method, sp.MONTH], sort=True):
+        for (method, month), grp in lists.groupby([Survey.method, sp.MONTH], sort=True):
             sheet = xlsx.safe_sheet_name(_sheet_name(method, int(month)))
             out = grp[cols].rename(columns=PLAN_LABELS)
             out.insert(0, "序号", np.arange(1, len(out) + 1))
@@ -151,8 +151,8 @@ def _coverage_table(coverage: sp.CoverageResult, project: str | None) -> tuple[p
     """The coverage block of the 汇总 sheet: the scope's KPI table, or one project's row."""
     if project is None:
         return coverage.summary(), "占比"
-    rows = coverage.by_project[coverage.by_project[C.project] == project].drop(columns="样本不足")
-    return rows.rename(columns={C.project: label(C.project)}), "覆盖率"
+    rows = coverage.by_project[coverage.by_project[Customer.project] == project].drop(columns="样本不足")
+    return rows.rename(columns={Customer.project: label(Customer.project)}), "覆盖率"
 
 
 def write_project_plans(
@@ -178,9 +178,9 @@ def write_project_plans(
         )
         return {scope or "集团": path}
     written = {}
-    for project, part in frame.groupby(C.project, sort=True, observed=True):
+    for project, part in frame.groupby(Customer.project, sort=True, observed=True):
         project = str(project)
-        base = review.base.frame[review.base.frame[C.project] == project]
+        base = review.base.frame[review.base.frame[Customer.project] == project]
         part = part.reset_index(drop=True)
         written[project] = write_plan_workbook(
             part,

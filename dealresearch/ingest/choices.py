@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..schema import S
+from ..schema import Survey
 from .privacy import Pseudonymiser, secret
 from .textpii import NAME_KEY, mask_series
 
 TABLE = "survey_choices"
-COLUMNS = [S.survey_id, "question", "option", "chosen", S.source_file]
-KEY = [S.survey_id, "question", "option"]
+COLUMNS = [Survey.survey_id, "question", "option", "chosen", Survey.source_file]
+KEY = [Survey.survey_id, "question", "option"]
 
 
 def _empty() -> pd.DataFrame:
@@ -42,22 +42,22 @@ def run_table(parts, rows: pd.DataFrame, name_keys: pd.DataFrame | None, store=N
     for col in ("question", "option"):  # masked on distinct values
         long[col] = mask_series(long[col].astype("str"), keys=keys, hasher=hasher)
     ids = pd.DataFrame({
-        S.source_file: rows[S.source_file].astype("str").to_numpy(),
-        S.source_row: rows[S.source_row].to_numpy(dtype="int64"),
-        S.survey_id: rows[S.survey_id].astype("str").to_numpy(),
-    }).dropna(subset=[S.survey_id])
-    long = long.astype({S.source_file: "str"}).merge(ids, on=[S.source_file, S.source_row], how="inner")
+        Survey.source_file: rows[Survey.source_file].astype("str").to_numpy(),
+        Survey.source_row: rows[Survey.source_row].to_numpy(dtype="int64"),
+        Survey.survey_id: rows[Survey.survey_id].astype("str").to_numpy(),
+    }).dropna(subset=[Survey.survey_id])
+    long = long.astype({Survey.source_file: "str"}).merge(ids, on=[Survey.source_file, Survey.source_row], how="inner")
     if not len(long):
         return _empty()
     # every option a file offers for a question, for each respondent who answered it
-    options = long[[S.source_file, "question", "option"]].drop_duplicates()
-    answered = long[[S.source_file, "question", S.survey_id]].drop_duplicates()
-    full = answered.merge(options, on=[S.source_file, "question"])
+    options = long[[Survey.source_file, "question", "option"]].drop_duplicates()
+    answered = long[[Survey.source_file, "question", Survey.survey_id]].drop_duplicates()
+    full = answered.merge(options, on=[Survey.source_file, "question"])
     chosen = long.groupby(KEY, sort=False)["chosen"].max().rename("chosen").reset_index()
     full = full.merge(chosen, on=KEY, how="left")
     full["chosen"] = full["chosen"].fillna(False).astype(bool)
     # masking can make two options one: chosen if either was
-    out = full.groupby(KEY, sort=True).agg(chosen=("chosen", "max"), source_file=(S.source_file, "first"))
+    out = full.groupby(KEY, sort=True).agg(chosen=("chosen", "max"), source_file=(Survey.source_file, "first"))
     return _typed(out.reset_index())
 
 
@@ -71,7 +71,7 @@ def merged(old: pd.DataFrame | None, new: pd.DataFrame, names, survey_ids) -> pd
     if old is None and not len(new):
         return None
     if old is not None and len(old):
-        gone = old[S.source_file].astype("str").isin(list(names)) | old[S.survey_id].astype("str").isin(
+        gone = old[Survey.source_file].astype("str").isin(list(names)) | old[Survey.survey_id].astype("str").isin(
             pd.Index(pd.Series(survey_ids).astype("str").dropna().unique())
         )
         new = pd.concat([_typed(old[~gone.to_numpy()]), new], ignore_index=True)
@@ -88,5 +88,5 @@ def remasked(table: pd.DataFrame | None, name_keys: pd.DataFrame, store=None) ->
     out = table.assign(**{c: mask_series(table[c].astype("str"), keys=keys, hasher=hasher) for c in ("question", "option")})
     if out[["question", "option"]].equals(table[["question", "option"]]):
         return None  # unchanged: nothing to write
-    out = out.groupby(KEY, sort=True).agg(chosen=("chosen", "max"), source_file=(S.source_file, "first"))
+    out = out.groupby(KEY, sort=True).agg(chosen=("chosen", "max"), source_file=(Survey.source_file, "first"))
     return _typed(out.reset_index())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..schema import DEAL_STORE_COLUMNS, SURVEY_ITEMS, D, S
+from ..schema import DEAL_STORE_COLUMNS, SURVEY_ITEMS, Deal, Survey
 from . import choices as SC
 from . import contacts
 from . import frames as F
@@ -25,24 +25,24 @@ from .privacy import Pseudonymiser
 from .textpii import NAME_TABLE, protect, remask
 
 SURVEY_STORE_COLUMNS = (
-    S.survey_id,
-    S.customer_key,
-    S.survey_date,
-    S.method,
-    S.project,
-    S.surveyor,
-    S.comment,
-    S.followup_needed,
-    S.complaint,
+    Survey.survey_id,
+    Survey.customer_key,
+    Survey.survey_date,
+    Survey.method,
+    Survey.project,
+    Survey.surveyor,
+    Survey.comment,
+    Survey.followup_needed,
+    Survey.complaint,
     *(i.name for i in SURVEY_ITEMS),
     RESPONSE_SECONDS,
-    D.phone_masked,
-    S.source_file,
-    S.source_row,
+    Deal.phone_masked,
+    Survey.source_file,
+    Survey.source_row,
 )
 
 
-SUMMARY_INPUTS = ("source_file", D.deal_id, D.status)  # what build_summary reads of a batch
+SUMMARY_INPUTS = ("source_file", Deal.deal_id, Deal.status)  # what build_summary reads of a batch
 
 
 def _fill_change_dates(batch: pd.DataFrame) -> pd.DataFrame:
@@ -52,13 +52,13 @@ def _fill_change_dates(batch: pd.DataFrame) -> pd.DataFrame:
     it stays unknown (counted in the summary's ``status_date_unknown``) — never the latest
     date of the export or the day of the run."""
     missing = batch[L.STATUS_DATE].isna().to_numpy()
-    change = batch[D.status].isin(L.CHANGE_STATUSES).fillna(False).to_numpy(dtype=bool)
+    change = batch[Deal.status].isin(L.CHANGE_STATUSES).fillna(False).to_numpy(dtype=bool)
     if not (change & missing).any():
         return batch
     dates = batch[L.STATUS_DATE]
     dated = change & ~missing
     if dated.any():
-        key = batch[D.deal_id].astype("str") + "|" + batch[D.status].astype("str")
+        key = batch[Deal.deal_id].astype("str") + "|" + batch[Deal.status].astype("str")
         known = dates[dated].groupby(key[dated].to_numpy()).min()
         dates = dates.fillna(key.map(known).where(pd.Series(change, index=batch.index)))
     files = batch["source_file"].astype("str")
@@ -84,16 +84,16 @@ def _finish_deals(kept: list[pd.DataFrame], store, gen, names: list[str], key: b
     (``merge`` for the rules that make the store independent of the order of files)."""
     batch, counted = _batch(kept)
     batch = _fill_change_dates(batch)
-    person_names = batch.pop(D.customer_name) if D.customer_name in batch.columns else None
+    person_names = batch.pop(Deal.customer_name) if Deal.customer_name in batch.columns else None
     stored_links = without_files(st.read_table("customer_links", store), names)
-    phones = batch.get(D.phone)  # callable phones: to the encrypted contacts store only
+    phones = batch.get(Deal.phone)  # callable phones: to the encrypted contacts store only
     batch, links = deal_identity(batch, Pseudonymiser(key), stored_links)
     contacts.stage(gen, "deals", batch, person_names, phones, names)
     del phones
     st.stage(gen, "customer_links", links)
     survey_links = best(links) if st.table_path("surveys", store).is_file() else None
     del stored_links  # the link table is kept only as far as the surveys need it (memory)
-    deal = factorize(batch[D.deal_id])[0]  # once, for duplicates and the summary
+    deal = factorize(batch[Deal.deal_id])[0]  # once, for duplicates and the summary
     counted = counted.assign(_deal=deal)
     rows, name_keys = protect(batch[DEAL_ROW_COLUMNS], person_names, store)  # PII typed into text
     st.stage(gen, NAME_TABLE, name_keys)
@@ -125,7 +125,7 @@ def _finish_deals(kept: list[pd.DataFrame], store, gen, names: list[str], key: b
         answers = SC.remasked(st.read_table(SC.TABLE, store), name_keys, store)
         if answers is not None:  # ... and stored multi-choice option texts
             st.stage(gen, SC.TABLE, answers)
-        st.stage(gen, "surveys", reresolve(surveys, survey_links, S.customer_key, VIA))
+        st.stage(gen, "surveys", reresolve(surveys, survey_links, Survey.customer_key, VIA))
     stats = {
         "deals_before": n_old,
         "deals_after": len(deals),
@@ -136,31 +136,31 @@ def _finish_deals(kept: list[pd.DataFrame], store, gen, names: list[str], key: b
 
 def _finish_surveys(kept: list[pd.DataFrame], store, gen, names: list[str], key: bytes, choices=None):
     batch, counted = _batch(kept)
-    person_names = batch.pop(D.customer_name) if D.customer_name in batch.columns else None
+    person_names = batch.pop(Deal.customer_name) if Deal.customer_name in batch.columns else None
     links = st.read_table("customer_links", store)
-    phones = batch.get(D.phone)  # callable phones: to the encrypted contacts store only
+    phones = batch.get(Deal.phone)  # callable phones: to the encrypted contacts store only
     batch = survey_identity(batch, Pseudonymiser(key), links)
     contacts.stage(gen, "surveys", batch, person_names, phones, names)
     del phones
-    merged_away = batch[S.survey_id].duplicated(keep="first").to_numpy()
+    merged_away = batch[Survey.survey_id].duplicated(keep="first").to_numpy()
     rows = batch[~merged_away][[*SURVEY_STORE_COLUMNS, VIA]]
     rows, name_keys = protect(rows, person_names, store)  # phones / IDs / names typed into any text column
     st.stage(gen, NAME_TABLE, name_keys)
     data = rows[list(SURVEY_STORE_COLUMNS)].reset_index(drop=True)
     old = M.without_files(st.read_table("surveys", store), names)
     combined = M.canonical(rows if old is None or not len(old) else F.concat([F.like(old, rows), rows]))
-    combined = combined[~combined[S.survey_id].duplicated(keep="first").to_numpy()].reset_index(drop=True)
+    combined = combined[~combined[Survey.survey_id].duplicated(keep="first").to_numpy()].reset_index(drop=True)
     stats = {
         "surveys_before": 0 if old is None else len(old),
         "surveys_after": len(combined),
-        "without_customer_key": int(data[S.customer_key].isna().sum()),
+        "without_customer_key": int(data[Survey.customer_key].isna().sum()),
     }
     customers = st.read_table("customers", store)
     if customers is not None:
-        stats["matched_to_customers"] = int(data[S.customer_key].isin(customers[S.customer_key]).sum())
+        stats["matched_to_customers"] = int(data[Survey.customer_key].isin(customers[Survey.customer_key]).sum())
     st.stage(gen, "surveys", combined)
     answers = SC.merged(st.read_table(SC.TABLE, store), SC.run_table(choices, data, name_keys, store), names,
-                        data[S.survey_id])  # multi-choice answers: the same generation
+                        data[Survey.survey_id])  # multi-choice answers: the same generation
     if answers is not None:
         st.stage(gen, SC.TABLE, answers)
     return data, merged_away, stats, counted

@@ -39,7 +39,7 @@ import pandas as pd
 
 from .. import config
 from ..errors import DataError
-from ..schema import D, S
+from ..schema import Deal, Survey
 from .keyring import SECRET_ENV, KeyProblemError, create_exclusive
 
 CONTACTS_KEY_ENV = "DEALRESEARCH_CONTACTS_KEY"
@@ -51,7 +51,7 @@ MIN_ENV_BYTES = 16
 DERIVE_LABEL = b"dealresearch contacts key v1|"
 
 NAME, PHONE, ROOM, REP = "姓名", "手机", "房号", "置业顾问"
-COLUMNS = [S.customer_key, NAME, PHONE, ROOM, REP]
+COLUMNS = [Survey.customer_key, NAME, PHONE, ROOM, REP]
 KIND, WHEN, SOURCE = "kind", "when", "source_file"
 ROW_COLUMNS = [*COLUMNS, KIND, WHEN, SOURCE]
 KIND_RANK = {"deals": 0, "surveys": 1}  # a deal's contacts before a survey's
@@ -153,29 +153,29 @@ def run_rows(kind: str, frame: pd.DataFrame, names: pd.Series | None, phones: pd
     置业顾问, dates, source file), ``names`` and ``phones`` its personal columns (same index)."""
     idx = frame.index
     if kind == "deals":
-        building, unit = _text(frame.get(D.building), idx), _text(frame.get(D.unit_no), idx)
+        building, unit = _text(frame.get(Deal.building), idx), _text(frame.get(Deal.unit_no), idx)
         room = building.fillna("") + unit.fillna("")
         room = room.where(unit.notna())
-        rep = _text(frame.get(D.sales_rep), idx)
-        when = pd.to_datetime(frame.get(D.sign_date), errors="coerce")
-        if D.subscribe_date in frame.columns:
-            when = when.fillna(pd.to_datetime(frame[D.subscribe_date], errors="coerce"))
+        rep = _text(frame.get(Deal.sales_rep), idx)
+        when = pd.to_datetime(frame.get(Deal.sign_date), errors="coerce")
+        if Deal.subscribe_date in frame.columns:
+            when = when.fillna(pd.to_datetime(frame[Deal.subscribe_date], errors="coerce"))
     else:
         room = rep = pd.Series(pd.NA, index=idx, dtype="string")
-        when = pd.to_datetime(frame.get(S.survey_date), errors="coerce")
+        when = pd.to_datetime(frame.get(Survey.survey_date), errors="coerce")
     rows = pd.DataFrame(
         {
-            S.customer_key: _text(frame.get(S.customer_key), idx),
+            Survey.customer_key: _text(frame.get(Survey.customer_key), idx),
             NAME: _text(names, idx),
             PHONE: _text(phones, idx),
             ROOM: room.astype("string"),
             REP: rep,
             KIND: kind,
             WHEN: pd.Series(when, index=idx).astype("datetime64[ns]"),
-            SOURCE: _text(frame.get(S.source_file), idx),
+            SOURCE: _text(frame.get(Survey.source_file), idx),
         }
     )
-    useful = rows[S.customer_key].notna() & rows[[NAME, PHONE, ROOM, REP]].notna().any(axis=1)
+    useful = rows[Survey.customer_key].notna() & rows[[NAME, PHONE, ROOM, REP]].notna().any(axis=1)
     return rows[useful].reset_index(drop=True)
 
 
@@ -236,10 +236,10 @@ def read_contacts(store=None, keys=None) -> pd.DataFrame:
         )
     rows = read_rows(store, find_key())
     if keys is not None:
-        rows = rows[rows[S.customer_key].isin(pd.Index(pd.Series(list(keys), dtype="string").dropna()))]
+        rows = rows[rows[Survey.customer_key].isin(pd.Index(pd.Series(list(keys), dtype="string").dropna()))]
     rank = rows[KIND].map(KIND_RANK).fillna(len(KIND_RANK))
     ordered = rows.assign(_rank=rank).sort_values(
         ["_rank", WHEN, SOURCE], ascending=[True, False, True], na_position="last", kind="stable"
     )
-    out = ordered.groupby(S.customer_key, sort=True)[[NAME, PHONE, ROOM, REP]].first()  # first non-missing
+    out = ordered.groupby(Survey.customer_key, sort=True)[[NAME, PHONE, ROOM, REP]].first()  # first non-missing
     return out.reset_index()[COLUMNS].astype("string")

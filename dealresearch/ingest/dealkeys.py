@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from ..schema import Column, D
+from ..schema import Column, Deal
 from . import normalise as N
 from .headers import match_headers
 from .raw import RawTable
@@ -33,7 +33,7 @@ def derive_deal_ids(raw: RawTable, columns, aliases=None) -> tuple[RawTable, str
     contract-number column but project, a room and a date; ``how`` describes the key (None
     when nothing was derived)."""
     m = match_headers(list(raw.frame.columns), columns, aliases)
-    if D.deal_id in m.sources or D.project not in m.sources:
+    if Deal.deal_id in m.sources or Deal.project not in m.sources:
         return raw, None
     src = raw.frame
 
@@ -43,24 +43,24 @@ def derive_deal_ids(raw: RawTable, columns, aliases=None) -> tuple[RawTable, str
 
     room, how = first(UNIT_FULL), "房号全称"
     if room is None:
-        parts = [first(n) for n in (D.building, UNIT_ENTRANCE, D.unit_no)]
+        parts = [first(n) for n in (Deal.building, UNIT_ENTRANCE, Deal.unit_no)]
         parts = [p for p in parts if p is not None]
-        if not parts or D.unit_no not in m.sources:
+        if not parts or Deal.unit_no not in m.sources:
             return raw, None
         room = parts[0]
         for p in parts[1:]:
             room = room.str.cat(p, sep="-", na_rep="")
         how = "楼栋-单元-房号"
-    dates = [N.dates(src[m.sources[n][0]])[0] for n in (D.subscribe_date, D.sign_date) if n in m.sources]
+    dates = [N.dates(src[m.sources[n][0]])[0] for n in (Deal.subscribe_date, Deal.sign_date) if n in m.sources]
     if not dates:
         return raw, None
     day = dates[0]
     for d in dates[1:]:
         day = day.fillna(d)
     day_text = pd.Series(day.dt.strftime("%Y-%m-%d"), index=src.index, dtype="str")
-    key = first(D.project).str.cat([room, day_text], sep="|")
+    key = first(Deal.project).str.cat([room, day_text], sep="|")
     frame = src.assign(**{DERIVED_HEADER: key})
-    used = "认购日期" if D.subscribe_date in m.sources else "签约日期"
+    used = "认购日期" if Deal.subscribe_date in m.sources else "签约日期"
     if len(dates) > 1:
         used = "认购日期（无认购日期时用签约日期）"
     note = f"无合同编号列，按“项目|{how}|{used}”识别成交"

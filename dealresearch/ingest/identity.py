@@ -19,14 +19,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..schema import D
+from ..schema import Deal
 from . import frames as F
 from . import links as M
 from .idcard import age_at, derive
 from .normalise import arrow_text, mask_phone, take_text
 from .privacy import Pseudonymiser
 
-PERSONAL = (D.customer_name, D.phone, D.id_number, D.customer_code, D.referrer_phone, D.referrer_id_number)
+PERSONAL = (Deal.customer_name, Deal.phone, Deal.id_number, Deal.customer_code, Deal.referrer_phone, Deal.referrer_id_number)
 ID_VALID = "_id_valid"
 REF_VALID = "_ref_valid"
 LINK_COLUMNS = M.LINK_COLUMNS
@@ -77,15 +77,15 @@ class KeySpace:
     @classmethod
     def build(cls, frame: pd.DataFrame, p: Pseudonymiser, stored: pd.DataFrame | None) -> KeySpace:
         valid = frame[ID_VALID].to_numpy(dtype=bool)
-        refs = D.referrer_id_number in frame and REF_VALID in frame
-        ids = [frame[D.id_number]]
-        phones = [frame[D.phone]]
+        refs = Deal.referrer_id_number in frame and REF_VALID in frame
+        ids = [frame[Deal.id_number]]
+        phones = [frame[Deal.phone]]
         if refs:
-            ids.append(frame[D.referrer_id_number])
-            phones.append(frame[D.referrer_phone])
+            ids.append(frame[Deal.referrer_id_number])
+            phones.append(frame[Deal.referrer_phone])
         (c_id, *c_ref_id), t_id = _encode(p, "id", ids)
         (c_phone, *c_ref_phone), t_phone = _encode(p, "phone", phones)
-        (c_code,), t_code = _encode(p, "code", [frame[D.customer_code]])
+        (c_code,), t_code = _encode(p, "code", [frame[Deal.customer_code]])
         at_phone, at_code = len(t_id), len(t_id) + len(t_phone)
         codes = {
             "id": np.where(valid, c_id, -1),
@@ -188,7 +188,7 @@ def deal_identity(frame: pd.DataFrame, p: Pseudonymiser, stored_links: pd.DataFr
     ``person_fields`` first). ``stored_links``: the store's link table without the files
     being re-ingested. Returns ``(frame, links)``: the link table to store (``merge``)."""
     space = KeySpace.build(frame, p, None)
-    source = frame[[D.source_file, D.source_row]].reset_index(drop=True)
+    source = frame[[Deal.source_file, Deal.source_row]].reset_index(drop=True)
     if stored_links is None or not len(stored_links):
         space, key, ref, links = _resolve_fresh(space, source)
     else:
@@ -196,7 +196,7 @@ def deal_identity(frame: pd.DataFrame, p: Pseudonymiser, stored_links: pd.DataFr
     out = frame.assign(
         customer_key=space.strings(key, frame.index),
         referrer_key=space.strings(ref, frame.index),
-        phone_masked=mask_phone(frame[D.phone]),
+        phone_masked=mask_phone(frame[Deal.phone]),
         **{
             VIA: space.strings(space.via(), frame.index),
             REF_VIA: space.strings(space.via("ref_id", ("ref_phone",)), frame.index),
@@ -213,7 +213,7 @@ def link_rows(space: KeySpace, source: pd.DataFrame):
         links, keys, rows = found
         out = pd.DataFrame({"link_key": space.strings(links), "customer_key": space.strings(keys)})
         src = source.iloc[rows].reset_index(drop=True)
-        return out.assign(by_id=by_id, source_file=F.as_categorical(src[D.source_file]), source_row=src[D.source_row])
+        return out.assign(by_id=by_id, source_file=F.as_categorical(src[Deal.source_file]), source_row=src[Deal.source_row])
 
     return table
 
@@ -242,8 +242,8 @@ def _resolve_fresh(space: KeySpace, source: pd.DataFrame):
     dl, dk, drows = space.row_links(np.where(valid, -1, key))
     # every link: per key the canonically first row (file name, then row), an ID link before
     # a derived one of the same row — what ``links.best`` picks on text
-    file = F.as_categorical(source[D.source_file]).cat.codes.to_numpy()  # sorted: name ranks
-    row = source[D.source_row].to_numpy(dtype=np.int64, na_value=-1)
+    file = F.as_categorical(source[Deal.source_file]).cat.codes.to_numpy()  # sorted: name ranks
+    row = source[Deal.source_row].to_numpy(dtype=np.int64, na_value=-1)
     at = np.r_[rows, drows]
     order = np.lexsort((np.r_[np.zeros(len(lk)), np.ones(len(dl))], row[at], file[at]))
     every, keys = np.r_[lk, dl][order], np.r_[kk, dk][order]
@@ -261,24 +261,24 @@ def person_fields(frame: pd.DataFrame, person: pd.DataFrame | None = None) -> pd
     origin_province already read from the numbers (``idcard.id_numbers(person=True)``,
     aligned with ``frame``). Run per chunk of clean deal rows (before ``deal_identity``
     drops the ID numbers): its temporaries stay chunk-sized."""
-    at = frame[D.sign_date].fillna(frame[D.subscribe_date])
+    at = frame[Deal.sign_date].fillna(frame[Deal.subscribe_date])
     if person is None:
-        person = derive(frame[D.id_number], frame[ID_VALID], at)
+        person = derive(frame[Deal.id_number], frame[ID_VALID], at)
     else:
         person = person.set_axis(frame.index).assign(
             age=age_at(person["birth_date"].set_axis(frame.index), at)
         )
     out = frame.assign(
-        birth_date=person["birth_date"].fillna(frame[D.birth_date]),
-        age=person["age"].fillna(frame[D.age]).astype("Int64"),
-        gender=F.coalesce(person["gender"], frame[D.gender]),
+        birth_date=person["birth_date"].fillna(frame[Deal.birth_date]),
+        age=person["age"].fillna(frame[Deal.age]).astype("Int64"),
+        gender=F.coalesce(person["gender"], frame[Deal.gender]),
         origin_province=person["origin_province"],
     )
     # age from a given birth date when there is no valid ID and no age column value
-    given = out[D.age].isna() & out[D.birth_date].notna() & at.notna()
+    given = out[Deal.age].isna() & out[Deal.birth_date].notna() & at.notna()
     if given.any():
-        years = (at - out[D.birth_date]).dt.days // 365.2425
-        out[D.age] = out[D.age].mask(given, years.astype("Int64"))
+        years = (at - out[Deal.birth_date]).dt.days // 365.2425
+        out[Deal.age] = out[Deal.age].mask(given, years.astype("Int64"))
     return out
 
 
@@ -288,7 +288,7 @@ def survey_identity(frame: pd.DataFrame, p: Pseudonymiser, stored_links: pd.Data
     space = KeySpace.build(frame, p, M.best(stored_links))
     out = frame.assign(
         customer_key=space.strings(space.customer_keys(), frame.index),
-        phone_masked=mask_phone(frame[D.phone]),
+        phone_masked=mask_phone(frame[Deal.phone]),
         **{VIA: space.strings(space.via(), frame.index)},
     )
     return out.drop(columns=[c for c in PERSONAL if c in out.columns])

@@ -9,15 +9,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..schema import D, Status
+from ..schema import Deal, Status
 from . import keyring
 from . import lifecycle as L
 from .dealkeys import derive_deal_ids
 from .platforms import adapt
 from .privacy import Pseudonymiser
 
-CO_BUYERS = D.co_buyers
-CO_BUYER_KEYS = D.co_buyer_keys
+CO_BUYERS = Deal.co_buyers
+CO_BUYER_KEYS = Deal.co_buyer_keys
 
 
 def adapt_table(kind: str, raw, spec, aliases, mapping):
@@ -47,9 +47,9 @@ def unknown_change_dates(frame: pd.DataFrame, file: str, kept: np.ndarray) -> di
     """退房/换房 rows (``kept`` ones) of a prepared deal table without a change date: dated
     by the file name (``status_date_from_name``: rows and date) or unknown
     (``status_date_unknown``)."""
-    if D.status not in frame or L.STATUS_DATE not in frame:
+    if Deal.status not in frame or L.STATUS_DATE not in frame:
         return {}
-    change = frame[D.status].isin([Status.cancelled, Status.changed]).fillna(False).to_numpy(dtype=bool)
+    change = frame[Deal.status].isin([Status.cancelled, Status.changed]).fillna(False).to_numpy(dtype=bool)
     n = int((change & frame[L.STATUS_DATE].isna().to_numpy() & kept).sum())
     if not n:
         return {}
@@ -66,7 +66,7 @@ def co_buyer_columns(p, store=None) -> dict[str, pd.Series]:
     index = p.frame.index
     count = pd.Series(np.asarray(p.extra.get(CO_BUYERS, np.zeros(len(index))), dtype=np.int64), index=index)
     keys = pd.Series(None, index=index, dtype=object)
-    for fld, kind in ((D.id_number, "id"), (D.phone, "phone")):
+    for fld, kind in ((Deal.id_number, "id"), (Deal.phone, "phone")):
         others = p.extra.get(f"{fld}__others")
         if others is None:
             continue

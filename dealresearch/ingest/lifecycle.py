@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..periods import parse_period
-from ..schema import C, D, H, Status
+from ..schema import Customer, Deal, History, Status
 from . import frames as F
 from .normalise import arrow_text, byte_matrix, factorize, take_text
 
@@ -36,7 +36,7 @@ KEY_ACCOUNT_QUANTILE = 0.9
 
 
 def collapse(
-    frame: pd.DataFrame, key: str = D.deal_id, codes: np.ndarray | None = None
+    frame: pd.DataFrame, key: str = Deal.deal_id, codes: np.ndarray | None = None
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """One row per ``key`` (rules above). Returns ``(rows, merged_away)`` where
     ``merged_away`` marks input rows absorbed into another row (positional). ``codes``:
@@ -49,8 +49,8 @@ def collapse(
         raise ValueError("collapse needs a unique index")
     multi = frame[dup]
     rank = (
-        multi[D.status].astype("str").map(STATUS_RANK).astype(float).fillna(STATUS_RANK[Status.signed]).to_numpy()
-        if D.status in multi
+        multi[Deal.status].astype("str").map(STATUS_RANK).astype(float).fillna(STATUS_RANK[Status.signed]).to_numpy()
+        if Deal.status in multi
         else 0
     )
     pos = np.flatnonzero(dup)
@@ -89,22 +89,22 @@ def date_from_name(name: str) -> pd.Timestamp | None:
     return None
 
 
-EVENT_COLUMNS = [H.deal_id, H.status, H.event_date, H.source_file]
+EVENT_COLUMNS = [History.deal_id, History.status, History.event_date, History.source_file]
 
 
 def events(rows: pd.DataFrame, change_date: pd.Series, deal: np.ndarray | None = None) -> pd.DataFrame:
     """Status events of clean deal rows (rules above); ``change_date`` per row; ``deal``:
     integer codes of the deal ids when the caller has them."""
     if deal is None:
-        deal = factorize(rows[D.deal_id])[0]
-    source = F.as_categorical(rows[D.source_file])
-    status = F.as_categorical(rows[D.status]) if D.status in rows else None
+        deal = factorize(rows[Deal.deal_id])[0]
+    source = F.as_categorical(rows[Deal.source_file])
+    status = F.as_categorical(rows[Deal.status]) if Deal.status in rows else None
     names = sorted({Status.subscribed, Status.signed, *(status.cat.categories if status is not None else ())})
     code = {name: i for i, name in enumerate(names)}
     parts = []  # (row positions, status codes, dates)
     for name, date in (
-        (Status.subscribed, rows.get(D.subscribe_date)),
-        (Status.signed, rows.get(D.sign_date)),
+        (Status.subscribed, rows.get(Deal.subscribe_date)),
+        (Status.signed, rows.get(Deal.sign_date)),
     ):
         if date is not None:
             at = np.flatnonzero(date.notna().to_numpy())
@@ -122,14 +122,14 @@ def events(rows: pd.DataFrame, change_date: pd.Series, deal: np.ndarray | None =
     keep = np.ones(len(at), bool)
     keep[repeated] = _earliest(deal[at[repeated]], codes[repeated], when[repeated], at[repeated])
     at, codes, when = at[keep], codes[keep], when[keep]
-    ids = arrow_text(rows[D.deal_id]).take(pa.array(at))
+    ids = arrow_text(rows[Deal.deal_id]).take(pa.array(at))
     status_dtype = pd.CategoricalDtype(pd.Index(names, dtype="str"))
     return pd.DataFrame(
         {
-            H.deal_id: pd.Series(pd.arrays.ArrowStringArray(ids), dtype="str"),
-            H.status: pd.Categorical.from_codes(codes, dtype=status_dtype),
-            H.event_date: when,
-            H.source_file: pd.Categorical.from_codes(source.cat.codes.to_numpy()[at], dtype=source.dtype),
+            History.deal_id: pd.Series(pd.arrays.ArrowStringArray(ids), dtype="str"),
+            History.status: pd.Categorical.from_codes(codes, dtype=status_dtype),
+            History.event_date: when,
+            History.source_file: pd.Categorical.from_codes(source.cat.codes.to_numpy()[at], dtype=source.dtype),
         }
     )
 
@@ -152,25 +152,25 @@ def merge_history(old: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
     if old is None or not len(old):
         return new.reset_index(drop=True)[EVENT_COLUMNS]
     out = F.concat([F.like(old, new), new])
-    deal, _ = factorize(out[H.deal_id])
-    status, _ = factorize(out[H.status].astype("str"))
-    when = out[H.event_date].to_numpy().astype("datetime64[ns]")
+    deal, _ = factorize(out[History.deal_id])
+    status, _ = factorize(out[History.status].astype("str"))
+    when = out[History.event_date].to_numpy().astype("datetime64[ns]")
     keep = _earliest(deal, status, when, np.arange(len(out)))
     return (out if keep.all() else out[keep]).reset_index(drop=True)[EVENT_COLUMNS]
 
 
 CUSTOMER_COLUMNS = [
-    C.customer_key,
-    C.first_deal_date,
-    C.last_deal_date,
-    C.n_deals,
-    C.total_amount,
-    C.projects,
-    C.project,
-    C.phone_masked,
-    C.do_not_contact,
-    C.key_account,
-    C.active,
+    Customer.customer_key,
+    Customer.first_deal_date,
+    Customer.last_deal_date,
+    Customer.n_deals,
+    Customer.total_amount,
+    Customer.projects,
+    Customer.project,
+    Customer.phone_masked,
+    Customer.do_not_contact,
+    Customer.key_account,
+    Customer.active,
 ]
 
 
@@ -225,39 +225,39 @@ def _pick(values: np.ndarray, ok: np.ndarray, tie: np.ndarray, starts, seg) -> n
 
 
 def customers(deals: pd.DataFrame) -> pd.DataFrame:
-    """The customer master (schema.C), one row per customer_key in key order, from all
+    """The customer master (schema.Customer), one row per customer_key in key order, from all
     stored deals. Amounts and counts exclude cancelled (退房) deals; ``active`` = has a
     live deal; ``key_account`` = top 10 % by amount or more than one live deal; the main
     project has the largest amount (ties: the project seen first); the phone is that of the
     latest deal with one. Integer codes, one sort, segment reductions: no string grouping."""
-    cols = [D.customer_key, D.project, D.sign_date, D.subscribe_date, D.status, D.total_price, D.phone_masked]
+    cols = [Deal.customer_key, Deal.project, Deal.sign_date, Deal.subscribe_date, Deal.status, Deal.total_price, Deal.phone_masked]
     d = deals[[c for c in cols if c in deals]]  # only the columns used (memory, time)
-    keyed = d[D.customer_key].notna().to_numpy()
+    keyed = d[Deal.customer_key].notna().to_numpy()
     if not keyed.all():
         d = d[keyed]
     if not len(d):
         return _no_customers()
-    live = d[D.status].ne(Status.cancelled).fillna(True).to_numpy(dtype=bool) if D.status in d else True
-    date = d[D.sign_date].fillna(d[D.subscribe_date]) if D.subscribe_date in d else d[D.sign_date]
-    rows, starts, seg = _group_by_key(d[D.customer_key])  # by key, file order within a key
-    keys = arrow_text(d[D.customer_key]).take(pa.array(rows[starts]))
+    live = d[Deal.status].ne(Status.cancelled).fillna(True).to_numpy(dtype=bool) if Deal.status in d else True
+    date = d[Deal.sign_date].fillna(d[Deal.subscribe_date]) if Deal.subscribe_date in d else d[Deal.sign_date]
+    rows, starts, seg = _group_by_key(d[Deal.customer_key])  # by key, file order within a key
+    keys = arrow_text(d[Deal.customer_key]).take(pa.array(rows[starts]))
     when = date.to_numpy().astype("datetime64[ns]").view(np.int64)[rows]
     nat, big = np.iinfo(np.int64).min, np.iinfo(np.int64).max
     first = np.minimum.reduceat(np.where(when == nat, big, when), starts)
     first[first == big] = nat
-    amount = np.where(live, d[D.total_price].to_numpy(dtype=float, na_value=0.0), 0.0)[rows]
+    amount = np.where(live, d[Deal.total_price].to_numpy(dtype=float, na_value=0.0), 0.0)[rows]
     live_rows = np.broadcast_to(live, len(d))[rows]
     out = pd.DataFrame(
         {
-            C.customer_key: pd.Series(pd.arrays.ArrowStringArray(keys), dtype="str"),
-            C.first_deal_date: first.view("datetime64[ns]"),
-            C.last_deal_date: np.maximum.reduceat(when, starts).view("datetime64[ns]"),
-            C.n_deals: np.add.reduceat(live_rows.astype(np.int64), starts),
-            C.total_amount: np.add.reduceat(amount, starts),
+            Customer.customer_key: pd.Series(pd.arrays.ArrowStringArray(keys), dtype="str"),
+            Customer.first_deal_date: first.view("datetime64[ns]"),
+            Customer.last_deal_date: np.maximum.reduceat(when, starts).view("datetime64[ns]"),
+            Customer.n_deals: np.add.reduceat(live_rows.astype(np.int64), starts),
+            Customer.total_amount: np.add.reduceat(amount, starts),
         }
     )
     # (customer, project) pairs in customer then project-name order, with their amounts
-    project = F.as_categorical(d[D.project])  # sorted categories: codes are name ranks
+    project = F.as_categorical(d[Deal.project])  # sorted categories: codes are name ranks
     names = arrow_text(project.cat.categories).cast(pa.string())
     pcode = project.cat.codes.to_numpy().astype(np.int64)[rows]
     seen = np.full(len(names), big)  # first row of each project (ties: the project seen first)
@@ -268,43 +268,43 @@ def customers(deals: pd.DataFrame) -> pd.DataFrame:
     pk, pp = pair_amount.index.to_numpy() // len(names), pair_amount.index.to_numpy() % len(names)
     counts = np.bincount(pk, minlength=len(out))
     offsets = pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32))
-    out[C.projects] = pd.arrays.ArrowExtensionArray(
+    out[Customer.projects] = pd.arrays.ArrowExtensionArray(
         pa.ListArray.from_arrays(offsets, names.take(pa.array(pp)))
     )
     has = counts > 0
     main = np.full(len(out), -1, np.int64)
     pstarts, pseg = _segments(pk)
     main[has] = pp[_pick(pair_amount.to_numpy(), np.ones(len(pk), bool), -seen[pp], pstarts, pseg)]
-    out[C.project] = take_text(names, main)
-    if D.phone_masked in d:
-        ok = d[D.phone_masked].notna().to_numpy()[rows]
+    out[Customer.project] = take_text(names, main)
+    if Deal.phone_masked in d:
+        ok = d[Deal.phone_masked].notna().to_numpy()[rows]
         latest = _pick(np.where(when == nat, big, when), ok, np.arange(len(rows)), starts, seg)
-        phones = arrow_text(d[D.phone_masked])
-        out[C.phone_masked] = take_text(phones, np.where(latest >= 0, rows[np.maximum(latest, 0)], -1))
+        phones = arrow_text(d[Deal.phone_masked])
+        out[Customer.phone_masked] = take_text(phones, np.where(latest >= 0, rows[np.maximum(latest, 0)], -1))
     else:
-        out[C.phone_masked] = pd.Series(pd.NA, index=out.index, dtype="str")
-    out[C.do_not_contact] = False
-    threshold = out[C.total_amount].quantile(KEY_ACCOUNT_QUANTILE)
-    out[C.key_account] = ((out[C.total_amount] >= threshold) & (out[C.total_amount] > 0)) | (
-        out[C.n_deals] > 1
+        out[Customer.phone_masked] = pd.Series(pd.NA, index=out.index, dtype="str")
+    out[Customer.do_not_contact] = False
+    threshold = out[Customer.total_amount].quantile(KEY_ACCOUNT_QUANTILE)
+    out[Customer.key_account] = ((out[Customer.total_amount] >= threshold) & (out[Customer.total_amount] > 0)) | (
+        out[Customer.n_deals] > 1
     )
-    out[C.active] = out[C.n_deals] > 0
+    out[Customer.active] = out[Customer.n_deals] > 0
     return out[CUSTOMER_COLUMNS]
 
 
 def _no_customers() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            C.customer_key: pd.Series(dtype="str"),
-            C.first_deal_date: pd.Series(dtype="datetime64[ns]"),
-            C.last_deal_date: pd.Series(dtype="datetime64[ns]"),
-            C.n_deals: pd.Series(dtype="int64"),
-            C.total_amount: pd.Series(dtype="float64"),
-            C.projects: pd.arrays.ArrowExtensionArray(pa.array([], pa.list_(pa.large_string()))),
-            C.project: pd.Series(dtype="str"),
-            C.phone_masked: pd.Series(dtype="str"),
-            C.do_not_contact: pd.Series(dtype=bool),
-            C.key_account: pd.Series(dtype=bool),
-            C.active: pd.Series(dtype=bool),
+            Customer.customer_key: pd.Series(dtype="str"),
+            Customer.first_deal_date: pd.Series(dtype="datetime64[ns]"),
+            Customer.last_deal_date: pd.Series(dtype="datetime64[ns]"),
+            Customer.n_deals: pd.Series(dtype="int64"),
+            Customer.total_amount: pd.Series(dtype="float64"),
+            Customer.projects: pd.arrays.ArrowExtensionArray(pa.array([], pa.list_(pa.large_string()))),
+            Customer.project: pd.Series(dtype="str"),
+            Customer.phone_masked: pd.Series(dtype="str"),
+            Customer.do_not_contact: pd.Series(dtype=bool),
+            Customer.key_account: pd.Series(dtype=bool),
+            Customer.active: pd.Series(dtype=bool),
         }
     )

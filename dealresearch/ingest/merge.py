@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..schema import D
+from ..schema import Deal
 from . import frames as F
 from . import lifecycle as L
 from .links import REF_VIA, VIA, best, by_id, reresolve
@@ -37,9 +37,9 @@ def canonical(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows by (source_file, source_row), stable; a frame already in that order as it is."""
     if len(frame) < 2:
         return frame.reset_index(drop=True)
-    names = F.as_categorical(frame[D.source_file])  # sorted categories: codes are name ranks
+    names = F.as_categorical(frame[Deal.source_file])  # sorted categories: codes are name ranks
     file = names.cat.codes.to_numpy().astype(np.int64)
-    row = frame[D.source_row].to_numpy(dtype=np.int64, na_value=-1)
+    row = frame[Deal.source_row].to_numpy(dtype=np.int64, na_value=-1)
     step = np.diff(file)
     if (step > 0).all() or ((step >= 0).all() and (np.diff(row)[step == 0] >= 0).all()):
         return frame.reset_index(drop=True)
@@ -50,7 +50,7 @@ def canonical(frame: pd.DataFrame) -> pd.DataFrame:
 def without_files(frame: pd.DataFrame | None, names) -> pd.DataFrame | None:
     if frame is None:
         return None
-    keep = ~frame[D.source_file].astype("str").isin(list(names)).to_numpy()
+    keep = ~frame[Deal.source_file].astype("str").isin(list(names)).to_numpy()
     return frame if keep.all() else frame[keep]
 
 
@@ -61,12 +61,12 @@ def store_rows(old_deals, old_rows, new_rows: pd.DataFrame, names, links: pd.Dat
     else:
         single = old_deals
         if old_rows is not None and len(old_rows):
-            single = old_deals[~old_deals[D.deal_id].isin(old_rows[D.deal_id]).to_numpy()]
+            single = old_deals[~old_deals[Deal.deal_id].isin(old_rows[Deal.deal_id]).to_numpy()]
         parts = [without_files(single, names), without_files(old_rows, names), new_rows]
         parts = [F.like(_with_columns(p, new_rows), new_rows) for p in parts if p is not None and len(p)]
         rows = F.concat(parts) if len(parts) > 1 else parts[0]
-        rows = reresolve(rows, by_id(links), D.customer_key, VIA)
-        rows = reresolve(rows, best(links), D.referrer_key, REF_VIA)
+        rows = reresolve(rows, by_id(links), Deal.customer_key, VIA)
+        rows = reresolve(rows, best(links), Deal.referrer_key, REF_VIA)
     return canonical(rows)
 
 
@@ -80,7 +80,7 @@ def _with_columns(frame: pd.DataFrame, model: pd.DataFrame) -> pd.DataFrame:
 
 def deals_and_history(rows: pd.DataFrame, legacy_events: pd.DataFrame | None):
     """``(deals, deal_rows, status_history)`` from every deal row of the store."""
-    codes = factorize(rows[D.deal_id])[0]
+    codes = factorize(rows[Deal.deal_id])[0]
     history = L.events(rows, rows[L.STATUS_DATE], codes)
     if legacy_events is not None and len(legacy_events):
         history = L.merge_history(legacy_events, history)

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputFileError, MissingColumnsError, ParameterError
-from ..schema import DEAL_COLUMNS, SURVEY_COLUMNS, Column, D
+from ..schema import DEAL_COLUMNS, SURVEY_COLUMNS, Column, Deal
 from . import frames as F
 from . import generations as G
 from . import keyring
@@ -62,7 +62,7 @@ EXTRA_DEAL_COLUMNS = (
     ),
 )
 EXTRA_PERSONAL_ALIASES = {  # surveys accept every phone / ID alias deals accept
-    c.name: c.aliases for c in DEAL_COLUMNS if c.name in (D.phone, D.id_number, D.customer_code)
+    c.name: c.aliases for c in DEAL_COLUMNS if c.name in (Deal.phone, Deal.id_number, Deal.customer_code)
 }
 
 DEAL_SPEC = DEAL_COLUMNS + EXTRA_DEAL_COLUMNS + KEY_COLUMNS
@@ -295,7 +295,7 @@ def _process_table(kind, raw, path: Path, spec, aliases, today, mapping=None, st
     }
     names = raw_names(raw, p)  # customer names: learned as keyed hashes by textpii, then dropped
     if names is not None:
-        frame = frame.assign(**{D.customer_name: names})
+        frame = frame.assign(**{Deal.customer_name: names})
     if kind == "deals":
         frame = frame.assign(**co_buyer_columns(p, store))
         note.update(unknown_change_dates(p.frame, raw.file, ~rejected))

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..schema import SURVEY_ITEMS, Column, D, S
+from ..schema import SURVEY_ITEMS, Column, Deal, Survey
 from .headers import normalise_header
 from .raw import RawTable
 
@@ -61,13 +61,13 @@ META_HEADERS: tuple[str, ...] = (
 )
 #: question text keyword → field, first match wins (order matters: 交付质量 is 交付)
 QUESTION_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (S.recommend, ("推荐",)),
-    (S.comment, ("意见", "建议", "其他想说", "留言")),
-    (D.phone, ("手机", "电话", "联系方式")),
-    (D.id_number, ("身份证", "证件号")),
-    (D.customer_name, ("姓名", "称呼")),
-    (S.project, ("项目", "楼盘", "小区")),
-    (S.overall, ("总体", "整体", "综合", "总的来说")),
+    (Survey.recommend, ("推荐",)),
+    (Survey.comment, ("意见", "建议", "其他想说", "留言")),
+    (Deal.phone, ("手机", "电话", "联系方式")),
+    (Deal.id_number, ("身份证", "证件号")),
+    (Deal.customer_name, ("姓名", "称呼")),
+    (Survey.project, ("项目", "楼盘", "小区")),
+    (Survey.overall, ("总体", "整体", "综合", "总的来说")),
     ("complaint_handling", ("投诉",)),
     ("delivery", ("交付", "交房")),
     ("service_attitude", ("服务态度", "态度", "热情")),
@@ -247,7 +247,7 @@ def choice_columns(frame: pd.DataFrame) -> dict[str, tuple[str, str | None]]:
     for c, text in questions.items():
         if c in found or not text:
             continue
-        free_text = _field_of(text, [r for r in QUESTION_RULES if r[0] == S.comment])  # a typed ┋ stays text
+        free_text = _field_of(text, [r for r in QUESTION_RULES if r[0] == Survey.comment])  # a typed ┋ stays text
         if _MULTI.search(text) or not free_text and frame[c].astype("str").str.contains(CHOICE_JOIN, regex=False).any():
             found[c] = (_clean_question(text), None)
     return found
@@ -339,19 +339,19 @@ def adapt(raw: RawTable, mapping=None) -> Adapted | None:
     dur_col = _cell_of(frame, spec["duration"], cols)
     if id_col is not None:
         ids = frame[id_col].astype("str").str.strip()
-        result[S.survey_id] = (f"{spec['code']}:{title}:" + ids).where(ids.notna())
+        result[Survey.survey_id] = (f"{spec['code']}:{title}:" + ids).where(ids.notna())
         result = result.drop(columns=[id_col])
-        renamed[id_col] = S.survey_id
+        renamed[id_col] = Survey.survey_id
     if date_col is not None:
-        result = result.rename(columns={date_col: S.survey_date})
-        renamed[date_col] = S.survey_date
+        result = result.rename(columns={date_col: Survey.survey_date})
+        renamed[date_col] = Survey.survey_date
     if dur_col is not None:
         result[RESPONSE_SECONDS] = seconds(frame[dur_col]).map(lambda x: f"{x:g}", na_action="ignore").astype("str")
         result = result.drop(columns=[dur_col])
         renamed[dur_col] = RESPONSE_SECONDS
     renamed.update(dict.fromkeys(choices, CHOICES))
-    if S.method not in result.columns:
-        result[S.method] = pd.Series("在线", index=result.index, dtype="str")
+    if Survey.method not in result.columns:
+        result[Survey.method] = pd.Series("在线", index=result.index, dtype="str")
     headers = list(result.columns)
     new = replace(raw, headers=headers, frame=result)
     return Adapted(new, platform, title, renamed, converted, markers, f"{spec['code']}:{title}")

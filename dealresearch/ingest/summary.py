@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ..schema import SURVEY_ITEMS, D, label
+from ..schema import SURVEY_ITEMS, Deal, label
 
 SCORE_FLAGS = {"non_numeric": "非数字", "out_of_range": "超出量表范围", "blank": "空白"}
 SURVEY_SCALES = {i.name: i.scale for i in SURVEY_ITEMS}
@@ -78,10 +78,10 @@ def build_summary(kind, per_file, batch, merged_away, data, rejects, warnings, s
             if any(counts.values()):
                 summary["invalid_scores"][item] = {lab: n for lab, n in counts.items() if n}
     else:
-        deal = batch["_deal"] if "_deal" in batch else batch[D.deal_id]  # integer codes when given
+        deal = batch["_deal"] if "_deal" in batch else batch[Deal.deal_id]  # integer codes when given
         deal_groups = deal[merged_away | deal.duplicated(keep=False).to_numpy()]
         pairs = pd.DataFrame(
-            {"d": deal_groups, "s": batch[D.status][deal_groups.index].astype("str").fillna("")}
+            {"d": deal_groups, "s": batch[Deal.status][deal_groups.index].astype("str").fillna("")}
         ).drop_duplicates()
         summary["status_updates"] = int(len(pairs) - deal_groups.nunique())
         summary["exact_duplicates"] = int(merged_away.sum()) - summary["status_updates"]

@@ -1,4 +1,4 @@
-"""Sales targets: the Excel template, and reading filled-in templates into schema.T.
+"""Sales targets: the Excel template, and reading filled-in templates into schema.Target.
 
 The template (``write_targets_template``) has one sheet 目标 with the columns below and a
 sheet 填写说明. One row is one target of one unit in one period:
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, InputFileError
-from ..schema import LEVELS, Column, T
+from ..schema import LEVELS, Column, Target
 from . import normalise as N
 from .headers import match_headers
 from .readers import read_file
@@ -33,22 +33,22 @@ from .targets_merge import merge_targets
 from .targets_wide import read_wide
 
 TARGET_COLUMNS: tuple[Column, ...] = (
-    Column(T.year, "int", "年度", ("年度", "年份", "年", "目标年度", "year"), required=True),
-    Column(T.quarter, "int", "季度", ("季度", "quarter")),
-    Column(T.month, "int", "月份", ("月份", "月", "month")),
-    Column(T.week, "int", "周", ("周", "周次", "ISO周", "week")),
-    Column(T.level, "text", "层级", ("层级", "目标层级", "级别", "level"), required=True),
-    Column(T.unit, "text", "单位名称", ("单位名称", "名称", "对象", "项目/团队/个人", "unit")),
+    Column(Target.year, "int", "年度", ("年度", "年份", "年", "目标年度", "year"), required=True),
+    Column(Target.quarter, "int", "季度", ("季度", "quarter")),
+    Column(Target.month, "int", "月份", ("月份", "月", "month")),
+    Column(Target.week, "int", "周", ("周", "周次", "ISO周", "week")),
+    Column(Target.level, "text", "层级", ("层级", "目标层级", "级别", "level"), required=True),
+    Column(Target.unit, "text", "单位名称", ("单位名称", "名称", "对象", "项目/团队/个人", "unit")),
     Column(
-        T.units_target, "number", "签约套数", ("签约套数", "签约套数目标", "目标套数", "套数", "units_target")
+        Target.units_target, "number", "签约套数", ("签约套数", "签约套数目标", "目标套数", "套数", "units_target")
     ),
     Column(
-        T.amount_target,
+        Target.amount_target,
         "money",
         "签约金额",
         ("签约金额", "签约金额目标", "目标金额", "金额", "amount_target"),
     ),
-    Column(T.collection_target, "money", "回款金额", ("回款金额", "回款", "回款目标", "collection_target")),
+    Column(Target.collection_target, "money", "回款金额", ("回款金额", "回款", "回款目标", "collection_target")),
 )
 TEMPLATE_HEADERS: tuple[str, ...] = (
     "年度",
@@ -117,7 +117,7 @@ def _period_number(raw: pd.Series, low: int, high: int, strip: str) -> tuple[pd.
 def read_targets(
     paths: str | os.PathLike | Iterable[str | os.PathLike], aliases=None, report: dict | None = None
 ) -> pd.DataFrame:
-    """Read target files (xlsx / csv) into a tidy frame with the columns of schema.T
+    """Read target files (xlsx / csv) into a tidy frame with the columns of schema.Target
     (year, quarter, month, week: Int64; level, unit: str; units_target, amount_target,
     collection_target: float64, amounts in 元): the long template, or a sheet with the
     periods across (``targets_wide``). ``report`` (a dict) receives the warnings (合计
@@ -131,7 +131,7 @@ def read_targets(
             raise InputFileError(f"找不到目标文件：{p}")
         wide, errs, warns, info = read_wide(p)
         if wide:
-            frames += [w.astype({T.level: "str", T.unit: "str"})[list(OUTPUT_COLUMNS)] for w in wide]
+            frames += [w.astype({Target.level: "str", Target.unit: "str"})[list(OUTPUT_COLUMNS)] for w in wide]
             problems, warnings, notes = problems + errs, warnings + warns, notes + info
             continue
         for table in _find_tables(p, aliases):
@@ -146,12 +146,12 @@ def read_targets(
             "目标文件有无法使用的行，请修正后重新导入：\n" + "\n".join(problems[:_MAX_LISTED]) + more
         )
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(OUTPUT_COLUMNS))
-    out = out.astype({c: "Int64" for c in (T.year, T.quarter, T.month, T.week)})
-    keys = [T.year, T.quarter, T.month, T.week, T.level, T.unit]
+    out = out.astype({c: "Int64" for c in (Target.year, Target.quarter, Target.month, Target.week)})
+    keys = [Target.year, Target.quarter, Target.month, Target.week, Target.level, Target.unit]
     dup = out.duplicated(keys, keep=False)
     if dup.any():
         d = out[dup]
-        listed = "；".join(f"{r[T.year]}年 {r[T.level]}“{r[T.unit]}”" for _, r in d.head(10).iterrows())
+        listed = "；".join(f"{r[Target.year]}年 {r[Target.level]}“{r[Target.unit]}”" for _, r in d.head(10).iterrows())
         raise DataError(
             f"目标重复：同一期间、层级、单位出现 {int(dup.sum())} 行（{listed}）。每个目标只能填写一行。"
         )
@@ -173,48 +173,48 @@ def _read_one(table, aliases=None) -> tuple[pd.DataFrame, list[str]]:
             errs.append(f"  {where} 第 {r} 行，列“{label}”：{values.get(r)!r} {why}")
 
     empty = pd.Series(None, index=idx, dtype=object)
-    year, ybad = _period_number(raw_cols.get(T.year, empty), 1900, 2200, r"年$")
-    bad(ybad | year.isna(), "年度", raw_cols[T.year], "不是有效年份")
-    out[T.year] = year
+    year, ybad = _period_number(raw_cols.get(Target.year, empty), 1900, 2200, r"年$")
+    bad(ybad | year.isna(), "年度", raw_cols[Target.year], "不是有效年份")
+    out[Target.year] = year
     for name, label, hi, strip in (
-        (T.quarter, "季度", 4, r"^(?:\d{4})?\s*(?:Q|q|第)?|季度?$"),
-        (T.month, "月份", 12, r"^(?:\d{4}[-/年])?|月$"),
-        (T.week, "周", 53, r"^(?:\d{4})?\s*(?:W|w|第)?|周$"),
+        (Target.quarter, "季度", 4, r"^(?:\d{4})?\s*(?:Q|q|第)?|季度?$"),
+        (Target.month, "月份", 12, r"^(?:\d{4}[-/年])?|月$"),
+        (Target.week, "周", 53, r"^(?:\d{4})?\s*(?:W|w|第)?|周$"),
     ):
         val, b = _period_number(raw_cols.get(name, empty), 1, hi, strip)
         bad(b, label, raw_cols.get(name, empty), f"应为 1–{hi} 的整数")
         out[name] = val
-    both = out[T.week].notna() & (out[T.month].notna() | out[T.quarter].notna())
-    bad(both, "周", raw_cols.get(T.week, empty), "周目标不能同时填写季度或月份")
-    clash = out[T.month].notna() & out[T.quarter].notna() & ((out[T.month] - 1) // 3 + 1 != out[T.quarter])
-    bad(clash.fillna(False).astype(bool), "季度", raw_cols.get(T.quarter, empty), "与月份不一致")
+    both = out[Target.week].notna() & (out[Target.month].notna() | out[Target.quarter].notna())
+    bad(both, "周", raw_cols.get(Target.week, empty), "周目标不能同时填写季度或月份")
+    clash = out[Target.month].notna() & out[Target.quarter].notna() & ((out[Target.month] - 1) // 3 + 1 != out[Target.quarter])
+    bad(clash.fillna(False).astype(bool), "季度", raw_cols.get(Target.quarter, empty), "与月份不一致")
 
-    level_text = _text(raw_cols[T.level])
+    level_text = _text(raw_cols[Target.level])
     level = level_text.map(LEVEL_ALIASES)
-    bad(level.isna(), "层级", raw_cols[T.level], f"应为 {'、'.join(LEVELS)} 之一")
-    out[T.level] = level.astype("str")
-    unit = _text(raw_cols.get(T.unit, empty))
+    bad(level.isna(), "层级", raw_cols[Target.level], f"应为 {'、'.join(LEVELS)} 之一")
+    out[Target.level] = level.astype("str")
+    unit = _text(raw_cols.get(Target.unit, empty))
     unit = unit.where(~(level == "集团") | unit.notna(), "集团")
     bad(
         unit.isna() & level.notna(),
         "单位名称",
-        raw_cols.get(T.unit, empty),
+        raw_cols.get(Target.unit, empty),
         "非集团层级必须填写项目、团队或人员名称",
     )
-    out[T.unit] = unit.astype("str")
+    out[Target.unit] = unit.astype("str")
 
     for name, label in (
-        (T.units_target, "签约套数"),
-        (T.amount_target, "签约金额"),
-        (T.collection_target, "回款金额"),
+        (Target.units_target, "签约套数"),
+        (Target.amount_target, "签约金额"),
+        (Target.collection_target, "回款金额"),
     ):
         src = raw_cols.get(name, empty)
-        parse = N.number if name == T.units_target else N.money
+        parse = N.number if name == Target.units_target else N.money
         val, b = parse(src, m.scales.get(name, 1.0))
         bad(b | (val < 0).fillna(False).astype(bool), label, src, "不是非负数字")
         out[name] = val.astype("float64")
-    none = out[[T.units_target, T.amount_target]].isna().all(axis=1)
-    bad(none, "签约套数/签约金额", raw_cols.get(T.amount_target, empty), "至少填写签约套数或签约金额之一")
+    none = out[[Target.units_target, Target.amount_target]].isna().all(axis=1)
+    bad(none, "签约套数/签约金额", raw_cols.get(Target.amount_target, empty), "至少填写签约套数或签约金额之一")
     return out[list(OUTPUT_COLUMNS)].reset_index(drop=True), errs
 
 

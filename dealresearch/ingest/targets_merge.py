@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..schema import T
+from ..schema import Target
 
-TARGET_KEY: tuple[str, ...] = (T.year, T.level, T.unit, T.quarter, T.month, T.week)
+TARGET_KEY: tuple[str, ...] = (Target.year, Target.level, Target.unit, Target.quarter, Target.month, Target.week)
 
 
 def merge_targets(old: pd.DataFrame | None, new: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -20,7 +20,7 @@ def merge_targets(old: pd.DataFrame | None, new: pd.DataFrame) -> tuple[pd.DataF
 
     def key(frame: pd.DataFrame) -> pd.Index:  # periods may come back from the store as floats
         cols = {
-            c: (pd.to_numeric(frame[c]).astype("Int64") if c in (T.year, T.quarter, T.month, T.week) else frame[c])
+            c: (pd.to_numeric(frame[c]).astype("Int64") if c in (Target.year, Target.quarter, Target.month, Target.week) else frame[c])
             .astype("str").fillna("")
             for c in keys
         }

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..schema import T
+from ..schema import Target
 from .headers import UNIT_SCALES
 
 _CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
@@ -91,11 +91,11 @@ def find_header(rows: list[list]) -> int | None:
 
 def _metric(text: str) -> str | None:
     if "回款" in text:
-        return T.collection_target
+        return Target.collection_target
     if "套" in text or "数量" in text:
-        return T.units_target
+        return Target.units_target
     if "金额" in text or "额" in text or "元" in text or "业绩" in text:
-        return T.amount_target
+        return Target.amount_target
     return None
 
 
@@ -181,7 +181,7 @@ def _read_sheet(rows, h: int, where: str, names: str):
         if metric is None:
             problems.append(f"  {where} 第 {rowno} 行，列“{header[ind_col]}”：{ind!r} 不是可识别的指标（签约金额/签约套数/回款）")
             continue
-        row_scale = 1.0 if metric == T.units_target else UNIT_SCALES.get(_unit_of(ind) or unit or "", 1.0)
+        row_scale = 1.0 if metric == Target.units_target else UNIT_SCALES.get(_unit_of(ind) or unit or "", 1.0)
         nums = {}
         for j, v in values.items():
             num = pd.to_numeric(v.replace(",", ""), errors="coerce") if v else np.nan
@@ -198,8 +198,8 @@ def _read_sheet(rows, h: int, where: str, names: str):
                 continue
             kind, n, _ = periods[j]
             records.append({
-                T.year: year, T.quarter: n if kind == "quarter" else None, T.month: n if kind == "month" else None,
-                T.week: None, T.level: level, T.unit: name or "集团", "metric": metric, "value": x * row_scale,
+                Target.year: year, Target.quarter: n if kind == "quarter" else None, Target.month: n if kind == "month" else None,
+                Target.week: None, Target.level: level, Target.unit: name or "集团", "metric": metric, "value": x * row_scale,
                 "raw": x, "row": rowno,
             })
     long = pd.DataFrame(records)
@@ -207,28 +207,28 @@ def _read_sheet(rows, h: int, where: str, names: str):
         text = next((x for x in labels if _TOTAL.search(x)), "")
         lvl = next((LEVEL_WORDS[w] for w in LEVEL_WORDS if w in text), None)
         ind = r[ind_col] if ind_col is not None else "签约金额"
-        metric = _metric(ind) or T.amount_target
+        metric = _metric(ind) or Target.amount_target
         if not len(long):
             continue
-        part = long[(long["metric"] == metric) & ((long[T.level] == lvl) if lvl else (long[T.level] == long[T.level].iloc[0]))]
+        part = long[(long["metric"] == metric) & ((long[Target.level] == lvl) if lvl else (long[Target.level] == long[Target.level].iloc[0]))]
         for j, (kind, n, _) in periods.items():
             v = pd.to_numeric(r[j].replace(",", ""), errors="coerce") if r[j] else np.nan
             if pd.isna(v):
                 continue
-            col = T.month if kind == "month" else T.quarter
+            col = Target.month if kind == "month" else Target.quarter
             expect = part.loc[part[col] == n, "raw"].sum()
             if abs(v - expect) > 0.005 * max(abs(expect), 1):
                 warnings.append(f"{where} 第 {rowno} 行“{text}”，列“{header[j]}”：合计 {v:g} 与各行之和 {expect:g} 不符")
         notes.append(f"{where} 第 {rowno} 行：合计行，已核对，未导入")
     if not len(long):
-        return pd.DataFrame(columns=[T.year, T.quarter, T.month, T.week, T.level, T.unit]), problems, warnings, notes
-    keys = [T.year, T.quarter, T.month, T.week, T.level, T.unit]
-    for c in (T.quarter, T.month, T.week):
+        return pd.DataFrame(columns=[Target.year, Target.quarter, Target.month, Target.week, Target.level, Target.unit]), problems, warnings, notes
+    keys = [Target.year, Target.quarter, Target.month, Target.week, Target.level, Target.unit]
+    for c in (Target.quarter, Target.month, Target.week):
         long[c] = long[c].astype("Int64")
     wide = long.groupby([*keys, "metric"], dropna=False, sort=False)["value"].sum().unstack("metric")
     wide = wide.reset_index()
     wide.columns.name = None
-    for c in (T.units_target, T.amount_target, T.collection_target):
+    for c in (Target.units_target, Target.amount_target, Target.collection_target):
         if c not in wide:
             wide[c] = np.nan
     return wide, problems, warnings, notes

@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..schema import D, S
+from ..schema import Deal, Survey
 from .normalise import categorical_of
 from .privacy import Pseudonymiser, secret
 
@@ -41,9 +41,9 @@ MASK = "***"
 _CONTROL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
 NAME_MIN, NAME_MAX = 2, 4
 #: columns where customer names are looked for (free text a person typed)
-NAME_COLUMNS = (S.comment, D.residence_area, D.work_area, D.occupation, D.industry)
+NAME_COLUMNS = (Survey.comment, Deal.residence_area, Deal.work_area, Deal.occupation, Deal.industry)
 #: columns that are keys or provenance, never free text
-NOT_TEXT = (D.customer_key, D.referrer_key, D.phone_masked, D.deal_id, S.survey_id, D.source_file)
+NOT_TEXT = (Deal.customer_key, Deal.referrer_key, Deal.phone_masked, Deal.deal_id, Survey.survey_id, Deal.source_file)
 
 _DIGIT = "[0-9０-９]"
 _SEP = "[ \t\u3000\\-－‐–—]{0,2}"
@@ -318,9 +318,9 @@ def raw_names(raw, prepared) -> pd.Series:
     from .frames import as_categorical, constant_category
 
     index = prepared.frame.index
-    labels = prepared.match.sources.get(D.customer_name)
+    labels = prepared.match.sources.get(Deal.customer_name)
     if not labels:
-        return pd.Series(constant_category(None, len(index)), index=index, name=D.customer_name)
+        return pd.Series(constant_category(None, len(index)), index=index, name=Deal.customer_name)
     src = raw.frame.reset_index(drop=True)
     cell = src[labels[0]]
     for other in labels[1:]:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
-from ..schema import D, S
+from ..schema import Deal, Survey
 from .prepare import REJECT, WARN, Prepared
 
 UNIT_PRICE_TOLERANCE = 0.02
@@ -36,21 +36,21 @@ def _req(p: Prepared, name: str, missing_reason: str, invalid_reason: str, ok_mi
 
 def deal_rules(p: Prepared, today: pd.Timestamp) -> None:
     f = p.frame
-    _req(p, D.deal_id, "缺少合同编号", "合同编号无法识别")
-    _req(p, D.project, "缺少项目名称", "项目名称无法识别")
-    subscribed = (f[D.status].eq("认购") & f[D.subscribe_date].notna()).fillna(False).to_numpy(dtype=bool)
-    _req(p, D.sign_date, "缺少签约日期", "签约日期无法识别", ok_missing=subscribed)
-    _req(p, D.total_price, "缺少成交总价", "成交总价不是数字")
+    _req(p, Deal.deal_id, "缺少合同编号", "合同编号无法识别")
+    _req(p, Deal.project, "缺少项目名称", "项目名称无法识别")
+    subscribed = (f[Deal.status].eq("认购") & f[Deal.subscribe_date].notna()).fillna(False).to_numpy(dtype=bool)
+    _req(p, Deal.sign_date, "缺少签约日期", "签约日期无法识别", ok_missing=subscribed)
+    _req(p, Deal.total_price, "缺少成交总价", "成交总价不是数字")
     w = p.issues.add
     _plausible(p)
-    implied = f[D.total_price] / f[D.area_sqm]
-    off = ((f[D.unit_price] - implied).abs() > UNIT_PRICE_TOLERANCE * implied).fillna(False)
-    w(D.unit_price, "成交单价与总价/面积不符（差异超过2%）", off)
-    w(D.age, "年龄超出18–100岁", (~f[D.age].between(*AGE_RANGE)).fillna(False) & f[D.age].notna())
+    implied = f[Deal.total_price] / f[Deal.area_sqm]
+    off = ((f[Deal.unit_price] - implied).abs() > UNIT_PRICE_TOLERANCE * implied).fillna(False)
+    w(Deal.unit_price, "成交单价与总价/面积不符（差异超过2%）", off)
+    w(Deal.age, "年龄超出18–100岁", (~f[Deal.age].between(*AGE_RANGE)).fillna(False) & f[Deal.age].notna())
     for col, label in (
-        (D.sign_date, "签约日期"),
-        (D.subscribe_date, "认购日期"),
-        (D.first_visit_date, "首次到访日期"),
+        (Deal.sign_date, "签约日期"),
+        (Deal.subscribe_date, "认购日期"),
+        (Deal.first_visit_date, "首次到访日期"),
     ):
         w(col, f"{label}晚于今天", (f[col] > today).fillna(False))
     _id_phone_warnings(p)
@@ -59,36 +59,36 @@ def deal_rules(p: Prepared, today: pd.Timestamp) -> None:
 def _plausible(p: Prepared, limits: config.Limits = config.LIMITS) -> None:
     """Prices and areas no real deal has: rejected (``config.Limits``)."""
     f = p.frame
-    price, area = f[D.total_price], f[D.area_sqm]
+    price, area = f[Deal.total_price], f[Deal.area_sqm]
     low, high = limits.unit_price_band
-    p.issues.add(D.total_price, "成交总价不是正数", (price <= 0).fillna(False), REJECT)
+    p.issues.add(Deal.total_price, "成交总价不是正数", (price <= 0).fillna(False), REJECT)
     p.issues.add(
-        D.total_price, f"成交总价超过 {limits.total_price_max:,.0f} 元（不合理）", (price > limits.total_price_max).fillna(False), REJECT
+        Deal.total_price, f"成交总价超过 {limits.total_price_max:,.0f} 元（不合理）", (price > limits.total_price_max).fillna(False), REJECT
     )
-    p.issues.add(D.area_sqm, "建筑面积不是正数", (area <= 0).fillna(False), REJECT)
-    unit = f[D.unit_price].where(f[D.unit_price].notna(), price / area.where(area > 0))
+    p.issues.add(Deal.area_sqm, "建筑面积不是正数", (area <= 0).fillna(False), REJECT)
+    unit = f[Deal.unit_price].where(f[Deal.unit_price].notna(), price / area.where(area > 0))
     outside = ((unit < low) | (unit > high)).fillna(False) & (price > 0).fillna(False)
-    p.issues.add(D.unit_price, f"成交单价不在合理范围 {low:,.0f}–{high:,.0f} 元/㎡ 内", outside, REJECT)
+    p.issues.add(Deal.unit_price, f"成交单价不在合理范围 {low:,.0f}–{high:,.0f} 元/㎡ 内", outside, REJECT)
 
 
 def _id_phone_warnings(p: Prepared) -> None:
     """A well-formed ID number whose check digit (or date / region) is wrong: kept, flagged.
     (Text that is no ID number at all is flagged as unrecognisable by ``prepare``.)"""
-    for name, label in ((D.id_number, "证件号码"), (D.referrer_id_number, "推荐人证件号码")):
+    for name, label in ((Deal.id_number, "证件号码"), (Deal.referrer_id_number, "推荐人证件号码")):
         if f"{name}__wrong_check" in p.extra:
             p.issues.add(name, f"{label}校验位错误", p.extra[f"{name}__wrong_check"])
 
 
 def survey_rules(p: Prepared, today: pd.Timestamp) -> None:
-    _req(p, S.survey_id, "缺少调查编号", "调查编号无法识别")
-    _req(p, S.survey_date, "缺少调查日期", "调查日期无法识别")
-    p.issues.add(S.survey_date, "调查日期晚于今天", (p.frame[S.survey_date] > today).fillna(False))
+    _req(p, Survey.survey_id, "缺少调查编号", "调查编号无法识别")
+    _req(p, Survey.survey_date, "缺少调查日期", "调查日期无法识别")
+    p.issues.add(Survey.survey_date, "调查日期晚于今天", (p.frame[Survey.survey_date] > today).fillna(False))
     _id_phone_warnings(p)
 
 
 def issue_frames(p: Prepared) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """``(rejects, warnings, rejected_mask)`` of one prepared table."""
-    key = D.deal_id if D.deal_id in p.frame else S.survey_id
+    key = Deal.deal_id if Deal.deal_id in p.frame else Survey.survey_id
     meta = p.frame[["source_file", "sheet", "source_row"]].assign(record_id=p.frame[key])
     rej, warn = [], []
     for fld, reason, mask, sev in p.issues.entries:

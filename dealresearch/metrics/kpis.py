@@ -24,7 +24,7 @@ from .. import fmt
 from ..errors import DealResearchError
 from ..periods import Period, parse_period
 from ..results import available
-from ..schema import C, D, S
+from ..schema import Customer, Deal, Survey
 
 #: display output type carrying metric rows from a notebook to the runner
 MIME = "application/vnd.dealresearch.metrics.kpis+json"
@@ -118,7 +118,7 @@ def _row(k: str, scope: str, p: Period, value, n=None, ci_low=None, ci_high=None
 # --------------------------------------------------------------------------- sales
 def sales_rows(deals, history, targets, p: Period, project: str | None, events=None) -> list[dict]:
     from .. import sales
-    from ..schema import T
+    from ..schema import Target
 
     scope = project or GROUP
     level, unit = ("集团", GROUP) if project is None else ("项目", project)
@@ -133,7 +133,7 @@ def sales_rows(deals, history, targets, p: Period, project: str | None, events=N
     rows.append(_row("net_amount_yoy", scope, p, net_amount / base - 1 if base > 0 else None))
     if targets is not None and len(targets):
         att = sales.attainment(ev, targets, p, level)
-        own = att[(att[T.level] == level) & (att[T.unit] == unit)]
+        own = att[(att[Target.level] == level) & (att[Target.unit] == unit)]
         if len(own):
             rows.append(_row("amount_attainment", scope, p, own[A.amount_attainment].iloc[0]))
             rows.append(_row("units_attainment", scope, p, own[A.units_attainment].iloc[0]))
@@ -145,7 +145,7 @@ def deal_rows(deals, p: Period, project: str | None) -> list[dict]:
 
     d = profile.scope(deals, period=p.label, project=project, status=list(CURRENT_STATUSES), add_derived=False)
     scope = project or GROUP
-    return [_row("deals", scope, p, len(d)), _row("customers", scope, p, d[D.customer_key].nunique())]
+    return [_row("deals", scope, p, len(d)), _row("customers", scope, p, d[Deal.customer_key].nunique())]
 
 
 # ------------------------------------------------------------------- satisfaction
@@ -154,12 +154,12 @@ def scoped_surveys(surveys: pd.DataFrame, deals: pd.DataFrame | None, project: s
     from ..satisfaction.groups import attach_deal_attributes
 
     sv = surveys if deals is None else attach_deal_attributes(surveys, deals)
-    return sv if project is None else sv[sv[S.project] == project]
+    return sv if project is None else sv[sv[Survey.project] == project]
 
 
 def in_window(sv: pd.DataFrame, p: Period, window: str) -> pd.DataFrame:
     """Surveys of the report period (``period``) or of the 12 months ending with it."""
-    date = pd.to_datetime(sv[S.survey_date])
+    date = pd.to_datetime(sv[Survey.survey_date])
     if window == "12m":
         start = p.end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
         return sv[(date >= start) & (date < p.end + pd.Timedelta(days=1))]
@@ -173,7 +173,7 @@ def csi_weights(cur: pd.DataFrame):
 
     drivers = [c for c in DRIVER_ITEMS if c in cur.columns and cur[c].notna().any()]
     try:
-        return relative_weights(cur, target=S.overall, drivers=drivers)["pct"]
+        return relative_weights(cur, target=Survey.overall, drivers=drivers)["pct"]
     except DealResearchError:
         return "equal"
 
@@ -187,12 +187,12 @@ def satisfaction_rows(surveys, deals, p: Period, project: str | None) -> list[di
     rows = []
     for k, window in (("nps", "period"), ("nps_12m", "12m")):
         part = in_window(sv, p, window)
-        if S.recommend in part and part[S.recommend].notna().any():
-            r = sat.nps(part[S.recommend])
+        if Survey.recommend in part and part[Survey.recommend].notna().any():
+            r = sat.nps(part[Survey.recommend])
             rows.append(_row(k, scope, p, r.value, r.n, r.ci_low, r.ci_high))
     cur = in_window(sv, p, "period")
-    if S.overall in cur and cur[S.overall].notna().any():
-        c = sat.csat(cur[S.overall])
+    if Survey.overall in cur and cur[Survey.overall].notna().any():
+        c = sat.csat(cur[Survey.overall])
         rows.append(_row("csat", scope, p, c.value, c.n, c.ci_low, c.ci_high))
     try:
         r = sat.csi(cur, list(DRIVER_ITEMS), csi_weights(cur))
@@ -212,14 +212,14 @@ def coverage_at(deals, surveys, p: Period, *, customers=None, project: str | Non
     from ..survey_plan.cycle import coverage
 
     cut = p.end + pd.Timedelta(days=1)
-    date = pd.to_datetime(deals[D.sign_date])
-    if D.subscribe_date in deals.columns:
-        date = date.fillna(pd.to_datetime(deals[D.subscribe_date]))
+    date = pd.to_datetime(deals[Deal.sign_date])
+    if Deal.subscribe_date in deals.columns:
+        date = date.fillna(pd.to_datetime(deals[Deal.subscribe_date]))
     known = deals[(date < cut).to_numpy()]
-    sv = None if surveys is None else surveys[(pd.to_datetime(surveys[S.survey_date]) < cut).to_numpy()]
+    sv = None if surveys is None else surveys[(pd.to_datetime(surveys[Survey.survey_date]) < cut).to_numpy()]
     base = customer_base(known, p.year, customers=customers)
     if project is not None:
-        base = base[base[C.project] == project]
+        base = base[base[Customer.project] == project]
     return coverage(base, sv, p.year, cycle_years=cycle_years, asof=p.end)
 
 

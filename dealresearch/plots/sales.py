@@ -7,7 +7,7 @@ import pandas as pd
 
 from .. import fmt
 from ..sales.columns import Actuals, Ranking
-from ..schema import D, label
+from ..schema import Deal, label
 from .base import ACCENT_COLOR, MAIN_COLOR, TEXT_PT, new_ax
 
 
@@ -81,7 +81,7 @@ def monthly_trend(
 def ranking_bars(
     ranking: pd.DataFrame,
     *,
-    by: str = D.sales_rep,
+    by: str = Deal.sales_rep,
     metric: str = Actuals.net_amount,
     top: int = 15,
     title: str | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..schema import C, S
+from ..schema import Customer, Survey
 from .base import ACCENT_COLOR, FIG_WIDTH, MAIN_COLOR, TEXT_PT, bar_figsize, new_ax
 
 MONTH = "month"  # survey_plan.MONTH (not imported: keeps plots free of the planner)
@@ -24,7 +24,7 @@ def monthly_workload(
     import seaborn as sns
 
     ax = ax or new_ax(figsize=(FIG_WIDTH, 4.2))
-    t = pd.crosstab(plan[MONTH], plan[S.method].astype(str)).reindex(range(1, 13), fill_value=0)
+    t = pd.crosstab(plan[MONTH], plan[Survey.method].astype(str)).reindex(range(1, 13), fill_value=0)
     colors = sns.color_palette(n_colors=max(len(t.columns), 1))
     x = np.arange(1, 13)
     bottom = np.zeros(12)
@@ -78,7 +78,7 @@ def coverage_by_project(
             bar.set_hatch("//")
             bar.set_alpha(0.6)
     ax.axvline(min_share * 100, color=ACCENT_COLOR, linestyle="--", linewidth=1.2)
-    ax.set_yticks(y, s[C.project].astype(str))
+    ax.set_yticks(y, s[Customer.project].astype(str))
     ax.set_xlabel(f"已调查客户占比（%；红色虚线 = 最低要求 {min_share:.0%}）")
     ax.set_xlim(0, 100)
     ax.set_title(title)

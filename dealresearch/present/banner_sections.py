@@ -16,16 +16,16 @@ import pandas as pd
 
 from ..banner import BannerTable, stack, table
 from ..config import MIN_N
-from ..derive import X, field_categories, label
+from ..derive import Derived, field_categories, label
 from ..errors import DealResearchError
 from ..results import available
-from ..schema import DRIVER_ITEMS, D, S
+from ..schema import DRIVER_ITEMS, Deal, Survey
 from ..survey_plan.weights import wave_weights
 from . import base as P
 from .banner_render import method_note, show
 
-DEAL_BANNER: tuple[str, ...] = (D.project, D.unit_type, X.age_band)
-SURVEY_BANNER: tuple[str, ...] = (S.project, S.method)
+DEAL_BANNER: tuple[str, ...] = (Deal.project, Deal.unit_type, Derived.age_band)
+SURVEY_BANNER: tuple[str, ...] = (Survey.project, Survey.method)
 DEALS_UNWEIGHTED = "成交客户为报告期内的全部签约客户，是全体而非抽样，无需加权"
 _BY_LABEL = {"value_class": "价值分级"}
 
@@ -77,7 +77,7 @@ def item_banner(surveys: pd.DataFrame, *, by: Sequence[str] = SURVEY_BANNER, wei
                 items: Sequence[str] | None = None) -> BannerTable | None:
     """Each item's top-2-box share and mean by project / survey method (None when no
     banner variable has two groups or no item was answered)."""
-    items = [c for c in (items or (*DRIVER_ITEMS, S.overall)) if c in surveys and surveys[c].notna().any()]
+    items = [c for c in (items or (*DRIVER_ITEMS, Survey.overall)) if c in surveys and surveys[c].notna().any()]
     banners = _banners(surveys, by)
     if not items or not banners:
         return None
@@ -139,7 +139,7 @@ def method_notes(current: pd.DataFrame, weighting=None, problem: str | None = No
     if weighting is not None:
         inside = weighting.weights.notna().to_numpy()
         data, weight = current[inside], weighting.weights[inside].to_numpy()
-    tb = item_banner(data, weight=weight, items=[S.overall]) if len(data) else None
+    tb = item_banner(data, weight=weight, items=[Survey.overall]) if len(data) else None
     if tb is not None:
         out.append("分组交叉表：" + method_note(tb, problem and f"未能加权：{problem}"))
     return out

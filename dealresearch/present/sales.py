@@ -12,8 +12,8 @@ import pandas as pd
 from ..config import MIN_N
 from ..plots import sales as splots
 from ..results import Unavailable
-from ..sales import COLUMNS, Actuals, GrowthWide, SalesReview, Target
-from ..schema import D, T, label
+from ..sales import COLUMNS, Actuals, GrowthWide, SalesReview, TargetAttainment
+from ..schema import Deal, Target, label
 from . import base as P
 from . import sales_summary
 
@@ -24,12 +24,12 @@ RANKING_DETAIL = [Actuals.signed_amount, Actuals.cancelled_amount, Actuals.chang
 MONTHLY_COLUMNS = [Actuals.period, Actuals.signed_units, Actuals.signed_amount, Actuals.cancelled_units,
                    Actuals.changed_units, Actuals.net_units, Actuals.net_amount]
 #: columns of the pacing table
-PACING_COLUMNS = [T.unit, Actuals.period, T.amount_target, Actuals.amount_actual, Actuals.elapsed_share,
+PACING_COLUMNS = [Target.unit, Actuals.period, Target.amount_target, Actuals.amount_actual, Actuals.elapsed_share,
                   Actuals.reached_share, Actuals.gap, Actuals.projected, Actuals.pacing_status]
 #: columns of the attainment table (the level reads from the unit's name; the source of the
 #: scope's target is in the caption, the reps' attainment in their ranking)
-ATTAINMENT_COLUMNS = [T.unit, T.units_target, Actuals.units_actual, Actuals.units_attainment,
-                      T.amount_target, Actuals.amount_actual, Actuals.amount_attainment, Actuals.status]
+ATTAINMENT_COLUMNS = [Target.unit, Target.units_target, Actuals.units_actual, Actuals.units_attainment,
+                      Target.amount_target, Actuals.amount_actual, Actuals.amount_attainment, Actuals.status]
 _PLAIN = ("text", "flag")
 
 
@@ -82,10 +82,10 @@ def attainment(r: SalesReview) -> None:
         return
     att = r.attainment.frame
     t = r.headline.target
-    source = f"；{r.scope.unit}目标{t.source}" if isinstance(t, Target) and t.source.startswith("由") else ""
-    _table(att.loc[att[T.level] != "个人", ATTAINMENT_COLUMNS],
+    source = f"；{r.scope.unit}目标{t.source}" if isinstance(t, TargetAttainment) and t.source.startswith("由") else ""
+    _table(att.loc[att[Target.level] != "个人", ATTAINMENT_COLUMNS],
            caption=f"{r.scope.period.label_zh}目标达成（净签约 = 签约 − 退房 + 换房{source}）")
-    if (att[T.level] == "个人").any():
+    if (att[Target.level] == "个人").any():
         P.note("置业顾问个人的目标达成率见“排名”。")
 
 
@@ -108,7 +108,7 @@ def monthly(r: SalesReview) -> None:
 def _growth_display(wide: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, dict]:
     """The wide growth table with each rate and its status in one column (“+12.3%” or why
     there is none): six columns instead of eight."""
-    out = wide[[T.unit, "current"]].copy()
+    out = wide[[Target.unit, "current"]].copy()
     extra = {"current": ("本期", kind)}
     for cmp, base, rate, status in (("环比", GrowthWide.prev_base, GrowthWide.prev_rate, GrowthWide.prev_status),
                                     ("同比", GrowthWide.yoy_base, GrowthWide.yoy_rate, GrowthWide.yoy_status)):
@@ -138,7 +138,7 @@ def rankings(r: SalesReview) -> None:
     P.heading("排名")
     if not isinstance(r.reps, Unavailable):
         reps = r.reps.frame.drop(columns=RANKING_DETAIL, errors="ignore")
-        P.figure(splots.ranking_bars(reps, by=D.sales_rep, title=f"{p.label_zh}置业顾问净签约金额排名"))
+        P.figure(splots.ranking_bars(reps, by=Deal.sales_rep, title=f"{p.label_zh}置业顾问净签约金额排名"))
         _table(reps, caption="置业顾问排名")
     if not isinstance(r.teams, Unavailable):
         _table(r.teams.frame.drop(columns=RANKING_DETAIL, errors="ignore"), caption="销售团队排名")

@@ -7,8 +7,8 @@ import math
 
 from .. import fmt
 from ..results import Unavailable
-from ..sales import Actuals, Change, SalesReview, Target
-from ..schema import T
+from ..sales import Actuals, Change, SalesReview, TargetAttainment
+from ..schema import Target
 
 #: how the previous period of each kind is called in a sentence
 _PREVIOUS = {"quarter": "上季度", "month": "上月", "week": "上周", "year": "上年"}
@@ -37,7 +37,7 @@ def _target_sentence(r: SalesReview) -> str:
     h, p = r.headline, r.scope.period
     done = f"{p.label_zh}{_who(r)}净签约 {fmt.money(h.net_amount)}、{h.net_units:,} 套"
     t = h.target
-    if not isinstance(t, Target):
+    if not isinstance(t, TargetAttainment):
         return f"{done}；{t.reason}"
     units = (f"、套数目标 {t.units_attainment:.1f}%（目标 {t.units_target:,.0f} 套）"
              if not math.isnan(t.units_attainment) else "")
@@ -63,11 +63,11 @@ def _lowest_project(r: SalesReview) -> str:
     if r.scope.project is not None or isinstance(r.attainment, Unavailable):
         return ""
     att = r.attainment.frame
-    proj = att[att[T.level] == "项目"].dropna(subset=[Actuals.amount_attainment])
+    proj = att[att[Target.level] == "项目"].dropna(subset=[Actuals.amount_attainment])
     if proj.empty:
         return ""
     low = proj.loc[proj[Actuals.amount_attainment].idxmin()]
-    return f"，达成率最低的是{low[T.unit]}（{low[Actuals.amount_attainment]:.1f}%）"
+    return f"，达成率最低的是{low[Target.unit]}（{low[Actuals.amount_attainment]:.1f}%）"
 
 
 def _problem_sentences(r: SalesReview) -> tuple[list[str], list[str]]:
@@ -137,7 +137,7 @@ def cards(r: SalesReview) -> list[tuple]:
             cap = f"环比 {prev.rate * 100:+.1f}%" if prev.ok else f"环比：{prev.status}"
         out.append((name, value, _delta(yoy), cap))
     t = h.target
-    if isinstance(t, Target):
+    if isinstance(t, TargetAttainment):
         out.append(("金额目标达成率", f"{t.amount_attainment:.1f}%", None, f"目标 {fmt.value(t.amount_target, 'money')}"))
     elif r.scope.has_targets:  # targets exist, but none of the scope's own
         out.append(("金额目标达成率", "—", "无目标"))

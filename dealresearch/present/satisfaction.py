@@ -14,7 +14,7 @@ import pandas as pd
 from ..config import MIN_N
 from ..results import available
 from ..satisfaction.ccsi import CCSI_LABELS
-from ..schema import S, label
+from ..schema import Survey, label
 from . import banner_sections as banners
 from . import base as P
 from . import comments as voice_view
@@ -145,9 +145,9 @@ def by_group(r) -> None:
         if len(t) <= 15:
             P.figure(ps.group_comparison(t, value="csat"))
         P.note(_verdict(g))
-    if r.project is not None and S.project in single:  # a project's report: 按项目 would have one row
+    if r.project is not None and Survey.project in single:  # a project's report: 按项目 would have one row
         P.note("本报告只涉及一个项目，不做按项目比较。")
-    others = [label(b) for b in single if not (r.project is not None and b == S.project)]
+    others = [label(b) for b in single if not (r.project is not None and b == Survey.project)]
     if others:
         P.note(f"本期{'、'.join(others)}只有一类，不做该项比较。")
     if not r.groups:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..results import available
-from ..satisfaction.followup_list import LABELS, F, followup_summary
+from ..satisfaction.followup_list import LABELS, FollowupColumns, followup_summary
 from ..satisfaction.review import DAYS_OVERDUE
 from ..schema import label
 from . import base as P
@@ -20,15 +20,15 @@ NOT_RECORDED = "尚未登记回收的跟进表，状态仅为初始值"
 SHOWN = 50
 #: (column, header, width %) of the on-page list, in reading order
 LIST_COLUMNS = (
-    (F.priority, LABELS[F.priority], 6),
+    (FollowupColumns.priority, LABELS[FollowupColumns.priority], 6),
     (DAYS_OVERDUE, "逾期天数", 7),
-    (F.owner, LABELS[F.owner], 10),
-    (F.due_date, LABELS[F.due_date], 10),
-    (F.status, LABELS[F.status], 8),
-    (F.project, label(F.project), 9),
-    (F.reason, LABELS[F.reason], 21),
-    (F.comment, label(F.comment), 22),
-    (F.themes, LABELS[F.themes], 10),
+    (FollowupColumns.owner, LABELS[FollowupColumns.owner], 10),
+    (FollowupColumns.due_date, LABELS[FollowupColumns.due_date], 10),
+    (FollowupColumns.status, LABELS[FollowupColumns.status], 8),
+    (FollowupColumns.project, label(FollowupColumns.project), 9),
+    (FollowupColumns.reason, LABELS[FollowupColumns.reason], 21),
+    (FollowupColumns.comment, label(FollowupColumns.comment), 22),
+    (FollowupColumns.themes, LABELS[FollowupColumns.themes], 10),
 )
 _CSS = (
     "<style>.dr-fu{width:100%;table-layout:fixed;border-collapse:collapse;font-size:.88em;margin:6px 0}"
@@ -46,7 +46,7 @@ _CSS = (
 def _text(col: str, v) -> str:
     if v is None or v is pd.NA or (not isinstance(v, str) and pd.isna(v)):
         return ""
-    if col == F.themes:
+    if col == FollowupColumns.themes:
         return "、".join(t for t in str(v).split("|") if t)
     if isinstance(v, pd.Timestamp):
         return f"{v:%Y-%m-%d}"
@@ -59,10 +59,10 @@ def list_html(fu: pd.DataFrame, caption: str, *, recorded: bool = True) -> str:
     """The follow-up list as a wrapping table (cards on a phone), every cell escaped.
     ``recorded=False``: no status column (every row still has the initial status)."""
     cols = [(c, h, w) for c, h, w in LIST_COLUMNS if c in fu.columns]
-    if F.project in fu.columns and fu[F.project].nunique() <= 1:
-        cols = [x for x in cols if x[0] != F.project]  # one project: the column says nothing
+    if FollowupColumns.project in fu.columns and fu[FollowupColumns.project].nunique() <= 1:
+        cols = [x for x in cols if x[0] != FollowupColumns.project]  # one project: the column says nothing
     if not recorded:
-        cols = [x for x in cols if x[0] != F.status]  # all still the initial status
+        cols = [x for x in cols if x[0] != FollowupColumns.status]  # all still the initial status
     total = sum(w for _, _, w in cols)
     group = "".join(f"<col style='width:{w / total * 100:.1f}%'>" for _, _, w in cols)
     head = "".join(f"<th>{P.esc(h)}</th>" for _, h, _ in cols)
@@ -71,7 +71,7 @@ def list_html(fu: pd.DataFrame, caption: str, *, recorded: bool = True) -> str:
     for i in range(len(fu)):
         cells = []
         for c, h, _ in cols:
-            cls = f" class='p-{P.esc(texts[c][i])}'" if c == F.priority else (
+            cls = f" class='p-{P.esc(texts[c][i])}'" if c == FollowupColumns.priority else (
                 " class='late'" if c == DAYS_OVERDUE and texts[c][i] != "—" else "")
             cells.append(f"<td data-label='{P.esc(h)}'{cls}>{P.esc(texts[c][i])}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -88,7 +88,7 @@ def followup_status(r) -> None:
         P.note(part.reason if part is not None else "本期没有需要跟进的问卷。")
         return
     fu, k = part.table, part.kpis
-    high = int((fu[F.priority] == "高").sum()) if F.priority in fu.columns else 0
+    high = int((fu[FollowupColumns.priority] == "高").sum()) if FollowupColumns.priority in fu.columns else 0
     if part.updates_recorded:
         rate = "—" if k["sla_base"] == 0 else f"{k['closed_within_sla_rate']:.1f}%"
         P.kpis([("需跟进", f"{k['total']}", f"高优先级 {high}"), ("待处理", f"{k['待处理']}", None),
@@ -105,7 +105,7 @@ def followup_status(r) -> None:
     asof = fu.attrs.get("asof")
     P.note(f"跟进时限 {r.sla_days} 天" + (f"，截至 {asof:%Y-%m-%d}" if asof is not None else "")
            + "。触发条件：推荐意愿 ≤ 6、投诉、调查员标注或任一题项 ≤ 2 分。")
-    if F.project in fu.columns and fu[F.project].nunique() > 1:
+    if FollowupColumns.project in fu.columns and fu[FollowupColumns.project].nunique() > 1:
         summary = followup_summary(fu)
         cols = {"total": "需跟进"} | ({"overdue": "逾期", "closed_within_sla": "按时关闭",
                                       "closed_within_sla_rate": "按时关闭率(%)"} if part.updates_recorded else {})

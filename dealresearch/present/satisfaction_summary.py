@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..config import MIN_N
 from ..results import available
 from ..satisfaction.drivers import QUADRANTS
-from ..satisfaction.followup_list import F
+from ..satisfaction.followup_list import FollowupColumns
 from . import banner_sections as banners
 from . import base as P
 
@@ -88,7 +88,7 @@ def _todo(r) -> str | None:
         acts.append(f"针对“{theme[0]}”问题制定整改")
     if available(r.followups) and r.followups.n:
         fu = r.followups.table
-        high = int((fu[F.priority] == "高").sum()) if F.priority in fu.columns else 0
+        high = int((fu[FollowupColumns.priority] == "高").sum()) if FollowupColumns.priority in fu.columns else 0
         acts.append(f"回访 {r.followups.n} 位需跟进客户" + (f"（高优先级 {high} 位先办）" if high else ""))
     return "建议" + "，".join(acts) + "。" if acts else None
 

@@ -14,7 +14,7 @@ from .. import config
 from ..derive import label
 from ..plots import segments as splots
 from ..results import Unavailable, available
-from ..schema import D
+from ..schema import Deal
 from ..segments import (
     POTENTIAL_CLASSES,
     RFM_HIGH,
@@ -117,12 +117,12 @@ def persona_method(m: Personas) -> str:
 def persona_table(m: Personas) -> pd.DataFrame:
     """The persona profile with Chinese column names."""
     p = m.profile_.copy()
-    if f"{D.total_price}_median" in p:
-        p[f"{D.total_price}_median"] = p[f"{D.total_price}_median"] / 1e4
+    if f"{Deal.total_price}_median" in p:
+        p[f"{Deal.total_price}_median"] = p[f"{Deal.total_price}_median"] / 1e4
     names = {
         "name": "画像", "n": "客户数", "share": "占比", "small_n": f"样本少于{config.MIN_N}",
-        f"{D.age}_median": "年龄中位数", f"{D.area_sqm}_median": "面积中位数(㎡)",
-        f"{D.total_price}_median": "总价中位数(万元)",
+        f"{Deal.age}_median": "年龄中位数", f"{Deal.area_sqm}_median": "面积中位数(㎡)",
+        f"{Deal.total_price}_median": "总价中位数(万元)",
     }
     names |= {c: label(c) for c in m.categorical_}
     names |= {f"{c}_median": f"{label(c)}中位数" for c in m.numeric_ if f"{c}_median" not in names}
@@ -136,12 +136,12 @@ def persona_cards(m: Personas) -> list[dict]:
     out = []
     for p, r in m.profile_.iterrows():
         lines = []
-        if f"{D.age}_median" in r:
-            lines.append(f"年龄中位数：{r[f'{D.age}_median']:.0f} 岁")
-        if f"{D.area_sqm}_median" in r:
-            lines.append(f"面积中位数：{r[f'{D.area_sqm}_median']:.0f} ㎡")
-        if f"{D.total_price}_median" in r:
-            lines.append(f"总价中位数：{r[f'{D.total_price}_median'] / 1e4:,.0f} 万元")
+        if f"{Deal.age}_median" in r:
+            lines.append(f"年龄中位数：{r[f'{Deal.age}_median']:.0f} 岁")
+        if f"{Deal.area_sqm}_median" in r:
+            lines.append(f"面积中位数：{r[f'{Deal.area_sqm}_median']:.0f} ㎡")
+        if f"{Deal.total_price}_median" in r:
+            lines.append(f"总价中位数：{r[f'{Deal.total_price}_median'] / 1e4:,.0f} 万元")
         lines += [f"{label(c)}：{r[c]}" for c in m.categorical_]
         out.append({"persona": int(p), "name": r["name"], "n": int(r["n"]), "share": float(r["share"]),
                     "small_n": bool(r["small_n"]), "traits": lines})
@@ -191,7 +191,7 @@ def headline(vp: ValuePotential, personas: Personas | None = None, rfm_table: pd
 
 
 def _status_text(r: SegmentsReview) -> str:
-    return f"截至{r.asof:%Y-%m-%d} · {label(D.status)}：{'、'.join(r.statuses)}"
+    return f"截至{r.asof:%Y-%m-%d} · {label(Deal.status)}：{'、'.join(r.statuses)}"
 
 
 # ---------------------------------------------------------------------- sections

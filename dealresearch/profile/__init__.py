@@ -6,11 +6,11 @@ comparisons), ``review`` (everything the customer-research report shows).
 
 from __future__ import annotations
 
-from ..derive import X, derive, label
+from ..derive import Derived, derive, label
 from .compare import Comparison, compare
 from .review import ProfileReview, review
 from .scope import scope
 from .tables import Profile, profile, trend
 
 __all__ = ["scope", "profile", "compare", "trend", "review", "Profile", "Comparison", "ProfileReview", "derive",
-           "X", "label"]
+           "Derived", "label"]

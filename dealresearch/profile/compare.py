@@ -21,7 +21,7 @@ from .. import config
 from ..derive import DERIVED_LABELS, derive
 from ..errors import ParameterError
 from ..periods import Period, parse_period
-from ..schema import D
+from ..schema import Deal
 from ..stats import two_proportion_z
 from .scope import scope
 from .tables import profile
@@ -65,7 +65,7 @@ def compare(
     fields: str | Sequence[str],
     against: str = "qoq",
     *,
-    date_col: str = D.sign_date,
+    date_col: str = Deal.sign_date,
     bands: dict | None = None,
     min_n: int = config.MIN_N,
     **filters,

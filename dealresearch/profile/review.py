@@ -20,10 +20,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .. import config
-from ..derive import X
+from ..derive import Derived
 from ..periods import Period, parse_period
 from ..results import Unavailable
-from ..schema import D
+from ..schema import Deal
 from .compare import Comparison, compare
 from .scope import scope
 from .tables import Profile, profile, trend
@@ -34,16 +34,16 @@ __all__ = ["ProfileReview", "review", "CURRENT_STATUSES", "PROFILE_FIELDS", "SHI
 #: deal statuses counted as a current signing (退房 excluded)
 CURRENT_STATUSES: tuple[str, ...] = ("签约", "换房")
 #: the fields profiled (crosstabs, tests)
-PROFILE_FIELDS: tuple[str, ...] = (X.age_band, D.purchase_purpose, D.awareness_channel, D.unit_type,
-                                   D.family_structure, D.income_band, X.locality, D.key_factors)
+PROFILE_FIELDS: tuple[str, ...] = (Derived.age_band, Deal.purchase_purpose, Deal.awareness_channel, Deal.unit_type,
+                                   Deal.family_structure, Deal.income_band, Derived.locality, Deal.key_factors)
 #: the fields charted and described in the lead (who buys)
-SHARE_FIELDS: tuple[str, ...] = (X.age_band, D.purchase_purpose, D.awareness_channel, D.unit_type)
+SHARE_FIELDS: tuple[str, ...] = (Derived.age_band, Deal.purchase_purpose, Deal.awareness_channel, Deal.unit_type)
 #: the fields compared with last quarter and last year
-SHIFT_FIELDS: tuple[str, ...] = (D.purchase_purpose, D.awareness_channel, D.unit_type, X.age_band)
+SHIFT_FIELDS: tuple[str, ...] = (Deal.purchase_purpose, Deal.awareness_channel, Deal.unit_type, Derived.age_band)
 #: where customers come from: repeat buyers, referrals, origin, time to sign
-SOURCE_FIELDS: tuple[str, ...] = (X.repeat_buyer, X.referral, X.origin_scope, X.days_to_sign_band)
+SOURCE_FIELDS: tuple[str, ...] = (Derived.repeat_buyer, Derived.referral, Derived.origin_scope, Derived.days_to_sign_band)
 #: the field whose trend over quarters is shown
-TREND_FIELD = D.awareness_channel
+TREND_FIELD = Deal.awareness_channel
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def review(
         prof = mix = sources = empty
         by = None
     else:
-        by = D.project if project is None and d[D.project].nunique() > 1 else None
+        by = Deal.project if project is None and d[Deal.project].nunique() > 1 else None
         prof = profile(d, list(fields), by=by, min_n=min_n)
         mix = prof if by is None else profile(d, list(share_fields), min_n=min_n)
         known = [f for f in SOURCE_FIELDS if f in d.columns]  # scope() derived what the data allows
@@ -120,7 +120,7 @@ def review(
                    else Unavailable("成交数据缺少计算复购、老带新、籍贯与成交周期所需的字段。"))
         if n < min_n:
             warns.append(f"本期成交客户 n = {n}，少于 {min_n}，结论仅供参考。")
-    customers = int(d[D.customer_key].nunique()) if D.customer_key in d else n
+    customers = int(d[Deal.customer_key].nunique()) if Deal.customer_key in d else n
     return ProfileReview(
         period=p,
         project=project,

@@ -15,7 +15,7 @@ import pandas as pd
 from ..derive import derive, label
 from ..errors import ParameterError
 from ..periods import Period, parse_period
-from ..schema import D
+from ..schema import Deal
 
 __all__ = ["scope"]
 
@@ -35,7 +35,7 @@ def scope(
     status=None,
     unit_type=None,
     *,
-    date_col: str = D.sign_date,
+    date_col: str = Deal.sign_date,
     until=None,
     add_derived: bool = True,
     **filters,
@@ -72,7 +72,7 @@ def scope(
                 raise ParameterError(f"无法识别的截止期间或日期“{until}”。") from exc
         mask &= (pd.to_datetime(out[date_col]) < end.normalize() + pd.Timedelta(days=1)).fillna(False)
         desc.append(f"截至{end:%Y-%m-%d}")
-    conditions = {D.project: project, D.status: status, D.unit_type: unit_type, **filters}
+    conditions = {Deal.project: project, Deal.status: status, Deal.unit_type: unit_type, **filters}
     for col, value in conditions.items():
         values = _as_list(value)
         if not values:
@@ -81,7 +81,7 @@ def scope(
             raise ParameterError(f"筛选字段“{label(col)}”（{col}）不在成交数据中。")
         present = out[col].astype("string")
         hit = present.isin([str(v) for v in values]).fillna(False)
-        if col == D.project and not hit.any():
+        if col == Deal.project and not hit.any():
             known = "、".join(sorted(present.dropna().unique())[:20])
             raise ParameterError(
                 f"项目“{'、'.join(map(str, values))}”在成交数据中不存在；现有项目：{known}。"

@@ -22,7 +22,7 @@ import pandas as pd
 from .. import config
 from ..derive import DERIVED_FROM, DERIVED_LABELS, derive, field_categories, label
 from ..periods import period_of
-from ..schema import D
+from ..schema import Deal
 from ..stats import chi_square, count_table
 
 __all__ = ["Profile", "profile", "trend"]
@@ -176,7 +176,7 @@ def trend(
     field: str,
     kind: str = "quarter",
     *,
-    date_col: str = D.sign_date,
+    date_col: str = Deal.sign_date,
     bands: dict | None = None,
     min_n: int = config.MIN_N,
 ) -> Profile:

@@ -8,7 +8,7 @@ from pathlib import Path
 from .. import config
 from ..errors import DataError, InputFileError
 from ..periods import latest_complete_quarter
-from ..schema import D, S
+from ..schema import Deal, Survey
 
 DEALS_FILE = "deals.parquet"
 
@@ -41,7 +41,7 @@ def period_rows(data_dir, period) -> dict[str, int]:
 
     folder = deals_path(data_dir).parent
     counts = {}
-    for name, file, column in (("deals", DEALS_FILE, D.sign_date), ("surveys", SURVEYS_FILE, S.survey_date)):
+    for name, file, column in (("deals", DEALS_FILE, Deal.sign_date), ("surveys", SURVEYS_FILE, Survey.survey_date)):
         path = folder / file
         try:
             dates = pq.read_table(path, columns=[column]).column(column).to_pandas()
@@ -57,7 +57,7 @@ def check_period_has_data(data_dir, period) -> None:
     would look like a real quarter."""
     if any(period_rows(data_dir, period).values()):
         return
-    dates = _read_column(data_dir, D.sign_date).to_pandas().dropna()
+    dates = _read_column(data_dir, Deal.sign_date).to_pandas().dropna()
     span = (
         f"成交数据的签约日期范围为 {dates.min():%Y-%m-%d} 至 {dates.max():%Y-%m-%d}"
         if len(dates)
@@ -71,7 +71,7 @@ def check_period_has_data(data_dir, period) -> None:
 
 def latest_period(data_dir=None) -> str:
     """Label of the last complete quarter holding signed deals, e.g. "2026Q4"."""
-    dates = _read_column(data_dir, D.sign_date).to_pandas()
+    dates = _read_column(data_dir, Deal.sign_date).to_pandas()
     return latest_complete_quarter(dates).label
 
 
@@ -79,7 +79,7 @@ def list_projects(data_dir=None) -> list[str]:
     """Distinct project names in the deals store, sorted."""
     import pyarrow.compute as pc
 
-    values = pc.unique(_read_column(data_dir, D.project)).to_pylist()
+    values = pc.unique(_read_column(data_dir, Deal.project)).to_pylist()
     return sorted(str(v) for v in values if v is not None and str(v).strip())
 
 

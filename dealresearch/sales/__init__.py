@@ -26,7 +26,7 @@ from .ledger import (
     year_to_date,
 )
 from .performance import cycle_time, rankings, satisfaction_by_rep
-from .review import Change, Headline, Monthly, Problem, SalesReview, Scope, Table, Target, review
+from .review import Change, Headline, Monthly, Problem, SalesReview, Scope, Table, TargetAttainment, review
 from .targets import (
     attainment,
     attainment_matrix,
@@ -40,7 +40,7 @@ from .targets import (
 __all__ = [
     "CANCELLED", "COLUMNS", "FINER", "GROUP_UNIT", "KINDS", "LABELS", "LEVEL_COLUMNS", "METRICS",
     "Actuals", "Change", "Growth", "GrowthWide", "Headline", "Monthly", "Problem", "Ranking", "SalesReview", "Scope",
-    "Table", "Target", "actual_in", "actuals", "aggregate", "attainment", "attainment_matrix", "cycle_time",
+    "Table", "TargetAttainment", "actual_in", "actuals", "aggregate", "attainment", "attainment_matrix", "cycle_time",
     "default_asof", "events", "growth", "growth_rate", "growth_wide", "monthly_targets", "pacing", "rankings", "review", "running_periods", "satisfaction_by_rep",
     "target_periods", "targets_for", "year_to_date",
 ]

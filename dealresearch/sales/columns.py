@@ -3,14 +3,14 @@
 ``Actuals`` names the columns of the event, actuals, attainment and pacing frames,
 ``Growth`` those of the growth table, ``Ranking`` those of the ranking, cycle-time and
 satisfaction-by-rep tables. :data:`COLUMNS` maps every one of them (and the target columns
-of ``schema.T``) to its Chinese label and display kind (a :data:`dealresearch.fmt.KINDS`
+of ``schema.Target``) to its Chinese label and display kind (a :data:`dealresearch.fmt.KINDS`
 value, ``"text"`` for labels or ``"flag"`` for 是/否), which the sales report uses for its
 table headers and formats.
 """
 
 from __future__ import annotations
 
-from ..schema import T
+from ..schema import Target
 
 
 class Actuals:
@@ -95,15 +95,15 @@ COLUMNS: dict[str, tuple[str, str]] = {
     Actuals.gap: ("进度差", "pp"),
     Actuals.projected: ("按进度预计全期金额(元)", "money"),
     Actuals.pacing_status: ("进度判断", "text"),
-    T.year: ("年度", "text"),
-    T.quarter: ("季度", "text"),
-    T.month: ("月份", "text"),
-    T.week: ("周", "text"),
-    T.level: ("层级", "text"),
-    T.unit: ("单位", "text"),
-    T.units_target: ("签约套数目标", "int"),
-    T.amount_target: ("签约金额目标(元)", "money"),
-    T.collection_target: ("回款目标(元)", "money"),
+    Target.year: ("年度", "text"),
+    Target.quarter: ("季度", "text"),
+    Target.month: ("月份", "text"),
+    Target.week: ("周", "text"),
+    Target.level: ("层级", "text"),
+    Target.unit: ("单位", "text"),
+    Target.units_target: ("签约套数目标", "int"),
+    Target.amount_target: ("签约金额目标(元)", "money"),
+    Target.collection_target: ("回款目标(元)", "money"),
     Growth.metric: ("指标", "text"),
     Growth.current: ("本期", "text"),  # a money or a unit count: the table says which
     Growth.comparison: ("比较", "text"),

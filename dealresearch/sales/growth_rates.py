@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..periods import Period, parse_period
-from ..schema import H, T
+from ..schema import History, Target
 from .columns import Actuals, Growth
 from .ledger import LEVEL_COLUMNS, actual_in
 
@@ -62,8 +62,8 @@ def growth_rate(current, base, covered=True) -> tuple[pd.Series, pd.Series]:
 def _first_event(ev: pd.DataFrame, level: str) -> pd.Series:
     col = LEVEL_COLUMNS[level]
     if col is None:
-        return pd.Series({"集团": ev[H.event_date].min()})
-    return ev.groupby(col)[H.event_date].min()
+        return pd.Series({"集团": ev[History.event_date].min()})
+    return ev.groupby(col)[History.event_date].min()
 
 
 def growth(
@@ -94,7 +94,7 @@ def growth(
             rows.append(
                 pd.DataFrame(
                     {
-                        T.unit: units,
+                        Target.unit: units,
                         Actuals.period: p.label,
                         Growth.metric: m,
                         Growth.current: c[m].to_numpy(),
@@ -107,7 +107,7 @@ def growth(
                 )
             )
     out = pd.concat(rows, ignore_index=True)
-    return out.sort_values([T.unit, Growth.metric, Growth.comparison], kind="stable").reset_index(drop=True)
+    return out.sort_values([Target.unit, Growth.metric, Growth.comparison], kind="stable").reset_index(drop=True)
 
 
 def growth_wide(
@@ -116,9 +116,9 @@ def growth_wide(
     """One row per unit: current, then the 环比 and 同比 base, rate and status side by side
     (columns of :class:`GrowthWide`; a year period has no 环比 columns)."""
     g = growth(ev, period, level=level, metrics=(metric,))
-    wide = g.pivot(index=T.unit, columns=Growth.comparison, values=[Growth.base, Growth.rate, Growth.status])
+    wide = g.pivot(index=Target.unit, columns=Growth.comparison, values=[Growth.base, Growth.rate, Growth.status])
     wide.columns = [_WIDE[(v, cmp)] for v, cmp in wide.columns]
-    cur = g.drop_duplicates(T.unit).set_index(T.unit)[Growth.current]
+    cur = g.drop_duplicates(Target.unit).set_index(Target.unit)[Growth.current]
     order = [c for c in GrowthWide.ORDER if c in wide.columns]
     return pd.concat([cur, wide[order]], axis=1).reset_index()
 

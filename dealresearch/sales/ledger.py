@@ -12,7 +12,7 @@ Counting rules (documented once, used everywhere):
   can therefore have a negative net.
 * **Levels.** 集团 = every deal; 项目 = ``project``; 团队 = ``sales_team``; 个人 =
   ``sales_rep``.
-* **Targets** (schema.T, one row per period × level × unit) are monthly, quarterly,
+* **Targets** (schema.Target, one row per period × level × unit) are monthly, quarterly,
   yearly or ISO-weekly. Asked for a period without a target of its own, a unit's finer
   targets inside it are summed (``target_source`` says so); coarser targets are never
   pro-rated.
@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..errors import DataError, ParameterError
 from ..periods import Period, parse_period, period_of
-from ..schema import LEVELS, D, H, Status, T
+from ..schema import LEVELS, Deal, History, Status, Target
 from .columns import Actuals
 
 SIGNED, CANCELLED, CHANGED, SUBSCRIBED = Status.signed, Status.cancelled, Status.changed, Status.subscribed
@@ -40,9 +40,9 @@ NET_SIGN: dict[str, int] = {SIGNED: 1, CANCELLED: -1, CHANGED: 1}
 #: deal column holding the unit of each target level (None: the whole group)
 LEVEL_COLUMNS: dict[str, str | None] = {
     "集团": None,
-    "项目": D.project,
-    "团队": D.sales_team,
-    "个人": D.sales_rep,
+    "项目": Deal.project,
+    "团队": Deal.sales_team,
+    "个人": Deal.sales_rep,
 }
 GROUP_UNIT = "集团"
 
@@ -80,33 +80,33 @@ def events(
     ``net_sign`` overrides :data:`NET_SIGN` (e.g. ``{"签约": 1, "退房": -1, "换房": 0}``
     where a 换房 merely moves a signed customer to another unit)."""
     net_sign = NET_SIGN if net_sign is None else net_sign
-    if D.deal_id not in deals or D.sign_date not in deals:
+    if Deal.deal_id not in deals or Deal.sign_date not in deals:
         raise DataError("成交数据缺少“合同编号”或“签约日期”列，无法统计签约业绩。")
-    attrs = [c for c in (D.project, D.sales_team, D.sales_rep, D.total_price) if c in deals]
-    base = deals[[D.deal_id, D.sign_date, *attrs]].drop_duplicates(D.deal_id)
-    signed = base[base[D.sign_date].notna()]
+    attrs = [c for c in (Deal.project, Deal.sales_team, Deal.sales_rep, Deal.total_price) if c in deals]
+    base = deals[[Deal.deal_id, Deal.sign_date, *attrs]].drop_duplicates(Deal.deal_id)
+    signed = base[base[Deal.sign_date].notna()]
     sign_ev = pd.DataFrame(
-        {H.deal_id: signed[D.deal_id], H.status: SIGNED, H.event_date: signed[D.sign_date]}
+        {History.deal_id: signed[Deal.deal_id], History.status: SIGNED, History.event_date: signed[Deal.sign_date]}
     )
     parts = [sign_ev]
     if history is not None and len(history):
-        h = history[[H.deal_id, H.status, H.event_date]]
-        h = h[h[H.status].isin([CANCELLED, CHANGED, SIGNED]) & h[H.event_date].notna()]
-        hist_signed = h[h[H.status] == SIGNED]
+        h = history[[History.deal_id, History.status, History.event_date]]
+        h = h[h[History.status].isin([CANCELLED, CHANGED, SIGNED]) & h[History.event_date].notna()]
+        hist_signed = h[h[History.status] == SIGNED]
         # a signing recorded in the history replaces the deal-table signing date
-        parts = [sign_ev[~sign_ev[H.deal_id].isin(hist_signed[H.deal_id])], h]
-    ev = pd.concat(parts, ignore_index=True).drop_duplicates([H.deal_id, H.status, H.event_date])
-    ev[H.event_date] = pd.to_datetime(ev[H.event_date]).astype("datetime64[ns]")
-    ever_signed = ev.loc[ev[H.status] == SIGNED, H.deal_id].unique()
-    ev = ev[ev[H.deal_id].isin(ever_signed)]
-    ev = ev.merge(base.drop(columns=[D.sign_date]), on=H.deal_id, how="left")
-    for c in (D.project, D.sales_team, D.sales_rep):
+        parts = [sign_ev[~sign_ev[History.deal_id].isin(hist_signed[History.deal_id])], h]
+    ev = pd.concat(parts, ignore_index=True).drop_duplicates([History.deal_id, History.status, History.event_date])
+    ev[History.event_date] = pd.to_datetime(ev[History.event_date]).astype("datetime64[ns]")
+    ever_signed = ev.loc[ev[History.status] == SIGNED, History.deal_id].unique()
+    ev = ev[ev[History.deal_id].isin(ever_signed)]
+    ev = ev.merge(base.drop(columns=[Deal.sign_date]), on=History.deal_id, how="left")
+    for c in (Deal.project, Deal.sales_team, Deal.sales_rep):
         if c not in ev:
             ev[c] = pd.Series(pd.NA, index=ev.index, dtype="str")
-    price = ev[D.total_price] if D.total_price in ev else pd.Series(np.nan, index=ev.index)
-    ev[Actuals.sign] = ev[H.status].map(net_sign).astype("int64")
+    price = ev[Deal.total_price] if Deal.total_price in ev else pd.Series(np.nan, index=ev.index)
+    ev[Actuals.sign] = ev[History.status].map(net_sign).astype("int64")
     ev[Actuals.amount] = ev[Actuals.sign] * price.astype("float64").fillna(0.0)
-    return ev.sort_values([H.event_date, H.deal_id], kind="stable").reset_index(drop=True)
+    return ev.sort_values([History.event_date, History.deal_id], kind="stable").reset_index(drop=True)
 
 
 def aggregate(ev: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -118,10 +118,10 @@ def aggregate(ev: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
                 **{m: pd.Series(dtype="int64" if m.endswith("units") else "float64") for m in METRICS},
             }
         )
-    price = ev[D.total_price].astype("float64").fillna(0.0) if D.total_price in ev else ev[Actuals.amount].abs()
+    price = ev[Deal.total_price].astype("float64").fillna(0.0) if Deal.total_price in ev else ev[Actuals.amount].abs()
     ev = ev.assign(_one=1, _gross=price)
-    g = ev.groupby([*keys, H.status], observed=True, dropna=False)[["_one", "_gross"]].sum()
-    wide = g.unstack(H.status, fill_value=0)
+    g = ev.groupby([*keys, History.status], observed=True, dropna=False)[["_one", "_gross"]].sum()
+    wide = g.unstack(History.status, fill_value=0)
     one, gross = wide["_one"], wide["_gross"]
     cols = {}  # built as arrays, then one frame (column-by-column assignment is the slow part)
     for status, units, amount in (
@@ -142,7 +142,7 @@ def actuals(ev: pd.DataFrame, kind: str = "month", by: str | list[str] | None = 
 
     ``ev`` is the output of :func:`events`. Periods without any event do not appear."""
     by = [by] if isinstance(by, str) else list(by or [])
-    ev = ev.assign(**{Actuals.period: period_of(ev[H.event_date], kind)})
+    ev = ev.assign(**{Actuals.period: period_of(ev[History.event_date], kind)})
     out = aggregate(ev, [*by, Actuals.period])
     return out.sort_values([*by, Actuals.period], kind="stable").reset_index(drop=True)
 
@@ -151,14 +151,14 @@ def actual_in(ev: pd.DataFrame, period: str | Period, level: str = "集团") -> 
     """Net actuals of every unit of ``level`` within one period (index: unit)."""
     p = parse_period(period)
     col = _level_column(level)
-    sub = ev[p.contains(ev[H.event_date])]
+    sub = ev[p.contains(ev[History.event_date])]
     if col is None:
-        sub = sub.assign(**{T.unit: GROUP_UNIT})
+        sub = sub.assign(**{Target.unit: GROUP_UNIT})
     else:
-        sub = sub[sub[col].notna()].rename(columns={col: T.unit})
-    out = aggregate(sub, [T.unit]).set_index(T.unit)
+        sub = sub[sub[col].notna()].rename(columns={col: Target.unit})
+    out = aggregate(sub, [Target.unit]).set_index(Target.unit)
     if col is None and out.empty:
-        out = pd.DataFrame(0, index=pd.Index([GROUP_UNIT], name=T.unit), columns=list(METRICS))
+        out = pd.DataFrame(0, index=pd.Index([GROUP_UNIT], name=Target.unit), columns=list(METRICS))
     return out
 
 
@@ -166,7 +166,7 @@ def year_to_date(ev: pd.DataFrame, period: str | Period) -> pd.DataFrame:
     """Events of the calendar year of ``period`` dated up to its end (a report for 2026Q3
     shows January–September 2026, nothing later)."""
     p = parse_period(period)
-    dates = ev[H.event_date]
+    dates = ev[History.event_date]
     return ev[parse_period(str(p.start.year)).contains(dates) & (dates < p.end + pd.Timedelta(days=1))]
 
 
@@ -179,7 +179,7 @@ def _level_column(level: str) -> str | None:
 def default_asof(ev: pd.DataFrame, period: str | Period | None = None) -> pd.Timestamp:
     """The statistics cut-off when none is given: the last event date in the data, but
     not after the end of ``period``."""
-    last = pd.Timestamp(ev[H.event_date].max()) if len(ev) else pd.Timestamp.today().normalize()
+    last = pd.Timestamp(ev[History.event_date].max()) if len(ev) else pd.Timestamp.today().normalize()
     if period is not None:
         last = min(last, parse_period(period).end)
     return last

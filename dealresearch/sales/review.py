@@ -17,7 +17,7 @@ import pandas as pd
 from ..config import MIN_N
 from ..periods import Period, parse_period
 from ..results import Unavailable
-from ..schema import D, H, T
+from ..schema import Deal, History, Target
 from .columns import Actuals, Growth, Ranking
 from .growth_rates import GrowthWide, growth, growth_wide
 from .ledger import CANCELLED, GROUP_UNIT, SIGNED, actuals, default_asof, events, year_to_date
@@ -64,7 +64,7 @@ class Change:
 
 
 @dataclass(frozen=True)
-class Target:
+class TargetAttainment:
     """The scope's own target and attainment (% = net actual ÷ target × 100)."""
 
     amount_target: float
@@ -87,7 +87,7 @@ class Headline:
     amount_yoy: Change | Unavailable
     units_prev: Change | Unavailable
     units_yoy: Change | Unavailable
-    target: Target | Unavailable
+    target: TargetAttainment | Unavailable
     projects_with_target: int  # group scope: projects with an amount target in the period
     projects_below_target: int
     n: int  # counted events in the period
@@ -182,9 +182,9 @@ def review(
     att_all = attainment(ev, targets, p) if has_targets else None
     att = for_project(att_all, ev, project) if has_targets else None
     g = growth(ev, p, level=level)
-    head = _headline(own, p, g[g[T.unit] == unit], att_all, scope)
-    reps = rankings(own, p, by=D.sales_rep, targets=targets if has_targets else None)
-    teams = rankings(own, p, by=D.sales_team, targets=targets if has_targets else None)
+    head = _headline(own, p, g[g[Target.unit] == unit], att_all, scope)
+    reps = rankings(own, p, by=Deal.sales_rep, targets=targets if has_targets else None)
+    teams = rankings(own, p, by=Deal.sales_team, targets=targets if has_targets else None)
     growth_tables = _growth(ev, p, scope)
     return SalesReview(
         scope=scope,
@@ -214,22 +214,22 @@ def _change(g: pd.DataFrame, metric: str, comparison: str) -> Change | Unavailab
 
 
 def _headline(own: pd.DataFrame, p: Period, g: pd.DataFrame, att: pd.DataFrame | None, scope: Scope) -> Headline:
-    sub = own[p.contains(own[H.event_date])]
-    signed = int((sub[H.status] == SIGNED).sum())
-    cancelled = int((sub[H.status] == CANCELLED).sum())
-    target: Target | Unavailable = Unavailable("数据中没有销售目标。")
+    sub = own[p.contains(own[History.event_date])]
+    signed = int((sub[History.status] == SIGNED).sum())
+    cancelled = int((sub[History.status] == CANCELLED).sum())
+    target: TargetAttainment | Unavailable = Unavailable("数据中没有销售目标。")
     with_target = below = 0
     if att is not None:
-        mine = att[(att[T.level] == scope.level) & (att[T.unit] == scope.unit)]
+        mine = att[(att[Target.level] == scope.level) & (att[Target.unit] == scope.unit)]
         if len(mine) and pd.notna(mine[Actuals.amount_attainment].iloc[0]):
             r = mine.iloc[0]
-            target = Target(amount_target=float(r[T.amount_target]), amount_attainment=float(r[Actuals.amount_attainment]),
-                            units_target=float(r[T.units_target]), units_attainment=float(r[Actuals.units_attainment]),
+            target = TargetAttainment(amount_target=float(r[Target.amount_target]), amount_attainment=float(r[Actuals.amount_attainment]),
+                            units_target=float(r[Target.units_target]), units_attainment=float(r[Actuals.units_attainment]),
                             source=str(r[Actuals.target_source]))
         else:
             target = Unavailable(f"{p.label_zh}没有{scope.unit}的金额目标。")
         if scope.project is None:
-            proj = att[att[T.level] == "项目"].dropna(subset=[Actuals.amount_attainment])
+            proj = att[att[Target.level] == "项目"].dropna(subset=[Actuals.amount_attainment])
             with_target, below = len(proj), int((proj[Actuals.amount_attainment] < 100).sum())
     return Headline(
         net_amount=float(sub[Actuals.amount].sum()),
@@ -285,7 +285,7 @@ def _pacing(ev: pd.DataFrame, targets: pd.DataFrame, scope: Scope) -> Table | Un
 
 
 def _cycle(deals: pd.DataFrame, p: Period) -> Table:
-    ct = cycle_time(deals, p, by=D.project)
+    ct = cycle_time(deals, p, by=Deal.project)
     small = bool(ct[Ranking.small_n].any())
     return Table(ct, n=int(ct[Ranking.n].sum()),
                  warnings=(f"部分项目样本量少于 {MIN_N}，周期仅供参考。",) if small else ())
@@ -308,7 +308,7 @@ def _problems(head: Headline, g: GrowthTables, reps: pd.DataFrame, scope: Scope)
     cancel rate stands out (:data:`CANCEL_MIN`, :data:`CANCEL_RATIO`, :data:`CANCEL_MARGIN`)."""
     out: list[Problem] = []
     t = head.target
-    if isinstance(t, Target) and t.amount_attainment < 100:
+    if isinstance(t, TargetAttainment) and t.amount_attainment < 100:
         out.append(Problem("below_target", scope.unit, t.amount_attainment, 100.0, head.net_units,
                            amount=t.amount_target - head.net_amount))
     yoy = head.amount_yoy
@@ -318,7 +318,7 @@ def _problems(head: Headline, g: GrowthTables, reps: pd.DataFrame, scope: Scope)
         w = g.projects
         down = w[(w[GrowthWide.yoy_status] == "正常") & (w[GrowthWide.yoy_rate] < 0)]
         for _, r in down.sort_values(GrowthWide.yoy_rate, kind="stable").iterrows():  # a handful of projects
-            out.append(Problem("yoy_decline", str(r[T.unit]), float(r[GrowthWide.yoy_rate]),
+            out.append(Problem("yoy_decline", str(r[Target.unit]), float(r[GrowthWide.yoy_rate]),
                                float(r[GrowthWide.yoy_base]), head.n,
                                amount=float(r[GrowthWide.yoy_base] - r[Growth.current])))
     prev = head.amount_prev
@@ -330,6 +330,6 @@ def _problems(head: Headline, g: GrowthTables, reps: pd.DataFrame, scope: Scope)
         hot = reps[(reps[Actuals.cancelled_units] >= CANCEL_MIN) & (cr >= CANCEL_RATIO * rate)
                    & (cr >= rate + CANCEL_MARGIN)]
         for _, r in hot.sort_values(Ranking.cancel_rate, ascending=False, kind="stable").iterrows():
-            out.append(Problem("high_cancellation", str(r[D.sales_rep]), float(r[Ranking.cancel_rate]), float(rate),
+            out.append(Problem("high_cancellation", str(r[Deal.sales_rep]), float(r[Ranking.cancel_rate]), float(rate),
                                int(r[Actuals.signed_units]), amount=float(r[Actuals.cancelled_amount])))
     return tuple(out)

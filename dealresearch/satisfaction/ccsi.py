@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ..errors import ParameterError
-from ..schema import S
+from ..schema import Survey
 
 #: latent variables in causal order, with their Chinese labels
 CCSI_LABELS: dict[str, str] = {
@@ -53,8 +53,8 @@ DEFAULT_CCSI_ITEMS: dict[str, tuple[str, ...]] = {
         "complaint_handling",
     ),
     "value": ("price_fairness",),
-    "satisfaction": (S.overall,),
-    "loyalty": (S.recommend,),
+    "satisfaction": (Survey.overall,),
+    "loyalty": (Survey.recommend,),
 }
 
 

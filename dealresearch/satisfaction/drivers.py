@@ -14,13 +14,13 @@ import pandas as pd
 
 from ..config import MIN_N
 from ..errors import DataError, ParameterError
-from ..schema import DRIVER_ITEMS, S, label
+from ..schema import DRIVER_ITEMS, Survey, label
 from ..stats import rescale
 
 QUADRANTS = ("重点改进区", "优势保持区", "次要改进区", "过度投入区")
 
 
-def relative_weights(data: pd.DataFrame, target: str = S.overall, drivers=None) -> pd.DataFrame:
+def relative_weights(data: pd.DataFrame, target: str = Survey.overall, drivers=None) -> pd.DataFrame:
     """Johnson's relative weights of ``drivers`` for ``target``.
 
     Returns a DataFrame indexed by driver with ``raw`` (share of variance, sums to R²),
@@ -57,7 +57,7 @@ def relative_weights(data: pd.DataFrame, target: str = S.overall, drivers=None) 
     return out
 
 
-def ipa(data: pd.DataFrame, target: str = S.overall, drivers=None, *, scales=None) -> pd.DataFrame:
+def ipa(data: pd.DataFrame, target: str = Survey.overall, drivers=None, *, scales=None) -> pd.DataFrame:
     """Importance–performance analysis.
 
     importance = relative weight (% of explained variance); performance = item mean

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..config import MIN_N
 from ..errors import DataError, ParameterError
-from ..schema import NPS_DETRACTOR_MAX, D, S, label
+from ..schema import NPS_DETRACTOR_MAX, Deal, Survey, label
 from ..stats import ITEM_SCALES, rescale
 from . import comments
 
@@ -36,14 +36,14 @@ class FollowupColumns:
     """Follow-up columns (defined here; schema addition requested)."""
 
     followup_id = "followup_id"  # = survey_id of the survey that triggered it
-    survey_id = S.survey_id
-    customer_key = S.customer_key
-    phone_masked = D.phone_masked
-    project = S.project
-    survey_date = S.survey_date
+    survey_id = Survey.survey_id
+    customer_key = Survey.customer_key
+    phone_masked = Deal.phone_masked
+    project = Survey.project
+    survey_date = Survey.survey_date
     reason = "reason"
     priority = "priority"
-    comment = S.comment
+    comment = Survey.comment
     themes = "comment_themes"  # the comment's themes (comments.code), "|"-joined
     owner = "owner"
     due_date = "due_date"
@@ -55,23 +55,22 @@ class FollowupColumns:
     closed_within_sla = "closed_within_sla"
 
 
-F = FollowupColumns  # the short name other modules import (being phased out)
 SEVERE_RECOMMEND_MAX = 3  # 推荐意愿 at or below: 高 priority
 PRIORITIES = ("高", "中", "低")
 PRIORITY_RANK = {p: i for i, p in enumerate(PRIORITIES)}
 LABELS = {
-    F.followup_id: "跟进编号",
-    F.reason: "跟进原因",
-    F.themes: "意见主题",
-    F.priority: "优先级",
-    F.owner: "责任人",
-    F.due_date: "应完成日期",
-    F.status: "跟进状态",
-    F.closed_date: "关闭日期",
-    F.result: "处理结果",
-    F.overdue: "是否逾期",
-    F.days_overdue: "逾期天数",
-    F.closed_within_sla: "按时关闭",
+    FollowupColumns.followup_id: "跟进编号",
+    FollowupColumns.reason: "跟进原因",
+    FollowupColumns.themes: "意见主题",
+    FollowupColumns.priority: "优先级",
+    FollowupColumns.owner: "责任人",
+    FollowupColumns.due_date: "应完成日期",
+    FollowupColumns.status: "跟进状态",
+    FollowupColumns.closed_date: "关闭日期",
+    FollowupColumns.result: "处理结果",
+    FollowupColumns.overdue: "是否逾期",
+    FollowupColumns.days_overdue: "逾期天数",
+    FollowupColumns.closed_within_sla: "按时关闭",
 }
 STATUSES = ("待处理", "处理中", "已关闭")
 OPEN, IN_PROGRESS, CLOSED = STATUSES
@@ -93,20 +92,20 @@ def followups(
     ``issued`` defaults to ``asof``)."""
     if sla_days < 0:
         raise ParameterError(f"sla_days 不能为负数，收到 {sla_days}。")
-    for c in (S.survey_id, S.survey_date):
+    for c in (Survey.survey_id, Survey.survey_date):
         if c not in surveys.columns:
             raise DataError(f"调查数据中没有“{label(c)}”列，无法生成跟进清单。")
     s = surveys.reset_index(drop=True)
     reasons = pd.DataFrame(index=s.index)
-    rec = pd.to_numeric(s.get(S.recommend, pd.Series(np.nan, index=s.index)), errors="coerce")
+    rec = pd.to_numeric(s.get(Survey.recommend, pd.Series(np.nan, index=s.index)), errors="coerce")
     detractor = rec <= NPS_DETRACTOR_MAX
-    complaint = _flag(s, S.complaint)
-    flagged = _flag(s, S.followup_needed)
+    complaint = _flag(s, Survey.complaint)
+    flagged = _flag(s, Survey.followup_needed)
     reasons["complaint"] = np.where(complaint, "客户投诉", "")
     score = rec.map("{:g}".format, na_action="ignore").astype("str")  # str even when empty
     reasons["detractor"] = np.where(detractor, "贬损者（推荐意愿 " + score + " 分）", "")
     reasons["flagged"] = np.where(flagged, "调查员标注需跟进", "")
-    items = [c for c in ITEM_SCALES if c != S.recommend and c in s.columns]
+    items = [c for c in ITEM_SCALES if c != Survey.recommend and c in s.columns]
     cut = (low_score - 1) / 4 * 100  # position of low_score on a 1–5 scale, in 0–100
     low_any = at_minimum = pd.Series(False, index=s.index)
     if items:
@@ -128,41 +127,41 @@ def followups(
     reason = reasons.loc[need].apply(lambda col: col.where(col == "", col + "；"))
     text = reason.sum(axis=1).str.rstrip("；") if len(reason) else pd.Series(dtype=str)
     out = s.loc[need].copy()
-    out[F.followup_id] = out[S.survey_id].astype(str)
-    out[F.reason] = text
+    out[FollowupColumns.followup_id] = out[Survey.survey_id].astype(str)
+    out[FollowupColumns.reason] = text
     severe = complaint | (rec <= SEVERE_RECOMMEND_MAX) | at_minimum
-    out[F.priority] = np.select([severe[need], (detractor | low_any)[need]], ["高", "中"], "低")
+    out[FollowupColumns.priority] = np.select([severe[need], (detractor | low_any)[need]], ["高", "中"], "低")
     owner = pd.Series("客服部", index=out.index, dtype=object)
-    for c in (S.surveyor, D.sales_rep):  # later wins: sales rep over surveyor
+    for c in (Survey.surveyor, Deal.sales_rep):  # later wins: sales rep over surveyor
         if c in out.columns:
             owner = out[c].astype(object).where(out[c].notna() & (out[c].astype(str) != ""), owner)
-    out[F.owner] = owner
-    out[F.survey_date] = pd.to_datetime(out[S.survey_date])
-    asof = pd.Timestamp(asof) if asof is not None else pd.to_datetime(s[S.survey_date]).max()
+    out[FollowupColumns.owner] = owner
+    out[FollowupColumns.survey_date] = pd.to_datetime(out[Survey.survey_date])
+    asof = pd.Timestamp(asof) if asof is not None else pd.to_datetime(s[Survey.survey_date]).max()
     issued = pd.Timestamp(issued) if issued is not None else asof
-    start = out[F.survey_date] if pd.isna(issued) else out[F.survey_date].clip(lower=issued)
-    out[F.due_date] = start + pd.Timedelta(days=sla_days)
-    out[F.status] = OPEN
-    out[F.closed_date] = pd.NaT
-    out[F.result] = ""
+    start = out[FollowupColumns.survey_date] if pd.isna(issued) else out[FollowupColumns.survey_date].clip(lower=issued)
+    out[FollowupColumns.due_date] = start + pd.Timedelta(days=sla_days)
+    out[FollowupColumns.status] = OPEN
+    out[FollowupColumns.closed_date] = pd.NaT
+    out[FollowupColumns.result] = ""
     keep = [
-        F.followup_id,
-        F.customer_key,
-        F.phone_masked,
-        F.project,
-        F.survey_date,
-        F.reason,
-        F.priority,
-        F.comment,
-        F.themes,
-        F.owner,
-        F.due_date,
-        F.status,
-        F.closed_date,
-        F.result,
+        FollowupColumns.followup_id,
+        FollowupColumns.customer_key,
+        FollowupColumns.phone_masked,
+        FollowupColumns.project,
+        FollowupColumns.survey_date,
+        FollowupColumns.reason,
+        FollowupColumns.priority,
+        FollowupColumns.comment,
+        FollowupColumns.themes,
+        FollowupColumns.owner,
+        FollowupColumns.due_date,
+        FollowupColumns.status,
+        FollowupColumns.closed_date,
+        FollowupColumns.result,
     ]
-    if F.comment in out.columns:
-        out[F.themes] = comments.code(out[F.comment])[comments.coding.THEMES]
+    if FollowupColumns.comment in out.columns:
+        out[FollowupColumns.themes] = comments.code(out[FollowupColumns.comment])[comments.coding.THEMES]
     out = out[[c for c in keep if c in out.columns]]
     out = _derive(out, asof)
     out.attrs.update(sla_days=sla_days, low_score=low_score, asof=asof, issued=issued, updated_rows=0)
@@ -170,26 +169,26 @@ def followups(
 
 
 def _derive(fu: pd.DataFrame, asof: pd.Timestamp) -> pd.DataFrame:
-    closed = fu[F.status] == CLOSED
+    closed = fu[FollowupColumns.status] == CLOSED
     out = fu.copy()
-    out[F.closed_within_sla] = closed & (out[F.closed_date] <= out[F.due_date])
-    out[F.overdue] = ~closed & (out[F.due_date] < asof)
-    until = pd.to_datetime(out[F.closed_date]).where(closed, asof)
-    late = (until - out[F.due_date]).dt.days.clip(lower=0)
-    out[F.days_overdue] = late.astype("Int64")
+    out[FollowupColumns.closed_within_sla] = closed & (out[FollowupColumns.closed_date] <= out[FollowupColumns.due_date])
+    out[FollowupColumns.overdue] = ~closed & (out[FollowupColumns.due_date] < asof)
+    until = pd.to_datetime(out[FollowupColumns.closed_date]).where(closed, asof)
+    late = (until - out[FollowupColumns.due_date]).dt.days.clip(lower=0)
+    out[FollowupColumns.days_overdue] = late.astype("Int64")
     return out
 
 
 def _ordered(fu: pd.DataFrame) -> pd.DataFrame:
     """By priority, then days overdue (most first), then due date."""
-    rank = fu[F.priority].map(PRIORITY_RANK)
-    out = fu.assign(_rank=rank, _late=fu[F.days_overdue].fillna(0)).sort_values(
-        ["_rank", "_late", F.due_date], ascending=[True, False, True], kind="stable"
+    rank = fu[FollowupColumns.priority].map(PRIORITY_RANK)
+    out = fu.assign(_rank=rank, _late=fu[FollowupColumns.days_overdue].fillna(0)).sort_values(
+        ["_rank", "_late", FollowupColumns.due_date], ascending=[True, False, True], kind="stable"
     )
     return out.drop(columns=["_rank", "_late"]).reset_index(drop=True)
 
 
-UPDATE_COLUMNS = [F.followup_id, F.status, F.closed_date, F.result, F.owner]
+UPDATE_COLUMNS = [FollowupColumns.followup_id, FollowupColumns.status, FollowupColumns.closed_date, FollowupColumns.result, FollowupColumns.owner]
 
 
 def merge_updates(*sheets: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -199,15 +198,15 @@ def merge_updates(*sheets: pd.DataFrame | None) -> pd.DataFrame | None:
     if not sheets:
         return None
     u = pd.concat([s.reindex(columns=UPDATE_COLUMNS) for s in sheets], ignore_index=True)
-    u[F.followup_id] = u[F.followup_id].astype(str).str.strip()
-    for c in (F.result, F.owner):
+    u[FollowupColumns.followup_id] = u[FollowupColumns.followup_id].astype(str).str.strip()
+    for c in (FollowupColumns.result, FollowupColumns.owner):
         text = u[c].astype("string").str.strip()
         u[c] = text.where(text != "")
-    last = u.drop_duplicates(F.followup_id, keep="last").set_index(F.followup_id)
-    filled = u.groupby(F.followup_id, sort=False)[[F.result, F.owner]].last()  # skips blanks
-    out = last[[F.status, F.closed_date]].join(filled).sort_index().reset_index()
-    out[F.closed_date] = pd.to_datetime(out[F.closed_date], errors="coerce")
-    return out[UPDATE_COLUMNS].astype({F.result: "str", F.owner: "str", F.status: "str"})
+    last = u.drop_duplicates(FollowupColumns.followup_id, keep="last").set_index(FollowupColumns.followup_id)
+    filled = u.groupby(FollowupColumns.followup_id, sort=False)[[FollowupColumns.result, FollowupColumns.owner]].last()  # skips blanks
+    out = last[[FollowupColumns.status, FollowupColumns.closed_date]].join(filled).sort_index().reset_index()
+    out[FollowupColumns.closed_date] = pd.to_datetime(out[FollowupColumns.closed_date], errors="coerce")
+    return out[UPDATE_COLUMNS].astype({FollowupColumns.result: "str", FollowupColumns.owner: "str", FollowupColumns.status: "str"})
 
 
 def apply_updates(
@@ -219,36 +218,36 @@ def apply_updates(
     the same follow-up wins. 已关闭 needs a closed date on or after the survey date.
     ``known_only``: rows for follow-ups not in this list (other periods, in the stored
     updates) are skipped instead of refused."""
-    for c in (F.followup_id, F.status):
+    for c in (FollowupColumns.followup_id, FollowupColumns.status):
         if c not in updates.columns:
             raise DataError(f"回收的跟进表缺少“{LABELS.get(c, c)}”列。")
     u = updates.copy()
-    u[F.followup_id] = u[F.followup_id].astype(str).str.strip()
+    u[FollowupColumns.followup_id] = u[FollowupColumns.followup_id].astype(str).str.strip()
     if known_only:
-        u = u[u[F.followup_id].isin(followups[F.followup_id].astype(str))]
-    u[F.status] = u[F.status].astype(str).str.strip()
+        u = u[u[FollowupColumns.followup_id].isin(followups[FollowupColumns.followup_id].astype(str))]
+    u[FollowupColumns.status] = u[FollowupColumns.status].astype(str).str.strip()
     rows = u.index.to_series() + 2  # Excel row numbers (header is row 1)
-    unknown = ~u[F.followup_id].isin(followups[F.followup_id].astype(str))
+    unknown = ~u[FollowupColumns.followup_id].isin(followups[FollowupColumns.followup_id].astype(str))
     if unknown.any():
         raise DataError(f"回收表第 {'、'.join(map(str, rows[unknown]))} 行的跟进编号不在跟进清单中。")
-    bad = ~u[F.status].isin(STATUSES)
+    bad = ~u[FollowupColumns.status].isin(STATUSES)
     if bad.any():
         raise DataError(
             f"回收表第 {'、'.join(map(str, rows[bad]))} 行的跟进状态无效：只能填 {' / '.join(STATUSES)}。"
         )
-    u[F.closed_date] = pd.to_datetime(u[F.closed_date], errors="coerce") if F.closed_date in u else pd.NaT
-    no_date = (u[F.status] == CLOSED) & u[F.closed_date].isna()
+    u[FollowupColumns.closed_date] = pd.to_datetime(u[FollowupColumns.closed_date], errors="coerce") if FollowupColumns.closed_date in u else pd.NaT
+    no_date = (u[FollowupColumns.status] == CLOSED) & u[FollowupColumns.closed_date].isna()
     if no_date.any():
         raise DataError(f"回收表第 {'、'.join(map(str, rows[no_date]))} 行状态为已关闭，但没有填写关闭日期。")
-    u = u.drop_duplicates(F.followup_id, keep="last").set_index(F.followup_id)
-    out = followups.copy().set_index(F.followup_id)
+    u = u.drop_duplicates(FollowupColumns.followup_id, keep="last").set_index(FollowupColumns.followup_id)
+    out = followups.copy().set_index(FollowupColumns.followup_id)
     ids = u.index
-    early = u[F.closed_date] < out.loc[ids, F.survey_date]
+    early = u[FollowupColumns.closed_date] < out.loc[ids, FollowupColumns.survey_date]
     if early.any():
         raise DataError(f"跟进编号 {'、'.join(early[early].index)} 的关闭日期早于调查日期。")
-    out.loc[ids, F.status] = u[F.status]
-    out.loc[ids, F.closed_date] = u[F.closed_date].where(u[F.status] == CLOSED)
-    for c in (F.result, F.owner):
+    out.loc[ids, FollowupColumns.status] = u[FollowupColumns.status]
+    out.loc[ids, FollowupColumns.closed_date] = u[FollowupColumns.closed_date].where(u[FollowupColumns.status] == CLOSED)
+    for c in (FollowupColumns.result, FollowupColumns.owner):
         if c in u.columns:
             val = u[c].where(u[c].notna() & (u[c].astype(str).str.strip() != ""), out.loc[ids, c])
             out.loc[ids, c] = val
@@ -269,39 +268,39 @@ def followup_kpis(fu: pd.DataFrame) -> dict:
     """Counts by status, overdue count and the KPI: the share (%) of follow-ups closed
     within the SLA among those that are closed or past their due date (as of the
     list's ``asof``); ``small_n`` when that base is below config.MIN_N."""
-    closed = fu[F.status] == CLOSED
+    closed = fu[FollowupColumns.status] == CLOSED
     asof = fu.attrs.get("asof", pd.Timestamp.today())
-    base = int((closed | (fu[F.due_date] < asof)).sum())
-    within = int(fu[F.closed_within_sla].sum())
+    base = int((closed | (fu[FollowupColumns.due_date] < asof)).sum())
+    within = int(fu[FollowupColumns.closed_within_sla].sum())
     return {
         "total": len(fu),
-        **{s: int((fu[F.status] == s).sum()) for s in STATUSES},
-        "overdue": int(fu[F.overdue].sum()),
+        **{s: int((fu[FollowupColumns.status] == s).sum()) for s in STATUSES},
+        "overdue": int(fu[FollowupColumns.overdue].sum()),
         "closed_within_sla": within,
         "sla_base": base,
         "closed_within_sla_rate": within / base * 100 if base else float("nan"),
         "small_n": base < MIN_N,
         "has_updates": has_updates(fu),
-        "by_priority": {p: int((fu[F.priority] == p).sum()) for p in PRIORITIES},
+        "by_priority": {p: int((fu[FollowupColumns.priority] == p).sum()) for p in PRIORITIES},
         "definition": f"按时关闭率 = SLA（{fu.attrs.get('sla_days', 7)} 天）内关闭的跟进数 ÷ 已关闭或已到期的跟进数",
     }
 
 
-def followup_summary(fu: pd.DataFrame, by: str = S.project) -> pd.DataFrame:
+def followup_summary(fu: pd.DataFrame, by: str = Survey.project) -> pd.DataFrame:
     """Per group: total, open, in progress, closed, overdue and the within-SLA rate."""
     if by not in fu.columns:
         raise DataError(f"跟进清单中没有“{label(by)}”列。")
     asof = fu.attrs.get("asof", pd.Timestamp.today())
     g = fu.assign(
-        _base=(fu[F.status] == CLOSED) | (fu[F.due_date] < asof),
-        **{f"_{s}": fu[F.status] == s for s in STATUSES},
+        _base=(fu[FollowupColumns.status] == CLOSED) | (fu[FollowupColumns.due_date] < asof),
+        **{f"_{s}": fu[FollowupColumns.status] == s for s in STATUSES},
     ).groupby(by, sort=True)
     out = pd.DataFrame(
         {
             "total": g.size(),
             **{s: g[f"_{s}"].sum() for s in STATUSES},
-            "overdue": g[F.overdue].sum(),
-            "closed_within_sla": g[F.closed_within_sla].sum(),
+            "overdue": g[FollowupColumns.overdue].sum(),
+            "closed_within_sla": g[FollowupColumns.closed_within_sla].sum(),
             "sla_base": g["_base"].sum(),
         }
     )

@@ -15,7 +15,7 @@ from scipy import stats
 from ..config import ALPHA, MIN_EXPECTED, MIN_N
 from ..errors import DataError, ParameterError
 from ..periods import period_of
-from ..schema import DRIVER_ITEMS, D, S, label
+from ..schema import DRIVER_ITEMS, Deal, Survey, label
 from ..stats import ITEM_SCALES
 from .metrics import csat, csi, nps, nps_category
 
@@ -23,7 +23,7 @@ NPS = "nps"
 
 
 def attach_deal_attributes(
-    surveys: pd.DataFrame, deals: pd.DataFrame, columns=(D.sales_rep, D.awareness_channel)
+    surveys: pd.DataFrame, deals: pd.DataFrame, columns=(Deal.sales_rep, Deal.awareness_channel)
 ) -> pd.DataFrame:
     """Add deal attributes (default sales rep and awareness channel) to each survey:
     taken from the customer's latest deal signed on or before the survey date, else
@@ -32,26 +32,26 @@ def attach_deal_attributes(
     columns = [c for c in columns if c in deals.columns and c not in surveys.columns]
     if not columns:
         return surveys.copy()
-    date = deals[D.sign_date]
-    if D.subscribe_date in deals.columns:
-        date = date.fillna(deals[D.subscribe_date])
+    date = deals[Deal.sign_date]
+    if Deal.subscribe_date in deals.columns:
+        date = date.fillna(deals[Deal.subscribe_date])
     # one resolution on both sides: merge_asof refuses e.g. datetime64[s] against [us]
-    d = deals.assign(_date=pd.to_datetime(date).astype("datetime64[ns]"))[[D.customer_key, "_date", *columns]]
-    d = d.dropna(subset=[D.customer_key, "_date"]).sort_values("_date")
+    d = deals.assign(_date=pd.to_datetime(date).astype("datetime64[ns]"))[[Deal.customer_key, "_date", *columns]]
+    d = d.dropna(subset=[Deal.customer_key, "_date"]).sort_values("_date")
     s = surveys.assign(
-        _order=np.arange(len(surveys)), _date=pd.to_datetime(surveys[S.survey_date]).astype("datetime64[ns]")
+        _order=np.arange(len(surveys)), _date=pd.to_datetime(surveys[Survey.survey_date]).astype("datetime64[ns]")
     )
     has_date = s["_date"].notna()
     left = s[has_date].sort_values("_date")
-    back = pd.merge_asof(left, d, on="_date", by=D.customer_key, direction="backward")
-    fwd = pd.merge_asof(left, d, on="_date", by=D.customer_key, direction="forward")
+    back = pd.merge_asof(left, d, on="_date", by=Deal.customer_key, direction="backward")
+    fwd = pd.merge_asof(left, d, on="_date", by=Deal.customer_key, direction="forward")
     for c in columns:
         back[c] = back[c].fillna(fwd[c]) if len(back) else back[c]
     out = pd.concat([back, s[~has_date]], ignore_index=True).sort_values("_order")
     return out.drop(columns=["_order", "_date"]).set_index(surveys.index)
 
 
-def compare(surveys: pd.DataFrame, by: str, *, metric: str = S.overall, scale=None) -> pd.DataFrame:
+def compare(surveys: pd.DataFrame, by: str, *, metric: str = Survey.overall, scale=None) -> pd.DataFrame:
     """Satisfaction by group. ``metric``: a score column (mean, sd, top-2-box CSAT per
     group; Kruskal–Wallis test) or ``"nps"`` (NPS with CI and category shares;
     chi-square test on the group × category table). Rows: groups, largest n first.
@@ -59,7 +59,7 @@ def compare(surveys: pd.DataFrame, by: str, *, metric: str = S.overall, scale=No
     note (Chinese description of the test and of the small-n threshold)."""
     if by not in surveys.columns:
         raise DataError(f"调查数据中没有分组列“{label(by)}”。")
-    col = S.recommend if metric == NPS else metric
+    col = Survey.recommend if metric == NPS else metric
     if col not in surveys.columns:
         raise DataError(f"调查数据中没有“{label(col)}”列。")
     x = pd.to_numeric(surveys[col], errors="coerce")
@@ -147,22 +147,22 @@ def trend(surveys: pd.DataFrame, *, freq: str = "quarter", weights=None, items=N
     CSAT (top-2-box) with CI, NPS with CI and CSI (0–100; pass ``weights`` to hold the
     CSI weights fixed across periods, else equal weights) with CI; ``small_n`` flags
     periods with n < config.MIN_N."""
-    if S.survey_date not in surveys.columns:
+    if Survey.survey_date not in surveys.columns:
         raise DataError("调查数据中没有调查日期列，无法计算趋势。")
-    per = period_of(surveys[S.survey_date], freq)
+    per = period_of(surveys[Survey.survey_date], freq)
     rows = {}
     for p, part in surveys.groupby(per, sort=True):
         row = {"n": len(part)}
-        if S.overall in part and part[S.overall].notna().any():
-            c = csat(part[S.overall], scale=_scale(S.overall))
+        if Survey.overall in part and part[Survey.overall].notna().any():
+            c = csat(part[Survey.overall], scale=_scale(Survey.overall))
             row |= {
-                "overall_mean": part[S.overall].mean(),
+                "overall_mean": part[Survey.overall].mean(),
                 "csat": c.value,
                 "csat_ci_low": c.ci_low,
                 "csat_ci_high": c.ci_high,
             }
-        if S.recommend in part and part[S.recommend].notna().any():
-            r = nps(part[S.recommend])
+        if Survey.recommend in part and part[Survey.recommend].notna().any():
+            r = nps(part[Survey.recommend])
             row |= {"nps": r.value, "nps_ci_low": r.ci_low, "nps_ci_high": r.ci_high, "nps_n": r.n}
         present = [c for c in (items or DRIVER_ITEMS) if c in part.columns and part[c].notna().any()]
         if present:

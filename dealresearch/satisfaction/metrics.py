@@ -19,7 +19,7 @@ from scipy import stats
 
 from ..config import MIN_N
 from ..errors import DataError, ParameterError
-from ..schema import DRIVER_ITEMS, NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, S, label
+from ..schema import DRIVER_ITEMS, NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, Survey, label
 from ..stats import answers, item_scales, rescale, z_value
 from .drivers import ipa, relative_weights
 
@@ -173,7 +173,7 @@ def csi(
     items=None,
     weights=None,
     *,
-    target: str = S.overall,
+    target: str = Survey.overall,
     scales=None,
     ci: float = 0.95,
 ) -> CSIResult:

@@ -17,13 +17,13 @@ import pandas as pd
 from ..errors import DealResearchError
 from ..periods import Period, parse_period
 from ..results import Unavailable, available
-from ..schema import DRIVER_ITEMS, D, S, label
+from ..schema import DRIVER_ITEMS, Deal, Survey, label
 from ..stats import ITEM_SCALES
 from .ccsi import ccsi_model
 from .comments.effects import CommentImpact, impact
 from .comments.topics import emerging
 from .drivers import ipa, relative_weights
-from .followup_list import F, apply_updates, followup_kpis, followups
+from .followup_list import FollowupColumns, apply_updates, followup_kpis, followups
 from .groups import attach_deal_attributes, compare, trend
 from .metrics import csat, csi, nps
 from .pls import PLS_MIN_N, PLSResult
@@ -31,10 +31,10 @@ from .pls import fit as pls_fit
 from .waves import csi_difference, nps_difference
 
 TREND_QUARTERS = 8
-GROUPS = (S.project, S.method, D.sales_rep, D.awareness_channel)
+GROUPS = (Survey.project, Survey.method, Deal.sales_rep, Deal.awareness_channel)
 PLS_BOOTSTRAP, PLS_SEED = 200, 0
 #: the follow-up list's days past due (``followup_list.F.days_overdue`` once it exists)
-DAYS_OVERDUE = getattr(F, "days_overdue", "days_overdue")
+DAYS_OVERDUE = getattr(FollowupColumns, "days_overdue", "days_overdue")
 PRIORITY_ORDER = {"高": 0, "中": 1, "低": 2}
 
 
@@ -151,8 +151,8 @@ def _answered(frame: pd.DataFrame, col: str) -> bool:
 
 def _headline(cur: pd.DataFrame, prev: pd.DataFrame, weights) -> Headline:
     none = Unavailable("本期没有推荐意愿的答案。")
-    n_cur = _attempt(nps, cur[S.recommend]) if _answered(cur, S.recommend) else none
-    n_prev = (_attempt(nps, prev[S.recommend]) if _answered(prev, S.recommend)
+    n_cur = _attempt(nps, cur[Survey.recommend]) if _answered(cur, Survey.recommend) else none
+    n_prev = (_attempt(nps, prev[Survey.recommend]) if _answered(prev, Survey.recommend)
               else Unavailable("上期没有推荐意愿的答案，无法比较。"))
     c_cur = _attempt(csi, cur, list(DRIVER_ITEMS), weights)
     c_prev = (_attempt(csi, prev, list(DRIVER_ITEMS), weights) if available(c_cur) and len(prev)
@@ -160,7 +160,7 @@ def _headline(cur: pd.DataFrame, prev: pd.DataFrame, weights) -> Headline:
     change = {}
     for key, fn, a, b in (("nps", nps_difference, n_cur, n_prev), ("csi", csi_difference, c_cur, c_prev)):
         change[key] = _attempt(fn, a, b) if available(a) and available(b) else Unavailable("没有可比的上期结果。")
-    sat = (_attempt(csat, cur[S.overall]) if _answered(cur, S.overall)
+    sat = (_attempt(csat, cur[Survey.overall]) if _answered(cur, Survey.overall)
            else Unavailable("本期没有总体满意度的答案。"))
     return Headline(len(cur), len(prev), n_cur, n_prev, change["nps"], sat, c_cur, c_prev, change["csi"])
 
@@ -192,13 +192,13 @@ def _groups(cur: pd.DataFrame) -> tuple[GroupComparison, ...]:
 def comment_voice(history: pd.DataFrame, current) -> Voice | Unavailable:
     """Code the comments of ``history`` once; rank the themes on the ``current`` rows (a
     boolean mask) and trace their quarterly trend; propose emerging themes (seed 0)."""
-    if S.comment not in history.columns or not len(history):
+    if Survey.comment not in history.columns or not len(history):
         return Unavailable("调查数据中没有客户意见（意见和建议）列。")
     res = _attempt(impact, history, current=current)
     if not available(res):
         return res
     cur = pd.Series(current, index=history.index).astype(bool)
-    new = _attempt(emerging, history.loc[cur, S.comment], res.coded[cur], seed=0)
+    new = _attempt(emerging, history.loc[cur, Survey.comment], res.coded[cur], seed=0)
     # optional: too few unmatched comments simply means nothing new to propose
     return Voice(res, new if available(new) else None, res.n_surveys)
 
@@ -209,9 +209,9 @@ def with_days_overdue(fu: pd.DataFrame) -> pd.DataFrame:
     out = fu.copy()
     if DAYS_OVERDUE not in out.columns:
         asof = pd.Timestamp(fu.attrs.get("asof", pd.Timestamp.today()))
-        days = (asof - pd.to_datetime(out[F.due_date])).dt.days
-        out[DAYS_OVERDUE] = np.where(out[F.overdue].astype(bool), days, 0).astype(int)
-    order = out[F.priority].map(PRIORITY_ORDER).fillna(len(PRIORITY_ORDER))
+        days = (asof - pd.to_datetime(out[FollowupColumns.due_date])).dt.days
+        out[DAYS_OVERDUE] = np.where(out[FollowupColumns.overdue].astype(bool), days, 0).astype(int)
+    order = out[FollowupColumns.priority].map(PRIORITY_ORDER).fillna(len(PRIORITY_ORDER))
     out = (out.assign(_o=order).sort_values(["_o", DAYS_OVERDUE], ascending=[True, False], kind="stable")
            .drop(columns="_o").reset_index(drop=True))
     out.attrs.update(fu.attrs)
@@ -241,20 +241,20 @@ def review(surveys: pd.DataFrame, deals: pd.DataFrame | None = None, *, period="
     per = parse_period(period)
     sv = surveys if deals is None else attach_deal_attributes(surveys, deals)
     if project is not None:
-        sv = sv[sv[S.project] == project]
-    date = pd.to_datetime(sv[S.survey_date])
+        sv = sv[sv[Survey.project] == project]
+    date = pd.to_datetime(sv[Survey.survey_date])
     start = per.start if per.kind != "quarter" else per.shift(-(TREND_QUARTERS - 1)).start
     cur, prev = sv[per.contains(date)], sv[per.previous().contains(date)]
     history = sv[(date >= start) & (date <= per.end)]
     # items nobody answered this period were not asked: left out, never counted as zero
     items = [c for c in DRIVER_ITEMS if _answered(cur, c)]
-    weights = _attempt(relative_weights, cur, target=S.overall, drivers=items)
+    weights = _attempt(relative_weights, cur, target=Survey.overall, drivers=items)
     item_w = weights["pct"] if available(weights) else "equal"
     head = _headline(cur, prev, item_w)
     tr = _attempt(trend, history, weights=item_w)
     if available(tr) and tr.empty:
         tr = Unavailable("报告期及之前没有调查数据。")
-    imp = _attempt(ipa, cur, target=S.overall, drivers=items)
+    imp = _attempt(ipa, cur, target=Survey.overall, drivers=items)
     empty = Unavailable("本期没有满意度调查问卷。")
     return SatisfactionReview(
         period=per,
@@ -266,7 +266,7 @@ def review(surveys: pd.DataFrame, deals: pd.DataFrame | None = None, *, period="
         ipa=Importance(imp, int(imp["n"].max())) if available(imp) else imp,
         pls=_pls(cur),
         groups=_groups(cur),
-        voice=comment_voice(history, per.contains(pd.to_datetime(history[S.survey_date]))) if len(cur) else empty,
+        voice=comment_voice(history, per.contains(pd.to_datetime(history[Survey.survey_date]))) if len(cur) else empty,
         followups=_followups(cur, updates, sla_days=sla_days, asof=per.end, issued=per.start) if len(cur) else empty,
         sla_days=sla_days,
     )

@@ -29,26 +29,26 @@ import pandas as pd
 from .. import config
 from ..derive import age_band, label
 from ..errors import DataError, ParameterError
-from ..schema import D
+from ..schema import Deal
 
 #: default clustering features: who buys and why. Price and area are left out on purpose:
 #: they follow the project's price level and the product more than the buyer (and value is
 #: scored separately in segments.value_potential); with them, personas split by project.
-NUMERIC_FEATURES: tuple[str, ...] = (D.age,)
+NUMERIC_FEATURES: tuple[str, ...] = (Deal.age,)
 CATEGORICAL_FEATURES: tuple[str, ...] = (
-    D.purchase_purpose,
-    D.unit_type,
-    D.payment_method,
-    D.family_structure,
-    D.income_band,
+    Deal.purchase_purpose,
+    Deal.unit_type,
+    Deal.payment_method,
+    Deal.family_structure,
+    Deal.income_band,
 )
 #: numeric columns described (medians) in every persona profile, clustered on or not
-DESCRIBE_NUMERIC: tuple[str, ...] = (D.age, D.area_sqm, D.total_price)
+DESCRIBE_NUMERIC: tuple[str, ...] = (Deal.age, Deal.area_sqm, Deal.total_price)
 MISSING = "未填"
 #: short forms used in persona names
 SHORT: dict[str, dict[str, str]] = {
-    D.payment_method: {"商业按揭": "按揭", "一次性": "全款", "公积金": "公积金"},
-    D.income_band: {v: f"年收入{v}" for v in ("20万以下", "20-50万", "50-100万", "100万以上")},
+    Deal.payment_method: {"商业按揭": "按揭", "一次性": "全款", "公积金": "公积金"},
+    Deal.income_band: {v: f"年收入{v}" for v in ("20万以下", "20-50万", "50-100万", "100万以上")},
 }
 NAME_TRAITS = 3  # categorical traits in a name, after the age band
 MIN_TRAIT_SHARE = 0.4  # a category must describe at least this share of the persona
@@ -168,7 +168,7 @@ class Personas:
         out = {}
         for c in self.numeric_:
             v = pd.to_numeric(data[c], errors="coerce").astype("float64")
-            out[c] = np.log1p(v.clip(lower=0)) if c == D.total_price else v
+            out[c] = np.log1p(v.clip(lower=0)) if c == Deal.total_price else v
         for c in self.categorical_:
             out[c] = data[c].astype("string").fillna(MISSING).astype(object)
         return pd.DataFrame(out, index=data.index)
@@ -304,8 +304,8 @@ class Personas:
         for p in range(self.k_):
             best = sorted(traits[p], key=lambda t: -t[1])[:NAME_TRAITS]
             parts = [t[2] for t in sorted(best)]
-            if D.age in med and pd.notna(med[D.age].get(p)):
-                band = age_band(pd.Series([med[D.age][p]])).iloc[0]
+            if Deal.age in med and pd.notna(med[Deal.age].get(p)):
+                band = age_band(pd.Series([med[Deal.age][p]])).iloc[0]
                 parts.insert(0, str(band))
             name = "·".join(parts) or f"画像{p + 1}"
             while name in names:  # fall back on the next trait, then a number

@@ -21,7 +21,7 @@ import pandas as pd
 from ..errors import DealResearchError, ParameterError
 from ..periods import Period, parse_period
 from ..results import Unavailable
-from ..schema import D
+from ..schema import Deal
 from .personas import Personas
 from .rfm import rfm
 from .value_potential import ACTIVE_STATUSES, ValuePotential, customer_rows, value_potential
@@ -50,13 +50,13 @@ def customer_base(deals: pd.DataFrame, period: Period, project: str | None = Non
                   statuses: Sequence[str] = ACTIVE_STATUSES) -> pd.DataFrame:
     """Deals signed up to the end of ``period`` with a current status in ``statuses``
     (of ``project`` when given)."""
-    if D.sign_date not in deals:
+    if Deal.sign_date not in deals:
         raise ParameterError("成交数据中没有签约日期，无法确定客户基数。")
     cut = period.end.normalize() + pd.Timedelta(days=1)
-    mask = (pd.to_datetime(deals[D.sign_date]) < cut).fillna(False)
-    mask &= deals[D.status].astype("string").isin(list(statuses)).fillna(False)
+    mask = (pd.to_datetime(deals[Deal.sign_date]) < cut).fillna(False)
+    mask &= deals[Deal.status].astype("string").isin(list(statuses)).fillna(False)
     if project is not None:
-        known = deals[D.project].astype("string")
+        known = deals[Deal.project].astype("string")
         if not (known == project).any():
             names = "、".join(sorted(known.dropna().unique())[:20])
             raise ParameterError(f"项目“{project}”在成交数据中不存在；现有项目：{names}。")

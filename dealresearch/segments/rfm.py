@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, ParameterError
-from ..schema import D
+from ..schema import Deal
 
 __all__ = ["rfm", "rfm_summary", "RFM_SEGMENTS", "RFM_HIGH"]
 
@@ -42,9 +42,9 @@ def _score(goodness: pd.Series) -> pd.Series:
 
 def rfm(
     transactions: pd.DataFrame,
-    customer: str = D.customer_key,
-    date: str = D.sign_date,
-    amount: str = D.total_price,
+    customer: str = Deal.customer_key,
+    date: str = Deal.sign_date,
+    amount: str = Deal.total_price,
     asof=None,
 ) -> pd.DataFrame:
     """RFM table indexed by customer.

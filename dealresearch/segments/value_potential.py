@@ -16,7 +16,7 @@ import pandas as pd
 
 from .. import config
 from ..errors import DataError, ParameterError
-from ..schema import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, D, S, Status
+from ..schema import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, Deal, Status, Survey
 
 __all__ = ["value_potential", "ValuePotential", "customer_rows", "VALUE_CLASSES", "POTENTIAL_CLASSES",
            "GROWING_FAMILIES", "LIFE_STAGE_MAX_AGE", "ACTIVE_STATUSES"]
@@ -62,9 +62,9 @@ class ValuePotential:
 def _live_deals(deals: pd.DataFrame) -> pd.DataFrame:
     """Deals that make a customer: not cancelled (退房), with a customer key."""
     d = deals
-    if D.status in d:
-        d = d[(d[D.status].astype("string") != CANCELLED).fillna(True)]
-    return d[d[D.customer_key].notna()]
+    if Deal.status in d:
+        d = d[(d[Deal.status].astype("string") != CANCELLED).fillna(True)]
+    return d[d[Deal.customer_key].notna()]
 
 
 def _latest(df: pd.DataFrame, key: str, date: str, cols: list[str]) -> pd.DataFrame:
@@ -83,7 +83,7 @@ def value_potential(
     value: str = "amount",
     value_cuts: tuple[float, float] = (0.5, 0.8),
     potential_cuts: tuple[int, int] = (2, 4),
-    date_col: str = D.sign_date,
+    date_col: str = Deal.sign_date,
     min_n: int = config.MIN_N,
 ) -> ValuePotential:
     """Classify customers into 高/中/低价值 × 高/中/低潜力.
@@ -101,26 +101,26 @@ def value_potential(
     Cancelled deals (退房) are ignored. A one-off buyer still scores through referrals,
     recommendation, income and life stage.
     """
-    if D.customer_key not in deals:
+    if Deal.customer_key not in deals:
         raise ParameterError("成交数据缺少客户编码（customer_key），无法按客户分类。")
     d = _live_deals(deals)
     if d.empty:
         raise DataError("范围内没有有效成交（已排除退房），无法进行价值 × 潜力分类。")
-    key = D.customer_key
-    val_col = {"amount": D.total_price, "deals": None, "area": D.area_sqm}.get(value, value)
+    key = Deal.customer_key
+    val_col = {"amount": Deal.total_price, "deals": None, "area": Deal.area_sqm}.get(value, value)
     if val_col is not None and val_col not in d:
         raise ParameterError(f"价值指标“{value}”不在成交数据中。")
     g = d.groupby(key, sort=True)
     cust = pd.DataFrame({"n_deals": g.size()})
-    cust["amount"] = g[D.total_price].sum() if D.total_price in d else np.nan
+    cust["amount"] = g[Deal.total_price].sum() if Deal.total_price in d else np.nan
     cust["value"] = cust["n_deals"].astype("float64") if val_col is None else g[val_col].sum()
-    latest = _latest(d, key, date_col, [D.age, D.family_structure, D.income_band, D.purchase_count])
+    latest = _latest(d, key, date_col, [Deal.age, Deal.family_structure, Deal.income_band, Deal.purchase_count])
     cust = cust.join(latest)
 
     # --- potential points (each part kept for transparency)
     pc = (
-        cust[D.purchase_count].astype("string")
-        if D.purchase_count in cust
+        cust[Deal.purchase_count].astype("string")
+        if Deal.purchase_count in cust
         else pd.Series(pd.NA, index=cust.index)
     )
     cust["pts_purchases"] = np.where(
@@ -129,31 +129,31 @@ def value_potential(
         np.where((pc == "二次").fillna(False) | (cust["n_deals"] == 2), 1, 0),
     )
     refs = (
-        deals[D.referrer_key].dropna().astype("string").value_counts()
-        if D.referrer_key in deals
+        deals[Deal.referrer_key].dropna().astype("string").value_counts()
+        if Deal.referrer_key in deals
         else pd.Series(dtype="int64")
     )
     cust["referrals"] = refs.reindex(cust.index, fill_value=0).astype("int64")
     cust["pts_referrals"] = np.minimum(cust["referrals"], 2)
     rec = pd.Series(np.nan, index=cust.index)
-    if surveys is not None and len(surveys) and S.recommend in surveys:
-        sv = surveys.dropna(subset=[S.recommend])
-        rec = _latest(sv, S.customer_key, S.survey_date, [S.recommend])[S.recommend].reindex(cust.index)
+    if surveys is not None and len(surveys) and Survey.recommend in surveys:
+        sv = surveys.dropna(subset=[Survey.recommend])
+        rec = _latest(sv, Survey.customer_key, Survey.survey_date, [Survey.recommend])[Survey.recommend].reindex(cust.index)
     cust["recommend"] = rec.astype("float64")
     promoter, passive = cust["recommend"] >= NPS_PROMOTER_MIN, cust["recommend"] > NPS_DETRACTOR_MAX
     cust["pts_recommend"] = np.select([promoter, passive], [2, 1], 0)
     inc = (
-        cust[D.income_band].astype("string") if D.income_band in cust else pd.Series(pd.NA, index=cust.index)
+        cust[Deal.income_band].astype("string") if Deal.income_band in cust else pd.Series(pd.NA, index=cust.index)
     )
     cust["pts_income"] = np.select(
         [(inc == "100万以上").fillna(False), (inc == "50-100万").fillna(False)], [2, 1], 0
     )
     age = (
-        pd.to_numeric(cust[D.age], errors="coerce") if D.age in cust else pd.Series(np.nan, index=cust.index)
+        pd.to_numeric(cust[Deal.age], errors="coerce") if Deal.age in cust else pd.Series(np.nan, index=cust.index)
     )
     fam = (
-        cust[D.family_structure].astype("string")
-        if D.family_structure in cust
+        cust[Deal.family_structure].astype("string")
+        if Deal.family_structure in cust
         else pd.Series(pd.NA, index=cust.index)
     )
     cust["pts_life_stage"] = (
@@ -207,7 +207,7 @@ def value_potential(
     )
 
 
-def customer_rows(deals: pd.DataFrame, date_col: str = D.sign_date) -> pd.DataFrame:
+def customer_rows(deals: pd.DataFrame, date_col: str = Deal.sign_date) -> pd.DataFrame:
     """One row per customer: their latest non-cancelled deal (the input for Personas)."""
-    d = _live_deals(deals).sort_values([D.customer_key, date_col], kind="stable")
-    return d.drop_duplicates(D.customer_key, keep="last")
+    d = _live_deals(deals).sort_values([Deal.customer_key, date_col], kind="stable")
+    return d.drop_duplicates(Deal.customer_key, keep="last")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..results import Unavailable
-from .findings import F
+from .findings import FindingColumns
 
 #: must equal dealresearch.report.recommendations_file.MIME (report never imports strategy; a test checks)
 MIME = "application/vnd.dealresearch.strategy.recommendations+json"
@@ -66,15 +66,15 @@ def status(before: float, now: float, unit: str, better: str) -> str:
 
 def follow_up(previous: list[dict], findings: pd.DataFrame, *, report_scope: str) -> tuple[FollowUp, ...]:
     """Today's value and verdict for each of ``previous`` made for this report's scope."""
-    ok = findings[findings[F.available].astype(bool)]
-    ok = ok.drop_duplicates([F.finding, F.project, F.subject])
-    now = ok.set_index([F.finding, F.project, F.subject])
+    ok = findings[findings[FindingColumns.available].astype(bool)]
+    ok = ok.drop_duplicates([FindingColumns.finding, FindingColumns.project, FindingColumns.subject])
+    now = ok.set_index([FindingColumns.finding, FindingColumns.project, FindingColumns.subject])
     out = []
     for rec in sorted((r for r in previous if r.get("report_scope") == report_scope), key=lambda r: r.get("rank", 0)):
         key = (rec.get("finding"), rec.get("project"), rec.get("subject"))
         before = rec.get("value")
-        track = rec.get("track", F.value)
-        value = now[track].get(key) if track in (F.value, F.base, F.delta) else None
+        track = rec.get("track", FindingColumns.value)
+        value = now[track].get(key) if track in (FindingColumns.value, FindingColumns.base, FindingColumns.delta) else None
         if value is None or pd.isna(value) or before is None or not math.isfinite(float(before)):
             current: float | Unavailable = Unavailable("本期没有可比的数据")
             verdict = ""

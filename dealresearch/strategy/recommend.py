@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..periods import Period, parse_period
-from ..schema import D
+from ..schema import Deal
 from . import findings as fd
 from .rules import CATEGORIES, Recommendation, RuleSet, evaluate, load_rules
 
@@ -63,8 +63,8 @@ def project_recommendations(
     and pacing of every unit of a level) are computed once, not once per project."""
     p = parse_period(period)
     if projects is None:
-        active = deals[deals[D.sign_date].notna() & p.contains(deals[D.sign_date])]
-        projects = sorted(active[D.project].dropna().unique())
+        active = deals[deals[Deal.sign_date].notna() & p.contains(deals[Deal.sign_date])]
+        projects = sorted(active[Deal.project].dropna().unique())
     kwargs.setdefault("shared", {})
     return {proj: recommend(deals, p, project=proj, **kwargs) for proj in projects}
 

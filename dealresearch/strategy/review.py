@@ -19,7 +19,7 @@ import pandas as pd
 from .. import sales
 from ..periods import Period, parse_period
 from ..results import Unavailable
-from ..schema import D, S
+from ..schema import Deal, Survey
 from . import findings as fd
 from .history import FollowUp, follow_up
 from .recommend import scope_findings
@@ -114,8 +114,8 @@ def review(
     asof = sales.default_asof(sales.events(deals, history), p) if asof is None else pd.Timestamp(asof)
     context = dict(history=history, targets=targets, surveys=surveys, customers=customers, asof=asof, shared={})
     if project is None:
-        active = deals[deals[D.sign_date].notna() & p.contains(deals[D.sign_date])]
-        scopes = [None, *sorted(active[D.project].dropna().unique())]
+        active = deals[deals[Deal.sign_date].notna() & p.contains(deals[Deal.sign_date])]
+        scopes = [None, *sorted(active[Deal.project].dropna().unique())]
     else:
         scopes = [project]
     tables = [scope_findings(deals, p, project=s, rules=rs, **context) for s in scopes]
@@ -186,11 +186,11 @@ def _topic(deals, p: Period, project, topic: str, rs: RuleSet, surveys) -> Topic
     defs = topics(rs)
     if topic not in defs:
         return Unavailable(f"未定义的专题“{topic}”")
-    scoped = deals if project is None else deals[deals[D.project] == project]
+    scoped = deals if project is None else deals[deals[Deal.project] == project]
     sub = scoped[topic_mask(scoped, topic, rs)]
     if sub.empty:
         return Unavailable(f"没有属于“{topic}”的成交")
-    sv = surveys[surveys[S.customer_key].isin(sub[D.customer_key])] if surveys is not None and len(surveys) else None
+    sv = surveys[surveys[Survey.customer_key].isin(sub[Deal.customer_key])] if surveys is not None and len(surveys) else None
     table = scope_findings(sub, p, rules=rs, names=list(TOPIC_FINDINGS), surveys=sv)
     recs = evaluate(table, rs)
     prof = topic_profile(scoped, p, topic, rules=rs)

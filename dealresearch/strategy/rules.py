@@ -29,7 +29,7 @@ import pandas as pd
 from ..config import ALPHA, MIN_N
 from ..errors import ParameterError
 from . import findings as fd
-from .findings import F
+from .findings import FindingColumns
 
 CATEGORIES: tuple[str, ...] = ("销售策略", "产品策略", "客户服务")
 FINDING_LABELS: dict[str, str] = {
@@ -54,7 +54,7 @@ FINDING_LABELS: dict[str, str] = {
 _CLAUSE = re.compile(
     r"""^\s*(\w+)\s*(>=|<=|==|!=|>|<)\s*("[^"]*"|'[^']*'|[-+]?\d+(?:\.\d+)?|[A-Za-z_]\w*)\s*$"""
 )
-_FIELDS = (F.value, F.base, F.delta, F.n, F.n_base, F.p_value, F.subject, F.tag, F.project)
+_FIELDS = (FindingColumns.value, FindingColumns.base, FindingColumns.delta, FindingColumns.n, FindingColumns.n_base, FindingColumns.p_value, FindingColumns.subject, FindingColumns.tag, FindingColumns.project)
 _OPS = {">=": np.greater_equal, "<=": np.less_equal, ">": np.greater, "<": np.less}
 
 
@@ -77,10 +77,10 @@ class Rule:
     text: str
     params: dict = field(default_factory=dict)
     max_items: int | None = None  # at most this many recommendations per scope …
-    rank_by: str = F.value  # … keeping the rows largest in this field
+    rank_by: str = FindingColumns.value  # … keeping the rows largest in this field
     order: str = "desc"  # desc / asc / abs (largest absolute value)
     better: str | None = None  # "higher" / "lower": which way the value should move (default: from ``when``)
-    track: str = F.value  # the finding column followed up next period (value, base or delta)
+    track: str = FindingColumns.value  # the finding column followed up next period (value, base or delta)
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ def parse_rules(data: dict) -> RuleSet:
         )
         when = tuple(_parse_clause(c, rid, params) for c in r["when"])
         order = str(r.get("order", "desc"))
-        rank_by = str(r.get("rank_by", F.value))
+        rank_by = str(r.get("rank_by", FindingColumns.value))
         if order not in ("desc", "asc", "abs") or rank_by not in _FIELDS:
             raise ParameterError(
                 f"规则“{rid}”：order 只能是 desc / asc / abs，rank_by 只能是 {'、'.join(_FIELDS)}。"
@@ -226,8 +226,8 @@ def _better_of(r: dict, rid: str) -> str | None:
 
 
 def _track_of(r: dict, rid: str) -> str:
-    track = str(r.get("track", F.value))
-    if track not in (F.value, F.base, F.delta):
+    track = str(r.get("track", FindingColumns.value))
+    if track not in (FindingColumns.value, FindingColumns.base, FindingColumns.delta):
         raise ParameterError(f"规则“{rid}”：track 只能是 value、base 或 delta。")
     return track
 
@@ -275,17 +275,17 @@ def _num(v, unit: str, share: bool = True):
 
 def evidence_of(row: dict) -> dict:
     """The evidence dict of one finding row."""
-    unit = row.get(F.unit) or ""
+    unit = row.get(FindingColumns.unit) or ""
     ev = {
-        "figure": row[F.figure] + ("(%)" if unit == "share" else ""),
-        "value": _num(row[F.value], unit),
-        "base": _num(row[F.base], unit if unit != "count" else "share"),
-        "n": None if pd.isna(row[F.n]) else int(row[F.n]),
-        "n_base": None if pd.isna(row.get(F.n_base)) else int(row[F.n_base]),
-        "period": row[F.period]
-        + (f"（对照：{row[F.base_period]}）" if isinstance(row.get(F.base_period), str) else ""),
-        "test": row[F.test],
-        "p_value": None if pd.isna(row.get(F.p_value)) else round(float(row[F.p_value]), 4),
+        "figure": row[FindingColumns.figure] + ("(%)" if unit == "share" else ""),
+        "value": _num(row[FindingColumns.value], unit),
+        "base": _num(row[FindingColumns.base], unit if unit != "count" else "share"),
+        "n": None if pd.isna(row[FindingColumns.n]) else int(row[FindingColumns.n]),
+        "n_base": None if pd.isna(row.get(FindingColumns.n_base)) else int(row[FindingColumns.n_base]),
+        "period": row[FindingColumns.period]
+        + (f"（对照：{row[FindingColumns.base_period]}）" if isinstance(row.get(FindingColumns.base_period), str) else ""),
+        "test": row[FindingColumns.test],
+        "p_value": None if pd.isna(row.get(FindingColumns.p_value)) else round(float(row[FindingColumns.p_value]), 4),
     }
     return {k: v for k, v in ev.items() if v is not None and v != ""}
 
@@ -298,10 +298,10 @@ def _affected(row: dict) -> float | None:
     """Customers (or units) a problem concerns: the finding's own count when it gives one, else
     the share that moved (or the share) × n for shares, the not-satisfied part × n for IPA
     scores (表现得分 0–100), n for NPS figures, the value for counts."""
-    own, unit, n = _float(row.get(F.affected)), row.get(F.unit) or "", _float(row.get(F.n))
+    own, unit, n = _float(row.get(FindingColumns.affected)), row.get(FindingColumns.unit) or "", _float(row.get(FindingColumns.n))
     if own is not None or n is None:
-        return own if own is not None or unit != "count" else _float(row.get(F.value))
-    delta, value, base = _float(row.get(F.delta)), _float(row.get(F.value)), _float(row.get(F.base))
+        return own if own is not None or unit != "count" else _float(row.get(FindingColumns.value))
+    delta, value, base = _float(row.get(FindingColumns.delta)), _float(row.get(FindingColumns.value)), _float(row.get(FindingColumns.base))
     if unit == "share":
         share = abs(delta) if delta is not None else value
         return None if share is None else round(share * n, 1)
@@ -318,9 +318,9 @@ def _better(rule: Rule) -> str:
     if rule.better:
         return rule.better
     for c in rule.when:
-        if c.field in (F.value, F.delta) and c.op in ("<", "<="):
+        if c.field in (FindingColumns.value, FindingColumns.delta) and c.op in ("<", "<="):
             return "higher"
-        if c.field in (F.value, F.delta) and c.op in (">", ">="):
+        if c.field in (FindingColumns.value, FindingColumns.delta) and c.op in (">", ">="):
             return "lower"
     return "lower"
 
@@ -331,12 +331,12 @@ def evaluate(table: pd.DataFrame, rules: RuleSet | None = None) -> list[Recommen
     rs = rules or load_rules()
     fired, unsupported = [], {}
     for rule in rs.rules:
-        rows = table[table[F.finding] == rule.finding]
+        rows = table[table[FindingColumns.finding] == rule.finding]
         if rows.empty:
             continue
-        bad = rows[~rows[F.available].astype(bool)]
+        bad = rows[~rows[FindingColumns.available].astype(bool)]
         if len(bad):  # one note per scope and reason, naming every finding it blocks
-            key = (bad[F.project].iloc[0], bad[F.reason].iloc[0])
+            key = (bad[FindingColumns.project].iloc[0], bad[FindingColumns.reason].iloc[0])
             unsupported.setdefault(key, []).append(rule)
             continue
         mask = np.ones(len(rows), dtype=bool)
@@ -347,10 +347,10 @@ def evaluate(table: pd.DataFrame, rules: RuleSet | None = None) -> list[Recommen
             key = pd.to_numeric(hits[rule.rank_by], errors="coerce")
             key = key.abs() if rule.order == "abs" else key
             hits = hits.assign(_k=key).sort_values("_k", ascending=rule.order == "asc", kind="stable")
-            hits = hits.groupby(F.project, sort=False).head(rule.max_items).drop(columns="_k")
+            hits = hits.groupby(FindingColumns.project, sort=False).head(rule.max_items).drop(columns="_k")
         for row in hits.to_dict("records"):
             fields = _template_fields(row, rule.params)
-            fields["project"] = row[F.project] if row[F.project] != fd.GROUP else "集团"
+            fields["project"] = row[FindingColumns.project] if row[FindingColumns.project] != fd.GROUP else "集团"
             fired.append(
                 Recommendation(
                     category=rule.category,
@@ -359,13 +359,13 @@ def evaluate(table: pd.DataFrame, rules: RuleSet | None = None) -> list[Recommen
                     evidence=[evidence_of(row)],
                     priority=rule.priority,
                     rule=rule.id,
-                    project=row[F.project],
+                    project=row[FindingColumns.project],
                     finding=rule.finding,
-                    subject=str(row[F.subject]),
-                    unit=str(row.get(F.unit) or ""),
+                    subject=str(row[FindingColumns.subject]),
+                    unit=str(row.get(FindingColumns.unit) or ""),
                     value=_float(row[rule.track]),
                     track=rule.track,
-                    amount=_float(row.get(F.amount)),
+                    amount=_float(row.get(FindingColumns.amount)),
                     affected=_affected(row),
                     better=_better(rule),
                 )

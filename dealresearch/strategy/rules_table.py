@@ -6,13 +6,13 @@ import re
 
 import pandas as pd
 
-from .findings import F
+from .findings import FindingColumns
 from .rules import FINDING_LABELS, Clause, RuleSet, load_rules
 
 #: clause fields and operators as readers see them in the rules table
 FIELD_LABELS: dict[str, str] = {
-    F.value: "本期值", F.base: "对照值", F.delta: "变化", F.n: "样本量", F.n_base: "对照样本量",
-    F.p_value: "p 值", F.subject: "对象", F.tag: "分类", F.project: "项目",
+    FindingColumns.value: "本期值", FindingColumns.base: "对照值", FindingColumns.delta: "变化", FindingColumns.n: "样本量", FindingColumns.n_base: "对照样本量",
+    FindingColumns.p_value: "p 值", FindingColumns.subject: "对象", FindingColumns.tag: "分类", FindingColumns.project: "项目",
 }
 _OP_LABELS = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠", ">": ">", "<": "<"}
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")

@@ -12,7 +12,7 @@ from .. import fmt
 from ..config import ALPHA
 from ..errors import ParameterError
 from ..periods import Period, parse_period, period_of
-from ..schema import D, S
+from ..schema import Deal, Survey
 from .recommend import recommend
 from .rules import Recommendation, RuleSet, load_rules
 
@@ -71,7 +71,7 @@ def topic_recommendations(
     rs = rules if isinstance(rules, RuleSet) else load_rules(rules)
     sub = deals[topic_mask(deals, topic, rs)]
     if surveys is not None and len(surveys):
-        surveys = surveys[surveys[S.customer_key].isin(sub[D.customer_key])]
+        surveys = surveys[surveys[Survey.customer_key].isin(sub[Deal.customer_key])]
     recs = recommend(sub, period, rules=rs, names=list(TOPIC_FINDINGS), surveys=surveys, **context)
     for r in recs:
         r.title = f"【{topic}】{r.title}"
@@ -84,10 +84,10 @@ def topic_trend(
 ) -> pd.DataFrame:
     """Deals of the topic per period and their share of all deals (期间, 全部成交, 专题成交, 专题占比);
     with ``until`` (a report period) nothing signed after its end."""
-    d = deals[deals[D.sign_date].notna()]
+    d = deals[deals[Deal.sign_date].notna()]
     if until is not None:
-        d = d[d[D.sign_date] < parse_period(until).end + pd.Timedelta(days=1)]
-    per = period_of(d[D.sign_date], kind)
+        d = d[d[Deal.sign_date] < parse_period(until).end + pd.Timedelta(days=1)]
+    per = period_of(d[Deal.sign_date], kind)
     mask = topic_mask(d, topic, rules)
     out = (
         pd.DataFrame({"全部成交": per.value_counts(), "专题成交": per[mask].value_counts()})
@@ -106,17 +106,17 @@ def topic_profile(
     from .. import profile
 
     p = parse_period(period)
-    d = deals[deals[D.sign_date].notna() & p.contains(deals[D.sign_date])]
+    d = deals[deals[Deal.sign_date].notna() & p.contains(deals[Deal.sign_date])]
     grp = np.where(topic_mask(d, topic, rules), f"{topic}", "其他客户")
     fields = fields or [
         f
         for f in (
             "age_band",
-            D.family_structure,
-            D.unit_type,
+            Deal.family_structure,
+            Deal.unit_type,
             "total_price_band",
-            D.awareness_channel,
-            D.key_factors,
+            Deal.awareness_channel,
+            Deal.key_factors,
         )
         if f in d or f.endswith("_band")
     ]

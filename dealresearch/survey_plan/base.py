@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, MissingColumnsError, ParameterError
-from ..schema import C, D, Status
+from ..schema import Customer, Deal, Status
 
 # ---- columns added by this module (not in schema.py; listed in the report) ----------
 VALUE_CLASS = "value_class"
@@ -68,114 +68,114 @@ def customer_base(
         base = _base_from_master(customers, start, window_start)
     else:
         raise ParameterError("确定客户基数需要成交明细（deals）或客户主数据（customers）之一。")
-    base[C.key_account] = base[C.key_account].fillna(False).astype(bool)
-    base[C.do_not_contact] = base[C.do_not_contact].fillna(False).astype(bool)
+    base[Customer.key_account] = base[Customer.key_account].fillna(False).astype(bool)
+    base[Customer.do_not_contact] = base[Customer.do_not_contact].fillna(False).astype(bool)
     if opt_outs is not None:
-        base[C.do_not_contact] = base[C.do_not_contact] | base[C.customer_key].isin(_keys(opt_outs))
-    return base.sort_values(C.customer_key, ignore_index=True)
+        base[Customer.do_not_contact] = base[Customer.do_not_contact] | base[Customer.customer_key].isin(_keys(opt_outs))
+    return base.sort_values(Customer.customer_key, ignore_index=True)
 
 
 def _keys(opt_outs) -> pd.Index:
     if isinstance(opt_outs, pd.DataFrame):
-        if C.customer_key not in opt_outs.columns:
-            raise MissingColumnsError(f"拒访名单缺少列“{C.customer_key}”（客户编码）。")
-        opt_outs = opt_outs[C.customer_key]
+        if Customer.customer_key not in opt_outs.columns:
+            raise MissingColumnsError(f"拒访名单缺少列“{Customer.customer_key}”（客户编码）。")
+        opt_outs = opt_outs[Customer.customer_key]
     return pd.Index(pd.Series(list(opt_outs) if not isinstance(opt_outs, pd.Series) else opt_outs).dropna())
 
 
 def _base_from_deals(deals: pd.DataFrame, start, window_start) -> pd.DataFrame:
-    missing = [c for c in (D.customer_key,) if c not in deals.columns]
-    if missing or (D.sign_date not in deals.columns and D.subscribe_date not in deals.columns):
+    missing = [c for c in (Deal.customer_key,) if c not in deals.columns]
+    if missing or (Deal.sign_date not in deals.columns and Deal.subscribe_date not in deals.columns):
         raise MissingColumnsError("成交明细缺少客户编码（customer_key）或签约/认购日期列，无法确定客户基数。")
-    date = pd.to_datetime(deals[D.sign_date]) if D.sign_date in deals.columns else None
-    if D.subscribe_date in deals.columns:
-        sub = pd.to_datetime(deals[D.subscribe_date])
+    date = pd.to_datetime(deals[Deal.sign_date]) if Deal.sign_date in deals.columns else None
+    if Deal.subscribe_date in deals.columns:
+        sub = pd.to_datetime(deals[Deal.subscribe_date])
         date = sub if date is None else date.fillna(sub)
     n = len(deals)
     d = pd.DataFrame(
         {
-            C.customer_key: deals[D.customer_key],
+            Customer.customer_key: deals[Deal.customer_key],
             "date": date,
-            C.project: deals[D.project]
-            if D.project in deals.columns
+            Customer.project: deals[Deal.project]
+            if Deal.project in deals.columns
             else pd.Series(pd.NA, index=deals.index),
-            "amount": pd.to_numeric(deals[D.total_price], errors="coerce")
-            if D.total_price in deals.columns
+            "amount": pd.to_numeric(deals[Deal.total_price], errors="coerce")
+            if Deal.total_price in deals.columns
             else np.zeros(n),
-            "live": deals[D.status].ne(CANCELLED).fillna(True).astype(bool)
-            if D.status in deals.columns
+            "live": deals[Deal.status].ne(CANCELLED).fillna(True).astype(bool)
+            if Deal.status in deals.columns
             else np.ones(n, bool),
-            C.phone_masked: deals[D.phone_masked]
-            if D.phone_masked in deals.columns
+            Customer.phone_masked: deals[Deal.phone_masked]
+            if Deal.phone_masked in deals.columns
             else pd.Series(pd.NA, index=deals.index, dtype="str"),
         }
     )
-    d = d[d[C.customer_key].notna() & d["date"].notna()]
-    first = d.groupby(C.customer_key)["date"].min()
+    d = d[d[Customer.customer_key].notna() & d["date"].notna()]
+    first = d.groupby(Customer.customer_key)["date"].min()
     w = d[(d["date"] >= window_start) & (d["date"] < start) & d["live"]]
-    g = w.groupby(C.customer_key)
+    g = w.groupby(Customer.customer_key)
     base = pd.DataFrame(
         {
-            C.total_amount: g["amount"].sum(min_count=1),
-            C.n_deals: g.size(),
-            C.last_deal_date: g["date"].max(),
+            Customer.total_amount: g["amount"].sum(min_count=1),
+            Customer.n_deals: g.size(),
+            Customer.last_deal_date: g["date"].max(),
         }
     )
-    base[C.first_deal_date] = first.reindex(base.index)
-    proj = w.assign(**{C.project: w[C.project].fillna(UNKNOWN_PROJECT)})
-    proj = proj.groupby([C.customer_key, C.project], as_index=False)["amount"].sum()
-    proj = proj.sort_values([C.customer_key, "amount"], ascending=[True, False]).drop_duplicates(
-        C.customer_key
+    base[Customer.first_deal_date] = first.reindex(base.index)
+    proj = w.assign(**{Customer.project: w[Customer.project].fillna(UNKNOWN_PROJECT)})
+    proj = proj.groupby([Customer.customer_key, Customer.project], as_index=False)["amount"].sum()
+    proj = proj.sort_values([Customer.customer_key, "amount"], ascending=[True, False]).drop_duplicates(
+        Customer.customer_key
     )
-    base[C.project] = proj.set_index(C.customer_key)[C.project].reindex(base.index)
-    phones = w[w[C.phone_masked].notna()].sort_values("date").drop_duplicates(C.customer_key, keep="last")
-    base[C.phone_masked] = phones.set_index(C.customer_key)[C.phone_masked].reindex(base.index)
-    base[C.key_account] = False
-    base[C.do_not_contact] = False
-    return base.rename_axis(C.customer_key).reset_index()
+    base[Customer.project] = proj.set_index(Customer.customer_key)[Customer.project].reindex(base.index)
+    phones = w[w[Customer.phone_masked].notna()].sort_values("date").drop_duplicates(Customer.customer_key, keep="last")
+    base[Customer.phone_masked] = phones.set_index(Customer.customer_key)[Customer.phone_masked].reindex(base.index)
+    base[Customer.key_account] = False
+    base[Customer.do_not_contact] = False
+    return base.rename_axis(Customer.customer_key).reset_index()
 
 
 def unique_master(customers: pd.DataFrame, check_unique: bool = True) -> pd.DataFrame:
-    if C.customer_key not in customers.columns:
-        raise MissingColumnsError(f"客户主数据缺少列“{C.customer_key}”（客户编码）。")
-    key = customers[C.customer_key]
+    if Customer.customer_key not in customers.columns:
+        raise MissingColumnsError(f"客户主数据缺少列“{Customer.customer_key}”（客户编码）。")
+    key = customers[Customer.customer_key]
     m = customers[key.notna()] if key.hasnans else customers
-    dup = m[C.customer_key].duplicated() if check_unique else pd.Series(False, index=m.index)
+    dup = m[Customer.customer_key].duplicated() if check_unique else pd.Series(False, index=m.index)
     if dup.any():
         raise DataError(
-            f"客户主数据中有 {int(dup.sum())} 个客户编码重复（例如 {m.loc[dup, C.customer_key].iloc[0]}），"
+            f"客户主数据中有 {int(dup.sum())} 个客户编码重复（例如 {m.loc[dup, Customer.customer_key].iloc[0]}），"
             "每个客户只能出现一行。"
         )
     return m
 
 
 def _enrich(base: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
-    m = unique_master(customers).set_index(C.customer_key)
-    keys = base[C.customer_key]
-    for col in (C.key_account, C.do_not_contact):
+    m = unique_master(customers).set_index(Customer.customer_key)
+    keys = base[Customer.customer_key]
+    for col in (Customer.key_account, Customer.do_not_contact):
         if col in m.columns:
             base[col] = lookup(keys, m[col].astype("boolean")).astype("boolean").fillna(False).astype(bool)
-    if C.phone_masked in m.columns:
-        base[C.phone_masked] = base[C.phone_masked].fillna(lookup(keys, m[C.phone_masked]))
+    if Customer.phone_masked in m.columns:
+        base[Customer.phone_masked] = base[Customer.phone_masked].fillna(lookup(keys, m[Customer.phone_masked]))
     return base
 
 
 def _base_from_master(customers: pd.DataFrame, start, window_start) -> pd.DataFrame:
     m = unique_master(customers)
     keep = pd.Series(True, index=m.index)
-    if C.active in m.columns:
-        keep &= m[C.active].astype("boolean").fillna(True).astype(bool)
-    if C.last_deal_date in m.columns:
-        keep &= pd.to_datetime(m[C.last_deal_date]).ge(window_start).fillna(True).astype(bool)
-    if C.first_deal_date in m.columns:
-        keep &= pd.to_datetime(m[C.first_deal_date]).lt(start).fillna(True).astype(bool)
+    if Customer.active in m.columns:
+        keep &= m[Customer.active].astype("boolean").fillna(True).astype(bool)
+    if Customer.last_deal_date in m.columns:
+        keep &= pd.to_datetime(m[Customer.last_deal_date]).ge(window_start).fillna(True).astype(bool)
+    if Customer.first_deal_date in m.columns:
+        keep &= pd.to_datetime(m[Customer.first_deal_date]).lt(start).fillna(True).astype(bool)
     base = m[keep].copy()
     for col, default in (
-        (C.project, UNKNOWN_PROJECT),
-        (C.total_amount, np.nan),
-        (C.first_deal_date, pd.NaT),
-        (C.key_account, False),
-        (C.do_not_contact, False),
+        (Customer.project, UNKNOWN_PROJECT),
+        (Customer.total_amount, np.nan),
+        (Customer.first_deal_date, pd.NaT),
+        (Customer.key_account, False),
+        (Customer.do_not_contact, False),
     ):
         if col not in base.columns:
             base[col] = default

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..config import MIN_N
 from ..errors import DataError, MissingColumnsError, ParameterError
-from ..schema import C, S
+from ..schema import Customer, Survey
 from .base import (
     DONE,
     JOIN_YEAR,
@@ -47,12 +47,12 @@ def check_customers(customers: pd.DataFrame, check_unique: bool = True) -> pd.Da
     if len(m) != len(customers):
         raise DataError(f"客户表中有 {len(customers) - len(m)} 行缺少客户编码（customer_key）。")
     out = m.reset_index(drop=True)
-    defaults = {C.project: UNKNOWN_PROJECT, C.key_account: False, C.do_not_contact: False}
+    defaults = {Customer.project: UNKNOWN_PROJECT, Customer.key_account: False, Customer.do_not_contact: False}
     for col, default in defaults.items():
         if col not in out.columns:
             out[col] = default
-    out[C.project] = out[C.project].fillna(UNKNOWN_PROJECT)
-    for col in (C.key_account, C.do_not_contact):
+    out[Customer.project] = out[Customer.project].fillna(UNKNOWN_PROJECT)
+    for col in (Customer.key_account, Customer.do_not_contact):
         out[col] = out[col].astype("boolean").fillna(False).astype(bool)
     return out
 
@@ -62,24 +62,24 @@ def check_surveys(surveys: pd.DataFrame | None) -> pd.DataFrame:
     if surveys is None:
         return pd.DataFrame(
             {
-                S.customer_key: pd.Series(dtype="str"),
-                S.survey_date: pd.Series(dtype="datetime64[ns]"),
-                S.method: pd.Series(dtype="str"),
+                Survey.customer_key: pd.Series(dtype="str"),
+                Survey.survey_date: pd.Series(dtype="datetime64[ns]"),
+                Survey.method: pd.Series(dtype="str"),
             }
         )
-    missing = [c for c in (S.customer_key, S.survey_date) if c not in surveys.columns]
+    missing = [c for c in (Survey.customer_key, Survey.survey_date) if c not in surveys.columns]
     if missing:
         raise MissingColumnsError(f"调查记录缺少列：{'、'.join(missing)}（需要客户编码和调查日期）。")
     out = pd.DataFrame(
         {
-            S.customer_key: surveys[S.customer_key],
-            S.survey_date: pd.to_datetime(surveys[S.survey_date]),
-            S.method: surveys[S.method]
-            if S.method in surveys.columns
+            Survey.customer_key: surveys[Survey.customer_key],
+            Survey.survey_date: pd.to_datetime(surveys[Survey.survey_date]),
+            Survey.method: surveys[Survey.method]
+            if Survey.method in surveys.columns
             else pd.Series(pd.NA, index=surveys.index),
         }
     )
-    return out[out[S.customer_key].notna() & out[S.survey_date].notna()]
+    return out[out[Survey.customer_key].notna() & out[Survey.survey_date].notna()]
 
 
 def ledger(
@@ -102,22 +102,22 @@ def ledger(
         if asof is None
         else min(pd.Timestamp(asof) + pd.Timedelta(days=1), year_start(year + 1))
     )
-    pos, when = survey_positions(cust[C.customer_key], sv)
+    pos, when = survey_positions(cust[Customer.customer_key], sv)
     out = cust.copy()
     out[LAST_SURVEY] = last_survey(pos, when, len(cust), when < start.to_datetime64())
     done = np.zeros(len(cust), dtype=bool)
     done[pos[(pos >= 0) & (when >= start.to_datetime64()) & (when < end.to_datetime64())]] = True
     out[DONE] = done
     first = (
-        pd.to_datetime(out[C.first_deal_date])
-        if C.first_deal_date in out.columns
+        pd.to_datetime(out[Customer.first_deal_date])
+        if Customer.first_deal_date in out.columns
         else pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
     )
     join = first.dt.year.astype("float64")
     out[JOIN_YEAR] = join
     ref = out[LAST_SURVEY].dt.year.astype("float64").fillna(join - 1).fillna(-np.inf)
     out[REF_YEAR] = ref
-    out[REACHABLE] = ~out[C.do_not_contact].to_numpy()
+    out[REACHABLE] = ~out[Customer.do_not_contact].to_numpy()
     out[MUST] = out[REACHABLE] & ~out[DONE] & (year - ref >= cycle_years)
     return out
 
@@ -139,7 +139,7 @@ def positions(keys: pd.Series, others: pd.Series) -> np.ndarray:
 
 def survey_positions(keys: pd.Series, sv: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Row position of each survey's customer in ``keys`` (-1 if not there) and its date."""
-    return positions(keys, sv[S.customer_key]), sv[S.survey_date].to_numpy().astype("datetime64[ns]")
+    return positions(keys, sv[Survey.customer_key]), sv[Survey.survey_date].to_numpy().astype("datetime64[ns]")
 
 
 def last_survey(pos: np.ndarray, when: np.ndarray, n: int, mask: np.ndarray | None = None) -> np.ndarray:
@@ -237,8 +237,8 @@ def coverage(
     asof = pd.Timestamp(asof) if asof is not None else year_start(year + 1) - pd.Timedelta(days=1)
     lg = ledger(customers, surveys, year, cycle_years=cycle_years, asof=asof)
     sv = check_surveys(surveys)
-    sv = sv[sv[S.survey_date] < asof.normalize() + pd.Timedelta(days=1)]
-    keys = lg[C.customer_key]
+    sv = sv[sv[Survey.survey_date] < asof.normalize() + pd.Timedelta(days=1)]
+    keys = lg[Customer.customer_key]
     reach = lg[REACHABLE].to_numpy()
     pos, when = survey_positions(keys, sv)
     last_all = pd.Series(last_survey(pos, when, len(lg)), index=lg.index)
@@ -255,7 +255,7 @@ def coverage(
 
     proj = (
         lg.assign(_done=done, _over=overdue, _never=never)
-        .groupby(C.project)
+        .groupby(Customer.project)
         .agg(
             客户数=("_done", "size"),
             已调查=("_done", "sum"),
@@ -265,20 +265,20 @@ def coverage(
     )
     proj.insert(2, "覆盖率", proj["已调查"] / proj["客户数"])
     proj["样本不足"] = proj["客户数"] < min_n
-    by_project = proj.rename_axis(C.project).reset_index()
+    by_project = proj.rename_axis(Customer.project).reset_index()
 
-    iy = sv[(sv[S.survey_date] >= year_start(year)) & sv[S.customer_key].isin(keys)]
-    iy = iy.assign(**{S.method: iy[S.method].fillna(NO_METHOD)})
-    meth = iy.groupby(S.method).agg(调查次数=(S.customer_key, "size"), 客户数=(S.customer_key, "nunique"))
+    iy = sv[(sv[Survey.survey_date] >= year_start(year)) & sv[Survey.customer_key].isin(keys)]
+    iy = iy.assign(**{Survey.method: iy[Survey.method].fillna(NO_METHOD)})
+    meth = iy.groupby(Survey.method).agg(调查次数=(Survey.customer_key, "size"), 客户数=(Survey.customer_key, "nunique"))
     meth["占客户基数"] = meth["客户数"] / n if n else np.nan
-    by_method = meth.rename_axis(S.method).reset_index()
+    by_method = meth.rename_axis(Survey.method).reset_index()
 
-    cols = [C.customer_key, C.project, LAST_SURVEY]
+    cols = [Customer.customer_key, Customer.project, LAST_SURVEY]
     view = lg.assign(**{LAST_SURVEY: last_all.astype("datetime64[ns]")})
     warnings = []
     if n < min_n:
         warnings.append(f"客户基数仅 {n} 人（少于 {min_n} 人），覆盖率波动大，仅供参考。")
-    small = by_project.loc[by_project["样本不足"], C.project].tolist()
+    small = by_project.loc[by_project["样本不足"], Customer.project].tolist()
     if small:
         warnings.append(f"以下项目客户少于 {min_n} 人，项目覆盖率仅供参考：{'、'.join(map(str, small))}。")
     n_reach = int(reach.sum())

@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..errors import CapacityError, DataError, MissingColumnsError
 from ..periods import parse_period
-from ..schema import C, S
+from ..schema import Customer, Survey
 from .base import REF_YEAR
 from .rules import (
     LAST_SURVEY,
@@ -102,7 +102,7 @@ def plan(
     r_pick, r_order = rng.random(n), rng.random(n)
 
     # (b) stratified proportional top-up over project × value class
-    pcode, _ = pd.factorize(ctx.ledger[C.project], use_na_sentinel=False)
+    pcode, _ = pd.factorize(ctx.ledger[Customer.project], use_na_sentinel=False)
     codes = pcode.astype(np.int64) * 3 + ctx.vcode
     nh = np.bincount(codes)
     size = len(nh)
@@ -178,8 +178,8 @@ def plan(
             month[ids] = np.searchsorted(np.cumsum(lm), np.arange(len(ids)), side="right") + 1
     rows = np.flatnonzero(planned)
     rows = rows[np.lexsort((~must[rows], method[rows], month[rows]))]
-    out = ctx.ledger.iloc[rows][[C.customer_key, C.project, C.key_account, LAST_SURVEY]].reset_index(drop=True)
-    out[S.method] = pd.Categorical.from_codes(method[rows], categories=methods)
+    out = ctx.ledger.iloc[rows][[Customer.customer_key, Customer.project, Customer.key_account, LAST_SURVEY]].reset_index(drop=True)
+    out[Survey.method] = pd.Categorical.from_codes(method[rows], categories=methods)
     out[MONTH] = month[rows]
     out[REASON] = pd.Categorical.from_codes((~must[rows]).astype(np.int8), categories=[MUST_SURVEY, SAMPLED])
     out[VALUE_CLASS] = pd.Categorical.from_codes(ctx.vcode[rows], categories=list(VALUE_LABELS))
@@ -208,7 +208,7 @@ def _place_must(cnt: np.ndarray, soft: np.ndarray, cap: np.ndarray) -> np.ndarra
 
 def workload(plan: pd.DataFrame) -> pd.DataFrame:
     """Planned surveys per month (rows 1–12 + 合计) and method (columns + 合计)."""
-    t = pd.crosstab(plan[MONTH], plan[S.method]).reindex(range(1, 13), fill_value=0)
+    t = pd.crosstab(plan[MONTH], plan[Survey.method]).reindex(range(1, 13), fill_value=0)
     t["合计"] = t.sum(axis=1)
     t.loc["合计"] = t.sum(axis=0)
     t.index = [f"{i}月" if i != "合计" else i for i in t.index]
@@ -219,10 +219,10 @@ def plan_overview(
     plan: pd.DataFrame, customers: pd.DataFrame, expected_completion: float = 0.85
 ) -> pd.DataFrame:
     """Headline numbers of a plan against its base (指标, 人数, 占客户基数)."""
-    if C.do_not_contact not in customers.columns or REASON not in plan.columns:
+    if Customer.do_not_contact not in customers.columns or REASON not in plan.columns:
         raise MissingColumnsError("计划或客户基数缺少列（do_not_contact / reason）。")
     n = len(customers)
-    n_opt = int(customers[C.do_not_contact].astype("boolean").fillna(False).sum())
+    n_opt = int(customers[Customer.do_not_contact].astype("boolean").fillna(False).sum())
     n_must = int((plan[REASON] == MUST_SURVEY).sum())
     rows = [
         ("客户基数", n),

@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import CapacityError, DataError
 from ..periods import Period, parse_period
 from ..results import Unavailable
-from ..schema import C, D, S
+from ..schema import Customer, Deal, Survey
 from .base import customer_base
 from .cycle import CoverageResult, coverage
 from .planner import plan, plan_overview, workload
@@ -115,23 +115,23 @@ class PlanReview:
 
 def _known_at(deals: pd.DataFrame, surveys: pd.DataFrame | None, cut: pd.Timestamp):
     """The deals (by sign, else subscription date) and surveys dated before ``cut``."""
-    date = pd.to_datetime(deals[D.sign_date])
-    if D.subscribe_date in deals.columns:
-        date = date.fillna(pd.to_datetime(deals[D.subscribe_date]))
+    date = pd.to_datetime(deals[Deal.sign_date])
+    if Deal.subscribe_date in deals.columns:
+        date = date.fillna(pd.to_datetime(deals[Deal.subscribe_date]))
     deals = deals[(date < cut).to_numpy()]
     if surveys is not None:
-        surveys = surveys[(pd.to_datetime(surveys[S.survey_date]) < cut).to_numpy()]
+        surveys = surveys[(pd.to_datetime(surveys[Survey.survey_date]) < cut).to_numpy()]
     return deals, surveys
 
 
 def _base_part(frame: pd.DataFrame, year: int) -> PlanBase:
-    projects = tuple(sorted(frame[C.project].dropna().astype(str).unique())) if len(frame) else ()
+    projects = tuple(sorted(frame[Customer.project].dropna().astype(str).unique())) if len(frame) else ()
     return PlanBase(
         year=year,
         frame=frame,
         n=len(frame),
-        n_opt_out=int(frame[C.do_not_contact].sum()) if len(frame) else 0,
-        n_key_accounts=int(frame[C.key_account].sum()) if len(frame) else 0,
+        n_opt_out=int(frame[Customer.do_not_contact].sum()) if len(frame) else 0,
+        n_key_accounts=int(frame[Customer.key_account].sum()) if len(frame) else 0,
         projects=projects,
     )
 
@@ -186,8 +186,8 @@ def review(
     now = customer_base(deals, p.year, customers=customers)
     nxt = customer_base(deals, p.year + 1, customers=customers)
     if project is not None:
-        now = now[now[C.project] == project].reset_index(drop=True)
-        nxt = nxt[nxt[C.project] == project].reset_index(drop=True)
+        now = now[now[Customer.project] == project].reset_index(drop=True)
+        nxt = nxt[nxt[Customer.project] == project].reset_index(drop=True)
     cov = coverage(now, surveys, p.year, cycle_years=rules.cycle_years, asof=p.end)
     base = _base_part(nxt, p.year + 1)
     parts: tuple = ()

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from ..schema import C, S, vocabulary
+from ..schema import Customer, Survey, vocabulary
 from .base import VALUE_CLASS
 from .cycle import DONE, LAST_SURVEY, MUST, REACHABLE, earliest_month, ledger, positions
 from .schedule import MONTHS, MethodRules, normalise_capacity, required_count, rule_methods, value_classes
@@ -19,13 +19,13 @@ from .schedule import MONTHS, MethodRules, normalise_capacity, required_count, r
 MONTH = "month"
 REASON = "reason"
 MUST_SURVEY, SAMPLED = "必访", "抽样"
-PLAN_COLUMNS = (C.customer_key, S.method, MONTH, REASON, C.project, VALUE_CLASS, C.key_account, LAST_SURVEY)
+PLAN_COLUMNS = (Customer.customer_key, Survey.method, MONTH, REASON, Customer.project, VALUE_CLASS, Customer.key_account, LAST_SURVEY)
 LABELS = {
     MONTH: "计划月份",
     REASON: "计划原因",
     VALUE_CLASS: "价值分级",
     LAST_SURVEY: "上次调查日期",
-    C.key_account: "重点客户",
+    Customer.key_account: "重点客户",
 }
 
 
@@ -83,7 +83,7 @@ class PlanContext:
 def plan_context(customers: pd.DataFrame, surveys: pd.DataFrame | None, year: int, rules: PlanRules) -> PlanContext:
     """The ledger of ``year`` and the per-customer arrays the planner and the checker use."""
     lg = ledger(customers, surveys, int(year), cycle_years=rules.cycle_years)
-    amount = lg[C.total_amount] if C.total_amount in lg.columns else pd.Series(np.nan, index=lg.index)
+    amount = lg[Customer.total_amount] if Customer.total_amount in lg.columns else pd.Series(np.nan, index=lg.index)
     methods_rules = rules.method_rules
     vcode = value_classes(amount, methods_rules.value_shares)
     methods = methods_rules.methods()
@@ -109,15 +109,15 @@ def validate_plan(
     rules: PlanRules = PlanRules(),  # noqa: B008 - frozen, shared default
 ) -> list[str]:
     """Every rule the plan breaks, in plain Chinese (empty list when compliant)."""
-    missing = [c for c in (C.customer_key, S.method, MONTH, REASON) if c not in plan.columns]
+    missing = [c for c in (Customer.customer_key, Survey.method, MONTH, REASON) if c not in plan.columns]
     if missing:
         return [f"计划缺少列：{'、'.join(missing)}。"]
     ctx = plan_context(customers, surveys, year, rules)
     min_share, cycle_years, min_gap_months = rules.min_share, rules.cycle_years, rules.min_gap_months
     capacity, expected_completion, assurance = rules.capacity, rules.expected_completion, rules.assurance
-    keys = ctx.ledger[C.customer_key]
+    keys = ctx.ledger[Customer.customer_key]
     out: list[str] = []
-    pkeys = plan[C.customer_key].reset_index(drop=True)
+    pkeys = plan[Customer.customer_key].reset_index(drop=True)
 
     def eg(sel: np.ndarray, source: pd.Series = pkeys) -> str:
         ex = source.to_numpy()[np.flatnonzero(sel)[:3]]
@@ -136,7 +136,7 @@ def validate_plan(
     if (reason < 0).any():
         out.append(f"有 {int((reason < 0).sum())} 行的计划原因不是“必访”或“抽样”。")
     known = list(vocabulary("survey_method"))
-    pm = pd.Categorical(plan[S.method], categories=known).codes
+    pm = pd.Categorical(plan[Survey.method], categories=known).codes
     if (pm < 0).any():
         out.append(f"有 {int((pm < 0).sum())} 行的调查方式无效（可选：{'、'.join(known)}）。")
     inbase = pos >= 0
@@ -197,7 +197,7 @@ def validate_plan(
             for mo in np.flatnonzero(load[j] > caps[m]):
                 out.append(f"{m} {mo + 1}月计划 {int(load[j, mo])} 人次，超过容量 {int(caps[m][mo])} 人次。")
     rule = ctx.mcode[at]  # index into ctx.methods; its first len(fallback) entries are the chain
-    given = pd.Categorical(plan[S.method], categories=ctx.methods).codes[ok]
+    given = pd.Categorical(plan[Survey.method], categories=ctx.methods).codes[ok]
     bad_must = is_must & (given != rule)
     if bad_must.any():
         out.append(f"有 {int(bad_must.sum())} 个必访客户的调查方式与规则不符{eg(bad_must, pkeys[ok])}。")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from ..schema import C, vocabulary
+from ..schema import Customer, vocabulary
 
 VISIT, PHONE, QUESTIONNAIRE = "走访", "电话", "书面问卷"
 HIGH, MID, LOW = "高价值", "中价值", "一般"
@@ -94,11 +94,11 @@ def rule_methods(cust: pd.DataFrame, vcode: np.ndarray, rules: MethodRules, meth
     code = {m: i for i, m in enumerate(methods)}
     by_class = np.array([code[rules.by_value.get(v, PHONE)] for v in VALUE_LABELS], dtype=np.int16)
     method = by_class[vcode]
-    if rules.no_phone is not None and C.phone_masked in cust.columns:
-        no_phone = cust[C.phone_masked].isna().to_numpy()
+    if rules.no_phone is not None and Customer.phone_masked in cust.columns:
+        no_phone = cust[Customer.phone_masked].isna().to_numpy()
         method[no_phone & (method == code[PHONE])] = code[rules.no_phone]
     if rules.key_account is not None:
-        method[cust[C.key_account].to_numpy(dtype=bool)] = code[rules.key_account]
+        method[cust[Customer.key_account].to_numpy(dtype=bool)] = code[rules.key_account]
     return method
 
 

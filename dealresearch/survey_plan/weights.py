@@ -27,14 +27,14 @@ from scipy import stats
 
 from ..config import MIN_N
 from ..errors import DataError, ParameterError
-from ..schema import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, C, D, S, Status
+from ..schema import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, Customer, Deal, Status, Survey
 from ..stats import rescale
 from ..weighting import WeightSummary, effective_n, rake, summary
 from .base import VALUE_CLASS, customer_base
 from .schedule import VALUE_LABELS, value_classes
 
-UNIT_TYPE = D.unit_type
-DEFAULT_BY: tuple[str, ...] = (C.project, UNIT_TYPE, VALUE_CLASS)
+UNIT_TYPE = Deal.unit_type
+DEFAULT_BY: tuple[str, ...] = (Customer.project, UNIT_TYPE, VALUE_CLASS)
 UNKNOWN = "未注明"
 
 
@@ -166,16 +166,16 @@ def customer_attributes(deals: pd.DataFrame, year: int, *, value_shares=(0.10, 0
     """The customer base of ``year`` with ``project``, ``unit_type`` (of the customer's
     largest live deal) and ``value_class`` (高/中/一般 by total amount)."""
     base = customer_base(deals, year, **base_kw)
-    live = deals[deals[D.status].ne(Status.cancelled).fillna(True).astype(bool)] if D.status in deals else deals
+    live = deals[deals[Deal.status].ne(Status.cancelled).fillna(True).astype(bool)] if Deal.status in deals else deals
     if UNIT_TYPE in deals.columns:
-        main = live[[D.customer_key, D.total_price, UNIT_TYPE]].assign(
-            _a=pd.to_numeric(live[D.total_price], errors="coerce").fillna(0.0))
-        main = main.sort_values([D.customer_key, "_a"], ascending=[True, False]).drop_duplicates(D.customer_key)
-        ut = main.set_index(D.customer_key)[UNIT_TYPE].astype("str")
-        base[UNIT_TYPE] = ut.reindex(base[C.customer_key].to_numpy()).fillna(UNKNOWN).to_numpy()
-    codes = value_classes(base[C.total_amount], tuple(value_shares))
+        main = live[[Deal.customer_key, Deal.total_price, UNIT_TYPE]].assign(
+            _a=pd.to_numeric(live[Deal.total_price], errors="coerce").fillna(0.0))
+        main = main.sort_values([Deal.customer_key, "_a"], ascending=[True, False]).drop_duplicates(Deal.customer_key)
+        ut = main.set_index(Deal.customer_key)[UNIT_TYPE].astype("str")
+        base[UNIT_TYPE] = ut.reindex(base[Customer.customer_key].to_numpy()).fillna(UNKNOWN).to_numpy()
+    codes = value_classes(base[Customer.total_amount], tuple(value_shares))
     base[VALUE_CLASS] = np.asarray(VALUE_LABELS, dtype=object)[codes]
-    base[C.project] = base[C.project].fillna(UNKNOWN).astype("str")
+    base[Customer.project] = base[Customer.project].fillna(UNKNOWN).astype("str")
     return base
 
 
@@ -207,8 +207,8 @@ def survey_weights(surveys: pd.DataFrame, base: pd.DataFrame, *, by: Sequence[st
     """Rake the respondents (``surveys`` with ``customer_key``) to the customer base
     margins ``by``; respondents whose customer is not in the base get no weight (NaN)."""
     by = tuple(by)
-    attrs = base.drop_duplicates(C.customer_key).set_index(C.customer_key)[list(by)]
-    keys = surveys[S.customer_key]
+    attrs = base.drop_duplicates(Customer.customer_key).set_index(Customer.customer_key)[list(by)]
+    keys = surveys[Survey.customer_key]
     inside = keys.isin(attrs.index).to_numpy()
     if not inside.any():
         raise DataError("本期受访者中没有任何客户在客户基数内，无法加权。")
@@ -256,14 +256,14 @@ def wave_weights(wave: pd.DataFrame, deals: pd.DataFrame, *, year: int | None = 
         raise ParameterError("请给出 year（调查年度的客户基数）或 asof（截至某日的客户基数）之一。")
     if asof is not None:
         asof = pd.Timestamp(asof).normalize()
-        date = pd.to_datetime(deals[D.sign_date]) if D.sign_date in deals else None
-        if D.subscribe_date in deals:
-            sub = pd.to_datetime(deals[D.subscribe_date])
+        date = pd.to_datetime(deals[Deal.sign_date]) if Deal.sign_date in deals else None
+        if Deal.subscribe_date in deals:
+            sub = pd.to_datetime(deals[Deal.subscribe_date])
             date = sub if date is None else date.fillna(sub)
         deals, year = deals[(date < asof + pd.Timedelta(days=1)).fillna(False).to_numpy(dtype=bool)], asof.year + 1
     base = customer_attributes(deals, year, **base_kw)
     if project is not None:
-        base = base[base[C.project] == project]
+        base = base[base[Customer.project] == project]
     if base.empty:
         raise DataError("客户基数为空（此前 3 年没有成交），无法加权。")
     by = tuple(by) if by is not None else tuple(v for v in DEFAULT_BY if v in base.columns)
@@ -271,10 +271,10 @@ def wave_weights(wave: pd.DataFrame, deals: pd.DataFrame, *, year: int | None = 
     inside = sw.weights.notna().to_numpy()
     part, w = wave[inside], sw.weights[inside].to_numpy()
     out: dict = {}
-    if S.recommend in part and part[S.recommend].notna().any():
-        out["nps"] = weighted_nps(part[S.recommend], w)
-    if S.overall in part and part[S.overall].notna().any():
-        out["csat"] = weighted_csat(part[S.overall], w)
+    if Survey.recommend in part and part[Survey.recommend].notna().any():
+        out["nps"] = weighted_nps(part[Survey.recommend], w)
+    if Survey.overall in part and part[Survey.overall].notna().any():
+        out["csat"] = weighted_csat(part[Survey.overall], w)
     if item_weights is not None and any(i in part.columns for i in items):
         out["csi"] = weighted_csi(part, items, item_weights, w)
     return WaveWeighting(sw.weights, sw.summary, sw.by, int(year), len(base), sw.outside_base, out, asof)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
-from ..schema import D
+from ..schema import Deal
 from .deals import END, PROJECTS, generate_deals
 from .exports import (
     LAYOUT_A,
@@ -38,13 +38,13 @@ CHANGES_CSV = "状态变更及补录_2026Q3.csv"
 
 
 def _status_changes(rng, deals: pd.DataFrame) -> pd.DataFrame:
-    eligible = deals.index[deals[D.sign_date] < END - pd.Timedelta(days=60)]
+    eligible = deals.index[deals[Deal.sign_date] < END - pd.Timedelta(days=60)]
     n_cancel, n_change = int(len(deals) * CANCEL_SHARE), int(len(deals) * CHANGE_SHARE)
     rows = rng.choice(eligible, n_cancel + n_change, replace=False)
     ch = deals.loc[rows].copy()
-    ch[D.status] = ["退房"] * n_cancel + ["换房"] * n_change
+    ch[Deal.status] = ["退房"] * n_cancel + ["换房"] * n_change
     lag = pd.to_timedelta(rng.integers(10, 60, len(ch)), unit="D")
-    ch["change_date"] = (ch[D.sign_date] + lag).clip(upper=END)
+    ch["change_date"] = (ch[Deal.sign_date] + lag).clip(upper=END)
     return ch
 
 
@@ -60,11 +60,11 @@ def generate(out_dir: str | Path | None = None, seed: int = 0) -> dict:
                "星汇中心": (LAYOUT_C, {"date_strings": True})}
     for proj in PROJECTS:
         layout, opts = layouts[proj["name"]]
-        mine = deals[deals[D.project] == proj["name"]]
+        mine = deals[deals[Deal.project] == proj["name"]]
         frame = export_frame(mine, layout, dirt, **opts)
         frame = pd.concat([frame, reject_rows(mine, layout, dirt, proj["code"])], ignore_index=True)
         frame = with_duplicates(frame, dirt, 8)
-        frame = with_noise_rows(frame, dirt, 5, layout[D.total_price])
+        frame = with_noise_rows(frame, dirt, 5, layout[Deal.total_price])
         path = out / f"{proj['name']}_成交客户_2025-2026.xlsx"
         title = f"{proj['name']}成交客户明细表（导出时间：2026-10-08）" if proj["name"] == "云栖府" else None
         title_rows += write_xlsx(path, frame, title=title, notes_sheet=proj["name"] == "星汇中心")
@@ -74,10 +74,10 @@ def generate(out_dir: str | Path | None = None, seed: int = 0) -> dict:
     redo = deals.loc[rng.choice(deals.index, 20, replace=False)]
     csv = pd.concat([export_frame(changes, LAYOUT_A, dirt, plant=False), export_frame(redo, LAYOUT_A, dirt, plant=False)])
     csv["变更日期"] = list(changes["change_date"].dt.strftime("%Y-%m-%d")) + [""] * len(redo)
-    for col in (LAYOUT_A[D.sign_date], LAYOUT_A[D.subscribe_date], LAYOUT_A[D.first_visit_date]):
+    for col in (LAYOUT_A[Deal.sign_date], LAYOUT_A[Deal.subscribe_date], LAYOUT_A[Deal.first_visit_date]):
         csv[col] = pd.to_datetime(csv[col]).dt.strftime("%Y-%m-%d")
     dirt.counts["exact_duplicates"] += len(redo)
-    csv = with_noise_rows(csv, dirt, 2, LAYOUT_A[D.total_price])
+    csv = with_noise_rows(csv, dirt, 2, LAYOUT_A[Deal.total_price])
     csv.to_csv(out / CHANGES_CSV, index=False, encoding="gbk")
     files.append(CHANGES_CSV)
     rows_read += len(csv)
@@ -96,7 +96,7 @@ def generate(out_dir: str | Path | None = None, seed: int = 0) -> dict:
     non_data = c["blank_rows"] + c["totals_rows"]
     rejected = c["reject_bad_sign_date"] + c["reject_missing_deal_id"] + c["reject_bad_total_price"]
     merged = c["exact_duplicates"] + len(changes)
-    net_q = deals.groupby(deals[D.sign_date].dt.to_period("Q").astype(str))
+    net_q = deals.groupby(deals[Deal.sign_date].dt.to_period("Q").astype(str))
     truth = {
         "seed": seed,
         "deal_files": files[:4], "survey_files": files[4:6], "target_files": files[6:],
@@ -106,18 +106,18 @@ def generate(out_dir: str | Path | None = None, seed: int = 0) -> dict:
                      "status_updates": len(changes), "exact_duplicates": c["exact_duplicates"]},
         "dirt": dict(sorted(c.items())),
         "bad_id_check_digit_deal_ids": sorted(dirt.bad_check_ids),
-        "status_changes": {r[D.deal_id]: [r[D.status], r["change_date"].strftime("%Y-%m-%d")]
+        "status_changes": {r[Deal.deal_id]: [r[Deal.status], r["change_date"].strftime("%Y-%m-%d")]
                            for _, r in changes.iterrows()},
-        "n_customers": int(deals[D.id_number].nunique()),
-        "repeat_deal_ids": sorted(deals.loc[deals["prior_deals"] > 0, D.deal_id]),
-        "referral_deal_ids": sorted(deals.loc[deals[D.referrer_phone].notna(), D.deal_id]),
-        "personas": dict(zip(deals[D.deal_id], deals["persona"], strict=True)),
+        "n_customers": int(deals[Deal.id_number].nunique()),
+        "repeat_deal_ids": sorted(deals.loc[deals["prior_deals"] > 0, Deal.deal_id]),
+        "referral_deal_ids": sorted(deals.loc[deals[Deal.referrer_phone].notna(), Deal.deal_id]),
+        "personas": dict(zip(deals[Deal.deal_id], deals["persona"], strict=True)),
         "deals_by_quarter": net_q.size().to_dict(),
-        "amount_by_project": deals.groupby(D.project)[D.total_price].sum().round(0).to_dict(),
-        "network_share_by_quarter": net_q[D.awareness_channel].apply(lambda s: round(float((s == "网络").mean()), 4)).to_dict(),
+        "amount_by_project": deals.groupby(Deal.project)[Deal.total_price].sum().round(0).to_dict(),
+        "network_share_by_quarter": net_q[Deal.awareness_channel].apply(lambda s: round(float((s == "网络").mean()), 4)).to_dict(),
         # the same among current signings (签约 or 换房: the planted 退房 left out), the reports' base
-        "network_share_by_quarter_current": _shares(deals[~deals[D.deal_id].isin(
-            changes.loc[changes[D.status] == "退房", D.deal_id])], "网络"),
+        "network_share_by_quarter_current": _shares(deals[~deals[Deal.deal_id].isin(
+            changes.loc[changes[Deal.status] == "退房", Deal.deal_id])], "网络"),
         "surveys": sv_truth,
         "targets_rows": len(targets),
     }
@@ -126,7 +126,7 @@ def generate(out_dir: str | Path | None = None, seed: int = 0) -> dict:
 
 
 def _shares(deals: pd.DataFrame, channel: str) -> dict:
-    by_q = deals.groupby(deals[D.sign_date].dt.to_period("Q").astype(str))[D.awareness_channel]
+    by_q = deals.groupby(deals[Deal.sign_date].dt.to_period("Q").astype(str))[Deal.awareness_channel]
     return {q: round(float((s == channel).mean()), 4) for q, s in by_q}
 
 

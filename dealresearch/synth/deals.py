@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..schema import D
+from ..schema import Deal
 from . import people
 
 PROJECTS = (
@@ -110,21 +110,21 @@ def _one_project(rng, proj: dict, n: int, personas: np.ndarray) -> pd.DataFrame:
     rep_names = dict(zip(reps, REP_NAMES[proj["code"]], strict=True))
     rep = rng.choice(reps, n, p=np.array([.16, .14, .12, .08, .15, .13, .12, .10]))
     return pd.DataFrame({
-        D.project: proj["name"], D.city: proj["city"], "quarter": q,
-        D.building: [f"{b}栋" for b in rng.integers(1, 12, n)],
-        D.unit_no: [f"{f}{r:02d}" for f, r in zip(rng.integers(2, 33, n), rng.integers(1, 5, n), strict=True)],
-        D.status: "签约", D.subscribe_date: subscribe, D.sign_date: sign,
-        D.sales_rep: [rep_names[r] for r in rep], D.sales_team: [f"{proj['name']}{r[2]}组" for r in rep],
-        D.unit_type: unit, D.area_sqm: area, D.unit_price: unit_price, D.total_price: total,
-        D.payment_method: _by_persona(rng, personas, "pay"),
-        D.family_structure: _by_persona(rng, personas, "family"),
-        D.income_band: _by_persona(rng, personas, "income"),
-        D.purchase_purpose: _by_persona(rng, personas, "purpose"),
-        D.awareness_channel: channel, D.key_factors: _factors(rng, personas),
-        D.residence_area: np.where(rng.random(n) < .8, rng.choice(proj["areas"], n), "外地"),
-        D.work_area: np.where(rng.random(n) < .85, rng.choice(proj["areas"], n), "外地"),
-        D.occupation: rng.choice(OCCUPATIONS, n), D.industry: rng.choice(INDUSTRIES, n),
-        D.first_visit_date: first_visit, D.visit_count: 1 + rng.poisson(2.0, n),
+        Deal.project: proj["name"], Deal.city: proj["city"], "quarter": q,
+        Deal.building: [f"{b}栋" for b in rng.integers(1, 12, n)],
+        Deal.unit_no: [f"{f}{r:02d}" for f, r in zip(rng.integers(2, 33, n), rng.integers(1, 5, n), strict=True)],
+        Deal.status: "签约", Deal.subscribe_date: subscribe, Deal.sign_date: sign,
+        Deal.sales_rep: [rep_names[r] for r in rep], Deal.sales_team: [f"{proj['name']}{r[2]}组" for r in rep],
+        Deal.unit_type: unit, Deal.area_sqm: area, Deal.unit_price: unit_price, Deal.total_price: total,
+        Deal.payment_method: _by_persona(rng, personas, "pay"),
+        Deal.family_structure: _by_persona(rng, personas, "family"),
+        Deal.income_band: _by_persona(rng, personas, "income"),
+        Deal.purchase_purpose: _by_persona(rng, personas, "purpose"),
+        Deal.awareness_channel: channel, Deal.key_factors: _factors(rng, personas),
+        Deal.residence_area: np.where(rng.random(n) < .8, rng.choice(proj["areas"], n), "外地"),
+        Deal.work_area: np.where(rng.random(n) < .85, rng.choice(proj["areas"], n), "外地"),
+        Deal.occupation: rng.choice(OCCUPATIONS, n), Deal.industry: rng.choice(INDUSTRIES, n),
+        Deal.first_visit_date: first_visit, Deal.visit_count: 1 + rng.poisson(2.0, n),
         "persona": personas,
     })
 
@@ -137,25 +137,25 @@ def generate_deals(rng: np.random.Generator) -> pd.DataFrame:
         personas = _pick(rng, mix, proj["n"])
         f = _one_project(rng, proj, proj["n"], personas)
         age = np.clip(np.round(_by_age(rng, personas)), 22, 75).astype(int)
-        birth = f[D.sign_date] - pd.to_timedelta(age * 365.25 + rng.integers(0, 360, len(f)), unit="D")
+        birth = f[Deal.sign_date] - pd.to_timedelta(age * 365.25 + rng.integers(0, 360, len(f)), unit="D")
         male = rng.random(len(f)) < .55
-        f[D.id_number] = people.id_numbers(rng, birth.dt.normalize(), male, .65, proj["local"]).to_numpy()
-        f[D.birth_date] = birth.dt.normalize()
-        f[D.gender] = np.where(male, "男", "女")
-        f[D.age] = ((f[D.sign_date] - f[D.birth_date]).dt.days // 365.25).astype(int)
+        f[Deal.id_number] = people.id_numbers(rng, birth.dt.normalize(), male, .65, proj["local"]).to_numpy()
+        f[Deal.birth_date] = birth.dt.normalize()
+        f[Deal.gender] = np.where(male, "男", "女")
+        f[Deal.age] = ((f[Deal.sign_date] - f[Deal.birth_date]).dt.days // 365.25).astype(int)
         frames.append(f)
-    deals = pd.concat(frames, ignore_index=True).sort_values(D.sign_date, kind="stable", ignore_index=True)
+    deals = pd.concat(frames, ignore_index=True).sort_values(Deal.sign_date, kind="stable", ignore_index=True)
     n = len(deals)
-    deals[D.customer_name] = people.names(rng, n)
-    deals[D.phone] = people.phones(rng, n)
-    deals[D.customer_code] = [f"KH{i:06d}" for i in rng.choice(900000, n, replace=False) + 100000]
+    deals[Deal.customer_name] = people.names(rng, n)
+    deals[Deal.phone] = people.phones(rng, n)
+    deals[Deal.customer_code] = [f"KH{i:06d}" for i in rng.choice(900000, n, replace=False) + 100000]
     deals = _plant_repeat_buyers(rng, deals)
     deals = _plant_referrals(rng, deals)
-    deals[D.purchase_count] = np.where(deals["prior_deals"] == 0, "首次", np.where(deals["prior_deals"] == 1, "二次", "多次"))
-    deals[D.is_existing_owner] = deals["prior_deals"] > 0
-    seq = deals.groupby(D.project).cumcount() + 1
-    code = deals[D.project].map({p["name"]: p["code"] for p in PROJECTS})
-    deals[D.deal_id] = code + deals[D.sign_date].dt.year.astype(str) + "-" + seq.map("{:05d}".format)
+    deals[Deal.purchase_count] = np.where(deals["prior_deals"] == 0, "首次", np.where(deals["prior_deals"] == 1, "二次", "多次"))
+    deals[Deal.is_existing_owner] = deals["prior_deals"] > 0
+    seq = deals.groupby(Deal.project).cumcount() + 1
+    code = deals[Deal.project].map({p["name"]: p["code"] for p in PROJECTS})
+    deals[Deal.deal_id] = code + deals[Deal.sign_date].dt.year.astype(str) + "-" + seq.map("{:05d}".format)
     return deals
 
 
@@ -172,10 +172,10 @@ def _plant_repeat_buyers(rng, deals: pd.DataFrame) -> pd.DataFrame:
     earlier = (rng.random(len(later)) * later * 0.8).astype(int)
     keep = ~np.isin(earlier, later)
     later, earlier = later[keep], earlier[keep]
-    for col in (D.id_number, D.customer_name, D.phone, D.customer_code, D.gender, D.birth_date):
+    for col in (Deal.id_number, Deal.customer_name, Deal.phone, Deal.customer_code, Deal.gender, Deal.birth_date):
         deals.loc[later, col] = deals.loc[earlier, col].to_numpy()
-    deals[D.age] = ((deals[D.sign_date] - deals[D.birth_date]).dt.days // 365.25).astype(int)
-    deals["prior_deals"] = deals.groupby(D.id_number).cumcount()
+    deals[Deal.age] = ((deals[Deal.sign_date] - deals[Deal.birth_date]).dt.days // 365.25).astype(int)
+    deals["prior_deals"] = deals.groupby(Deal.id_number).cumcount()
     return deals
 
 
@@ -184,11 +184,11 @@ def _plant_referrals(rng, deals: pd.DataFrame) -> pd.DataFrame:
     n = len(deals)
     cand = np.arange(200, n)
     ref = rng.choice(cand, int(n * REFERRAL_SHARE), replace=False)
-    deals[D.referrer_phone] = pd.Series(pd.NA, index=deals.index, dtype="str")
+    deals[Deal.referrer_phone] = pd.Series(pd.NA, index=deals.index, dtype="str")
     for i in ref:  # a few hundred planted referrals; generation only, not a hot path
-        pool = np.flatnonzero((deals[D.project].to_numpy()[:i] == deals.at[i, D.project])
-                              & (deals[D.phone].to_numpy()[:i] != deals.at[i, D.phone]))
+        pool = np.flatnonzero((deals[Deal.project].to_numpy()[:i] == deals.at[i, Deal.project])
+                              & (deals[Deal.phone].to_numpy()[:i] != deals.at[i, Deal.phone]))
         if len(pool):
-            deals.at[i, D.referrer_phone] = deals.at[int(rng.choice(pool)), D.phone]
-            deals.at[i, D.awareness_channel] = "老带新"
+            deals.at[i, Deal.referrer_phone] = deals.at[int(rng.choice(pool)), Deal.phone]
+            deals.at[i, Deal.awareness_channel] = "老带新"
     return deals

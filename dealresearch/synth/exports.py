@@ -7,36 +7,36 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from ..schema import SURVEY_ITEMS, D, S
+from ..schema import SURVEY_ITEMS, Deal, Survey
 
 # canonical column → header text, per export layout (CRM systems differ)
 LAYOUT_A = {  # 滨江壹号: 思源-style, amounts in 元
-    D.deal_id: "合同编号", D.project: "项目名称", D.city: "城市", D.building: "楼栋", D.unit_no: "房号",
-    D.status: "交易状态", D.subscribe_date: "认购日期", D.sign_date: "签约日期", D.sales_rep: "置业顾问",
-    D.sales_team: "销售团队", D.unit_type: "户型", D.area_sqm: "建筑面积", D.unit_price: "成交单价",
-    D.total_price: "成交总价", D.payment_method: "付款方式", D.customer_name: "客户姓名",
-    D.phone: "联系电话", D.id_number: "证件号码", D.customer_code: "客户编号", D.gender: "性别",
-    D.age: "年龄", D.family_structure: "家庭结构", D.residence_area: "居住区域", D.work_area: "工作区域",
-    D.occupation: "职业", D.industry: "行业", D.income_band: "家庭年收入", D.purchase_count: "置业次数",
-    D.purchase_purpose: "购房目的", D.awareness_channel: "认知途径", D.key_factors: "关注因素",
-    D.first_visit_date: "首次到访日期", D.visit_count: "到访次数", D.is_existing_owner: "是否老业主",
-    D.referrer_phone: "推荐人电话",
+    Deal.deal_id: "合同编号", Deal.project: "项目名称", Deal.city: "城市", Deal.building: "楼栋", Deal.unit_no: "房号",
+    Deal.status: "交易状态", Deal.subscribe_date: "认购日期", Deal.sign_date: "签约日期", Deal.sales_rep: "置业顾问",
+    Deal.sales_team: "销售团队", Deal.unit_type: "户型", Deal.area_sqm: "建筑面积", Deal.unit_price: "成交单价",
+    Deal.total_price: "成交总价", Deal.payment_method: "付款方式", Deal.customer_name: "客户姓名",
+    Deal.phone: "联系电话", Deal.id_number: "证件号码", Deal.customer_code: "客户编号", Deal.gender: "性别",
+    Deal.age: "年龄", Deal.family_structure: "家庭结构", Deal.residence_area: "居住区域", Deal.work_area: "工作区域",
+    Deal.occupation: "职业", Deal.industry: "行业", Deal.income_band: "家庭年收入", Deal.purchase_count: "置业次数",
+    Deal.purchase_purpose: "购房目的", Deal.awareness_channel: "认知途径", Deal.key_factors: "关注因素",
+    Deal.first_visit_date: "首次到访日期", Deal.visit_count: "到访次数", Deal.is_existing_owner: "是否老业主",
+    Deal.referrer_phone: "推荐人电话",
 }
 LAYOUT_B = {  # 云栖府: 明源-style, amounts in 万元, birth date instead of age, a title row
-    D.deal_id: "认购书编号", D.project: "项目", D.city: "所在城市", D.building: "楼号", D.unit_no: "房间号",
-    D.status: "状态", D.subscribe_date: "认购时间", D.sign_date: "签约时间", D.sales_rep: "销售顾问",
-    D.sales_team: "团队", D.unit_type: "房型", D.area_sqm: "面积(㎡)", D.unit_price: "单价(元/㎡)",
-    D.total_price: "成交金额(万元)", D.payment_method: "付款方式", D.customer_name: "姓名",
-    D.phone: "手机号码", D.id_number: "身份证号", D.customer_code: "客户代码", D.gender: "性别",
-    D.birth_date: "出生日期", D.family_structure: "家庭结构", D.residence_area: "现居住区域",
-    D.work_area: "工作地", D.occupation: "职业", D.industry: "所属行业", D.income_band: "年收入",
-    D.purchase_count: "购房次数", D.purchase_purpose: "置业目的", D.awareness_channel: "获知途径",
-    D.key_factors: "购房关注因素", D.first_visit_date: "首访日期", D.visit_count: "来访次数",
-    D.is_existing_owner: "老业主", D.referrer_phone: "推荐人手机",
+    Deal.deal_id: "认购书编号", Deal.project: "项目", Deal.city: "所在城市", Deal.building: "楼号", Deal.unit_no: "房间号",
+    Deal.status: "状态", Deal.subscribe_date: "认购时间", Deal.sign_date: "签约时间", Deal.sales_rep: "销售顾问",
+    Deal.sales_team: "团队", Deal.unit_type: "房型", Deal.area_sqm: "面积(㎡)", Deal.unit_price: "单价(元/㎡)",
+    Deal.total_price: "成交金额(万元)", Deal.payment_method: "付款方式", Deal.customer_name: "姓名",
+    Deal.phone: "手机号码", Deal.id_number: "身份证号", Deal.customer_code: "客户代码", Deal.gender: "性别",
+    Deal.birth_date: "出生日期", Deal.family_structure: "家庭结构", Deal.residence_area: "现居住区域",
+    Deal.work_area: "工作地", Deal.occupation: "职业", Deal.industry: "所属行业", Deal.income_band: "年收入",
+    Deal.purchase_count: "购房次数", Deal.purchase_purpose: "置业目的", Deal.awareness_channel: "获知途径",
+    Deal.key_factors: "购房关注因素", Deal.first_visit_date: "首访日期", Deal.visit_count: "来访次数",
+    Deal.is_existing_owner: "老业主", Deal.referrer_phone: "推荐人手机",
 }
 LAYOUT_C = dict(LAYOUT_A) | {  # 星汇中心: commercial, mixed date formats
-    D.deal_id: "合同号", D.project: "楼盘名称", D.sign_date: "成交日期", D.sales_rep: "业务员",
-    D.unit_type: "产品类型", D.area_sqm: "建筑面积(平方米)", D.total_price: "合同总价", D.phone: "电话",
+    Deal.deal_id: "合同号", Deal.project: "楼盘名称", Deal.sign_date: "成交日期", Deal.sales_rep: "业务员",
+    Deal.unit_type: "产品类型", Deal.area_sqm: "建筑面积(平方米)", Deal.total_price: "合同总价", Deal.phone: "电话",
 }
 PAYMENT_SYNONYMS = {"商业按揭": ["按揭", "商贷", "商业贷款"], "一次性": ["全款", "一次性付款"], "公积金": ["公积金贷款"]}
 UNKNOWN_PAYMENT = "以房抵款"
@@ -69,46 +69,46 @@ def export_frame(deals: pd.DataFrame, layout: dict, dirt: Dirt, *, wan: bool = F
     """Clean deals → export cells (object dtype) with planted, counted variants
     (``plant=False``: formatting only, no cell-level defects)."""
     f = deals.copy()
-    f[D.key_factors] = [dirt.rng.choice(FACTOR_SEPARATORS).join(v) for v in f[D.key_factors]]
-    f[D.is_existing_owner] = np.where(f[D.is_existing_owner], "是", "否")
-    f[D.referrer_phone] = f[D.referrer_phone].fillna("")
+    f[Deal.key_factors] = [dirt.rng.choice(FACTOR_SEPARATORS).join(v) for v in f[Deal.key_factors]]
+    f[Deal.is_existing_owner] = np.where(f[Deal.is_existing_owner], "是", "否")
+    f[Deal.referrer_phone] = f[Deal.referrer_phone].fillna("")
     f = f.astype(object)
     if wan:
-        f[D.total_price] = (deals[D.total_price] / 1e4).round(4).astype(object)
+        f[Deal.total_price] = (deals[Deal.total_price] / 1e4).round(4).astype(object)
     if not plant:
         return f.rename(columns=layout)[list(layout.values())]
     if not wan:
-        dirt.cells(f, D.total_price, dirt.pick(f, 30), lambda v: f"¥{v / 1e4:.4f}万", "amount_cells_in_wan")
-        dirt.cells(f, D.unit_price, dirt.pick(f, 20), lambda v: f"{v:,.0f}元", "money_with_unit_text")
-    dirt.cells(f, D.phone, dirt.pick(f, 25), lambda v: _fullwidth(v), "fullwidth_cells")
-    dirt.cells(f, D.area_sqm, dirt.pick(f, 15), lambda v: _fullwidth(f"{v}") + "㎡", "fullwidth_cells")
-    dirt.cells(f, D.phone, dirt.pick(f, 40), lambda v: f"+86 {v[:3]}-{v[3:7]}-{v[7:]}", "phone_formatted")
-    xs = f[D.id_number].str.endswith("X")
-    dirt.cells(f, D.id_number, dirt.pick(f, 10, xs), lambda v: v[:-1] + "x", "lowercase_x_ids")
-    bad = dirt.pick(f, 8, ~f[D.id_number].str.endswith(("X", "x")))
-    dirt.cells(f, D.id_number, bad, lambda v: v[:17] + str((int(v[17]) + 1) % 10), "bad_id_check_digit")
-    dirt.bad_check_ids += list(f.loc[bad, D.deal_id])
+        dirt.cells(f, Deal.total_price, dirt.pick(f, 30), lambda v: f"¥{v / 1e4:.4f}万", "amount_cells_in_wan")
+        dirt.cells(f, Deal.unit_price, dirt.pick(f, 20), lambda v: f"{v:,.0f}元", "money_with_unit_text")
+    dirt.cells(f, Deal.phone, dirt.pick(f, 25), lambda v: _fullwidth(v), "fullwidth_cells")
+    dirt.cells(f, Deal.area_sqm, dirt.pick(f, 15), lambda v: _fullwidth(f"{v}") + "㎡", "fullwidth_cells")
+    dirt.cells(f, Deal.phone, dirt.pick(f, 40), lambda v: f"+86 {v[:3]}-{v[3:7]}-{v[7:]}", "phone_formatted")
+    xs = f[Deal.id_number].str.endswith("X")
+    dirt.cells(f, Deal.id_number, dirt.pick(f, 10, xs), lambda v: v[:-1] + "x", "lowercase_x_ids")
+    bad = dirt.pick(f, 8, ~f[Deal.id_number].str.endswith(("X", "x")))
+    dirt.cells(f, Deal.id_number, bad, lambda v: v[:17] + str((int(v[17]) + 1) % 10), "bad_id_check_digit")
+    dirt.bad_check_ids += list(f.loc[bad, Deal.deal_id])
     for canon, syns in PAYMENT_SYNONYMS.items():
-        rows = dirt.pick(f, 15, f[D.payment_method] == canon)
-        dirt.cells(f, D.payment_method, rows, lambda v, s=syns: dirt.rng.choice(s), "payment_synonyms")
-    dirt.cells(f, D.payment_method, dirt.pick(f, 4), lambda v: UNKNOWN_PAYMENT, "unknown_payment_values")
+        rows = dirt.pick(f, 15, f[Deal.payment_method] == canon)
+        dirt.cells(f, Deal.payment_method, rows, lambda v, s=syns: dirt.rng.choice(s), "payment_synonyms")
+    dirt.cells(f, Deal.payment_method, dirt.pick(f, 4), lambda v: UNKNOWN_PAYMENT, "unknown_payment_values")
     if date_strings:
         fmts = {"%Y/%m/%d": "slash", "%Y年%m月%d日": "chinese", "%Y%m%d": "compact", "%Y.%m.%d": "dotted"}
         rows = iter(np.array_split(dirt.pick(f, 40 * (len(fmts) + 1)), len(fmts) + 1))
         for fmt, name in fmts.items():
-            dirt.cells(f, D.sign_date, next(rows), lambda v, fmt=fmt: v.strftime(fmt), f"date_{name}")
+            dirt.cells(f, Deal.sign_date, next(rows), lambda v, fmt=fmt: v.strftime(fmt), f"date_{name}")
         serial = lambda v: int((v - pd.Timestamp("1899-12-30")).days)  # noqa: E731
-        dirt.cells(f, D.sign_date, next(rows), serial, "date_excel_serial")
+        dirt.cells(f, Deal.sign_date, next(rows), serial, "date_excel_serial")
     return f.rename(columns=layout)[list(layout.values())]
 
 
 def reject_rows(deals: pd.DataFrame, layout: dict, dirt: Dirt, prefix: str) -> pd.DataFrame:
     """Extra rows that must be rejected, each with one fatal defect (counted by reason)."""
     base = export_frame(deals.sample(12, random_state=int(dirt.rng.integers(1 << 30))), layout, dirt, plant=False)
-    base[layout[D.deal_id]] = [f"{prefix}-R{i:03d}" for i in range(len(base))]
-    base.iloc[0:6, base.columns.get_loc(layout[D.sign_date])] = ["待定", "2025-02-30", "13/45/2025", "", "无", "2026-13-01"]
-    base.iloc[6:9, base.columns.get_loc(layout[D.deal_id])] = ["", None, " "]
-    base.iloc[9:12, base.columns.get_loc(layout[D.total_price])] = ["面议", "待定", "N/A"]
+    base[layout[Deal.deal_id]] = [f"{prefix}-R{i:03d}" for i in range(len(base))]
+    base.iloc[0:6, base.columns.get_loc(layout[Deal.sign_date])] = ["待定", "2025-02-30", "13/45/2025", "", "无", "2026-13-01"]
+    base.iloc[6:9, base.columns.get_loc(layout[Deal.deal_id])] = ["", None, " "]
+    base.iloc[9:12, base.columns.get_loc(layout[Deal.total_price])] = ["面议", "待定", "N/A"]
     dirt.counts["reject_bad_sign_date"] += 6
     dirt.counts["reject_missing_deal_id"] += 3
     dirt.counts["reject_bad_total_price"] += 3
@@ -153,10 +153,10 @@ def write_xlsx(path, frame: pd.DataFrame, *, title: str | None = None, notes_she
     return start
 
 
-SURVEY_HEADERS = {S.survey_id: "调查编号", "name": "客户姓名", "phone": "联系电话", "id_number": "证件号码",
-                  "code": "客户编号", S.survey_date: "调查日期", S.method: "调查方式", "project": "项目",
-                  S.surveyor: "调查人"} | {i.name: i.label for i in SURVEY_ITEMS} | {
-                  S.comment: "意见和建议", S.complaint: "是否投诉", S.followup_needed: "是否需要跟进"}
+SURVEY_HEADERS = {Survey.survey_id: "调查编号", "name": "客户姓名", "phone": "联系电话", "id_number": "证件号码",
+                  "code": "客户编号", Survey.survey_date: "调查日期", Survey.method: "调查方式", "project": "项目",
+                  Survey.surveyor: "调查人"} | {i.name: i.label for i in SURVEY_ITEMS} | {
+                  Survey.comment: "意见和建议", Survey.complaint: "是否投诉", Survey.followup_needed: "是否需要跟进"}
 GARBAGE = ["好", "N/A", -99, 7, 0]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..schema import DRIVER_ITEMS, SURVEY_ITEMS, D, S
+from ..schema import DRIVER_ITEMS, SURVEY_ITEMS, Deal, Survey
 from .comment_text import plant_comments
 from .deals import END
 
@@ -29,9 +29,9 @@ def _scale(latent: np.ndarray, lo: int, hi: int, centre: float, spread: float) -
 
 def generate_surveys(rng: np.random.Generator, deals: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """One row per survey, with raw customer references; returns (surveys, truth)."""
-    people = deals.sort_values(D.sign_date).groupby(D.id_number, sort=False).agg(
-        first=(D.sign_date, "min"), project=(D.project, "last"), phone=(D.phone, "first"),
-        name=(D.customer_name, "first"), code=(D.customer_code, "first"))
+    people = deals.sort_values(Deal.sign_date).groupby(Deal.id_number, sort=False).agg(
+        first=(Deal.sign_date, "min"), project=(Deal.project, "last"), phone=(Deal.phone, "first"),
+        name=(Deal.customer_name, "first"), code=(Deal.customer_code, "first"))
     frames, surveyed_before = [], set()
     for year in (2025, 2026):
         year_end = min(pd.Timestamp(year, 12, 31), END)  # no survey after the sample's end
@@ -47,12 +47,12 @@ def generate_surveys(rng: np.random.Generator, deals: pd.DataFrame) -> tuple[pd.
         date = start + pd.to_timedelta((rng.random(n) * span).astype(int), unit="D")
         frames.append(pd.DataFrame({"id_number": chosen.index, "project": chosen["project"].to_numpy(),
                                     "phone": chosen["phone"].to_numpy(), "name": chosen["name"].to_numpy(),
-                                    "code": chosen["code"].to_numpy(), S.survey_date: date.to_numpy()}))
-    sv = pd.concat(frames, ignore_index=True).sort_values(S.survey_date, ignore_index=True)
+                                    "code": chosen["code"].to_numpy(), Survey.survey_date: date.to_numpy()}))
+    sv = pd.concat(frames, ignore_index=True).sort_values(Survey.survey_date, ignore_index=True)
     n = len(sv)
-    sv[S.survey_id] = "SV" + sv[S.survey_date].dt.year.astype(str) + "-" + pd.Series(np.arange(1, n + 1)).map("{:05d}".format)
-    sv[S.method] = rng.choice(list(METHODS), n, p=list(METHODS.values()))
-    sv[S.surveyor] = rng.choice(["客服-周敏", "客服-郑强", "客服-何丽", "客服-高翔"], n)
+    sv[Survey.survey_id] = "SV" + sv[Survey.survey_date].dt.year.astype(str) + "-" + pd.Series(np.arange(1, n + 1)).map("{:05d}".format)
+    sv[Survey.method] = rng.choice(list(METHODS), n, p=list(METHODS.values()))
+    sv[Survey.surveyor] = rng.choice(["客服-周敏", "客服-郑强", "客服-何丽", "客服-高翔"], n)
     g = rng.normal(0, 1, n)
     complainer = rng.random(n) < COMPLAINER_SHARE
     g[complainer] = rng.normal(-2.6, 0.3, complainer.sum())
@@ -61,23 +61,23 @@ def generate_surveys(rng: np.random.Generator, deals: pd.DataFrame) -> tuple[pd.
     latent = (latent - latent[~complainer].mean()) / latent[~complainer].std()
     for item in DRIVER_ITEMS:
         sv[item] = _scale(z[item], 1, 5, 3.9, 0.75)
-    sv[S.overall] = _scale(latent, 1, 5, 3.9, 0.8)
-    sv[S.recommend] = _scale(latent + 0.35 * rng.normal(0, 1, n), 0, 10, 7.6, 1.8)
-    sv.loc[complainer, S.overall] = np.minimum(sv.loc[complainer, S.overall], 2)
-    sv.loc[complainer, S.recommend] = np.minimum(sv.loc[complainer, S.recommend], 4)
-    sv[S.complaint] = np.where(complainer, "是", "否")
-    sv[S.followup_needed] = np.where(complainer | (sv[S.overall] <= 2), "是", "否")
+    sv[Survey.overall] = _scale(latent, 1, 5, 3.9, 0.8)
+    sv[Survey.recommend] = _scale(latent + 0.35 * rng.normal(0, 1, n), 0, 10, 7.6, 1.8)
+    sv.loc[complainer, Survey.overall] = np.minimum(sv.loc[complainer, Survey.overall], 2)
+    sv.loc[complainer, Survey.recommend] = np.minimum(sv.loc[complainer, Survey.recommend], 4)
+    sv[Survey.complaint] = np.where(complainer, "是", "否")
+    sv[Survey.followup_needed] = np.where(complainer | (sv[Survey.overall] <= 2), "是", "否")
     rng.choice(COMPLAINTS, n), rng.choice(PRAISE, n)  # still drawn: every later value of the main stream stays
     comment_rng = np.random.default_rng([rng.bit_generator.seed_seq.entropy, 18])  # the comments' own stream
-    sv[S.comment], comment_truth = plant_comments(sv, sv[S.recommend].to_numpy(), comment_rng)
+    sv[Survey.comment], comment_truth = plant_comments(sv, sv[Survey.recommend].to_numpy(), comment_rng)
     truth = {
         "n_surveys": n,
         "driver_weights": DRIVER_WEIGHTS,
         "driver_rank": sorted(DRIVER_WEIGHTS, key=DRIVER_WEIGHTS.get, reverse=True),
-        "complainer_survey_ids": sv.loc[complainer, S.survey_id].tolist(),
-        "surveyed_people_by_year": {str(y): int((sv[S.survey_date].dt.year == y).sum()) for y in (2025, 2026)},
+        "complainer_survey_ids": sv.loc[complainer, Survey.survey_id].tolist(),
+        "surveyed_people_by_year": {str(y): int((sv[Survey.survey_date].dt.year == y).sum()) for y in (2025, 2026)},
         "item_labels": {i.name: i.label for i in SURVEY_ITEMS},
-        "comments": {"survey_ids": sv[S.survey_id].tolist(), **comment_truth},
+        "comments": {"survey_ids": sv[Survey.survey_id].tolist(), **comment_truth},
     }
     return sv, truth
 
@@ -85,14 +85,14 @@ def generate_surveys(rng: np.random.Generator, deals: pd.DataFrame) -> tuple[pd.
 def generate_targets(rng: np.random.Generator, deals: pd.DataFrame) -> pd.DataFrame:
     """Monthly project targets, quarterly team and rep targets, yearly group targets
     (元), set around the planted actuals so that some units miss and some beat them."""
-    d = deals.assign(year=deals[D.sign_date].dt.year, quarter=deals[D.sign_date].dt.quarter,
-                     month=deals[D.sign_date].dt.month)
+    d = deals.assign(year=deals[Deal.sign_date].dt.year, quarter=deals[Deal.sign_date].dt.quarter,
+                     month=deals[Deal.sign_date].dt.month)
     rows = []
-    levels = (("项目", D.project, ["year", "quarter", "month"]), ("团队", D.sales_team, ["year", "quarter"]),
-              ("个人", D.sales_rep, ["year", "quarter"]), ("集团", None, ["year"]))
+    levels = (("项目", Deal.project, ["year", "quarter", "month"]), ("团队", Deal.sales_team, ["year", "quarter"]),
+              ("个人", Deal.sales_rep, ["year", "quarter"]), ("集团", None, ["year"]))
     for level, col, keys in levels:
         g = d.groupby(keys + ([col] if col else []))
-        agg = g.agg(units=(D.deal_id, "size"), amount=(D.total_price, "sum")).reset_index()
+        agg = g.agg(units=(Deal.deal_id, "size"), amount=(Deal.total_price, "sum")).reset_index()
         factor = rng.uniform(0.85, 1.25, len(agg))
         agg["units_target"] = np.ceil(agg["units"] * factor).astype(int)
         agg["amount_target"] = np.round(agg["amount"] * factor / 1e6) * 1e6

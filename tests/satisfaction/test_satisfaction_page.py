@@ -12,9 +12,9 @@ from dealresearch import satisfaction
 from dealresearch.present import base as P
 from dealresearch.present import satisfaction as sections
 from dealresearch.present import satisfaction_followups as fu_view
-from dealresearch.satisfaction.followup_list import F
+from dealresearch.satisfaction.followup_list import FollowupColumns
 from dealresearch.satisfaction.review import DAYS_OVERDUE
-from dealresearch.schema import DRIVER_ITEMS, S
+from dealresearch.schema import DRIVER_ITEMS, Survey
 
 
 def _surveys(n_prev=300, n_cur=300, *, better=True, projects=("甲", "乙"), seed=3):
@@ -26,13 +26,13 @@ def _surveys(n_prev=300, n_cur=300, *, better=True, projects=("甲", "乙"), see
     frame = {c: np.clip(np.round(3.4 + 0.8 * g + 0.5 * rng.normal(size=n)), 1, 5) for c in DRIVER_ITEMS}
     days = rng.integers(0, 85, n)
     frame |= {
-        S.survey_id: [f"s{i}" for i in range(n)], S.customer_key: [f"k{i}" for i in range(n)],
-        S.project: np.array(projects)[np.arange(n) % len(projects)],
-        S.method: np.where(np.arange(n) % 4 < 2, "电话", "走访"),
-        S.survey_date: pd.to_datetime(np.where(cur, "2026-07-01", "2026-04-01")) + pd.to_timedelta(days, "D"),
-        S.overall: np.clip(np.round(3.4 + 0.9 * g), 1, 5), S.recommend: np.clip(np.round(6.5 + 2.0 * g), 0, 10),
-        S.complaint: pd.array(np.arange(n) % 25 == 0, dtype="boolean"),
-        S.comment: np.where(np.arange(n) % 3 == 0, "<b>墙面开裂</b> 太差", "很好"),
+        Survey.survey_id: [f"s{i}" for i in range(n)], Survey.customer_key: [f"k{i}" for i in range(n)],
+        Survey.project: np.array(projects)[np.arange(n) % len(projects)],
+        Survey.method: np.where(np.arange(n) % 4 < 2, "电话", "走访"),
+        Survey.survey_date: pd.to_datetime(np.where(cur, "2026-07-01", "2026-04-01")) + pd.to_timedelta(days, "D"),
+        Survey.overall: np.clip(np.round(3.4 + 0.9 * g), 1, 5), Survey.recommend: np.clip(np.round(6.5 + 2.0 * g), 0, 10),
+        Survey.complaint: pd.array(np.arange(n) % 25 == 0, dtype="boolean"),
+        Survey.comment: np.where(np.arange(n) % 3 == 0, "<b>墙面开裂</b> 太差", "很好"),
     }
     return pd.DataFrame(frame)
 
@@ -97,23 +97,23 @@ def test_days_overdue_sorts_within_priority_and_is_derived_when_the_list_lacks_i
     from dealresearch.satisfaction.review import with_days_overdue
 
     due = pd.to_datetime(["2026-09-25", "2026-09-01", "2026-09-29", "2026-10-05", "2026-08-01"])
-    fu = pd.DataFrame({F.followup_id: list("abcde"), F.priority: ["中", "高", "高", "高", "低"],
-                       F.due_date: due, F.status: ["待处理", "待处理", "待处理", "待处理", "已关闭"],
-                       F.overdue: [True, True, True, False, False]})
+    fu = pd.DataFrame({FollowupColumns.followup_id: list("abcde"), FollowupColumns.priority: ["中", "高", "高", "高", "低"],
+                       FollowupColumns.due_date: due, FollowupColumns.status: ["待处理", "待处理", "待处理", "待处理", "已关闭"],
+                       FollowupColumns.overdue: [True, True, True, False, False]})
     fu.attrs["asof"] = pd.Timestamp("2026-09-30")
     out = with_days_overdue(fu.drop(columns=DAYS_OVERDUE, errors="ignore"))
-    assert out[F.followup_id].tolist() == ["b", "c", "d", "a", "e"]  # 高 by days overdue (29, 1, 0), then 中, 低
+    assert out[FollowupColumns.followup_id].tolist() == ["b", "c", "d", "a", "e"]  # 高 by days overdue (29, 1, 0), then 中, 低
     assert out[DAYS_OVERDUE].tolist() == [29, 1, 0, 5, 0]
     assert out.attrs["asof"] == pd.Timestamp("2026-09-30")
     given = fu.assign(**{DAYS_OVERDUE: [0, 3, 7, 0, 0]})  # the list's own column wins
-    assert with_days_overdue(given)[F.followup_id].tolist() == ["c", "b", "d", "a", "e"]
+    assert with_days_overdue(given)[FollowupColumns.followup_id].tolist() == ["c", "b", "d", "a", "e"]
 
 
 def test_the_follow_up_list_is_sorted_by_priority_then_days_overdue_and_says_it_is_not_recorded(shown):
     r = satisfaction.review(_surveys(), None, period="2026Q3")
     fu = r.followups.table
     assert not r.followups.updates_recorded and len(fu) > 20
-    rank = fu[F.priority].map({"高": 0, "中": 1, "低": 2})
+    rank = fu[FollowupColumns.priority].map({"高": 0, "中": 1, "低": 2})
     assert rank.is_monotonic_increasing
     late = fu[DAYS_OVERDUE].fillna(0)
     assert (late.groupby(rank.to_numpy()).apply(lambda s: s.is_monotonic_decreasing)).all()
@@ -132,12 +132,12 @@ def test_the_follow_up_list_is_sorted_by_priority_then_days_overdue_and_says_it_
 def test_recorded_updates_show_the_real_statuses(shown):
     sv = _surveys()
     first = satisfaction.review(sv, None, period="2026Q3").followups.table
-    ids = first[F.followup_id].head(3)
-    updates = pd.DataFrame({F.followup_id: ids, F.status: "已关闭",
-                            F.closed_date: first[F.survey_date].head(3) + pd.Timedelta(days=2)})
+    ids = first[FollowupColumns.followup_id].head(3)
+    updates = pd.DataFrame({FollowupColumns.followup_id: ids, FollowupColumns.status: "已关闭",
+                            FollowupColumns.closed_date: first[FollowupColumns.survey_date].head(3) + pd.Timedelta(days=2)})
     r = satisfaction.review(sv, None, period="2026Q3", updates=updates)
     assert r.followups.updates_recorded and r.followups.kpis["已关闭"] == 3
-    closed = r.followups.table.set_index(F.followup_id).loc[ids]
+    closed = r.followups.table.set_index(FollowupColumns.followup_id).loc[ids]
     assert (closed[DAYS_OVERDUE] == 0).all()
     sections.followup_status(r)
     html = "".join(shown)

@@ -14,7 +14,7 @@ from scipy import stats as sps
 from ...config import ALPHA, MIN_N
 from ...errors import DataError
 from ...periods import period_of
-from ...schema import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, S, label
+from ...schema import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, Survey, label
 from ...stats import two_proportion_z
 from ..metrics import csat, nps
 from .codebook import load_codebook
@@ -109,19 +109,19 @@ def impact(surveys: pd.DataFrame, coded: pd.DataFrame | None = None, *, codebook
     项目 and 调查日期 when present). ``coded``: ``code(surveys[comment])`` if already
     computed; ``current``: boolean mask of the rows the ranking, project split and
     examples use (default all rows); the quarterly trend uses every row."""
-    for c in (S.comment, S.recommend):
+    for c in (Survey.comment, Survey.recommend):
         if c not in surveys.columns:
             raise DataError(f"调查数据中没有“{label(c)}”列，无法分析客户意见。")
     if coded is None:
-        coded = code(surveys[S.comment], codebook)
+        coded = code(surveys[Survey.comment], codebook)
     names = [c for c in load_codebook(codebook).names if c in coded.columns]
-    answered_all = ~is_junk(normalise(surveys[S.comment]))
+    answered_all = ~is_junk(normalise(surveys[Survey.comment]))
     cur = pd.Series(True, index=surveys.index) if current is None else pd.Series(current, index=surveys.index)
     sv, cd, answered = surveys[cur], coded[cur], answered_all[cur]
     if not len(sv):
         raise DataError("所选范围内没有调查记录，无法分析客户意见。")
-    rec = pd.to_numeric(sv[S.recommend], errors="coerce")
-    overall = pd.to_numeric(sv[S.overall], errors="coerce") if S.overall in sv else pd.Series(np.nan, index=sv.index)
+    rec = pd.to_numeric(sv[Survey.recommend], errors="coerce")
+    overall = pd.to_numeric(sv[Survey.overall], errors="coerce") if Survey.overall in sv else pd.Series(np.nan, index=sv.index)
     n_comments = int(answered.sum())
     rows = {}
     for t in names:
@@ -142,15 +142,15 @@ def impact(surveys: pd.DataFrame, coded: pd.DataFrame | None = None, *, codebook
     themes["small_n"] = themes["n_mentions"] < min_n
     themes = themes.sort_values(["impact", "n_mentions"], ascending=[True, False], na_position="last")
     themes["rank"] = np.arange(1, len(themes) + 1)
-    examples = {t: _examples(sv[S.comment], cd, t, negative_first=not (themes.at[t, "impact"] > 0)) for t in names}
+    examples = {t: _examples(sv[Survey.comment], cd, t, negative_first=not (themes.at[t, "impact"] > 0)) for t in names}
     return CommentImpact(themes, _trend(surveys, coded, names, answered_all), _by_project(sv, cd, names, rec, answered),
                          examples, coded, len(sv), n_comments)
 
 
 def _trend(surveys, coded, names, answered) -> pd.DataFrame:
-    if S.survey_date not in surveys.columns:
+    if Survey.survey_date not in surveys.columns:
         return pd.DataFrame(columns=names)
-    q = period_of(surveys[S.survey_date], "quarter")
+    q = period_of(surveys[Survey.survey_date], "quarter")
     hits = coded[names].astype(float).where(answered)
     out = hits.groupby(q, sort=True).mean() * 100
     out.insert(0, "n_comments", answered.groupby(q, sort=True).sum().astype(int))
@@ -159,17 +159,17 @@ def _trend(surveys, coded, names, answered) -> pd.DataFrame:
 
 
 def _by_project(sv, cd, names, rec, answered) -> pd.DataFrame:
-    if S.project not in sv.columns:
+    if Survey.project not in sv.columns:
         return pd.DataFrame()
     frames = []
     r = rec.to_numpy(dtype=float)
     hits = cd[names].to_numpy(dtype=bool)
-    for proj, idx in sv.groupby(S.project, sort=True, observed=True).indices.items():
+    for proj, idx in sv.groupby(Survey.project, sort=True, observed=True).indices.items():
         h, rr = hits[idx], r[idx]
         n_c = int(answered.to_numpy()[idx].sum())
         k = h.sum(axis=0)
         frames.append(pd.DataFrame({
-            S.project: proj, "theme": names, "n_mentions": k,
+            Survey.project: proj, "theme": names, "n_mentions": k,
             "share": k / n_c * 100 if n_c else np.nan,
             "nps_with": _nps_values(h, rr), "nps_without": _nps_values(~h, rr),
         }))

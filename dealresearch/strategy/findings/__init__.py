@@ -18,13 +18,13 @@ from collections.abc import Callable
 import pandas as pd
 
 from ...periods import Period, parse_period
-from .core import COLUMNS, GROUP, Z_TEST, Context, F, Insufficient, _rows
+from .core import COLUMNS, GROUP, Z_TEST, Context, FindingColumns, Insufficient, _rows
 from .market import channel_shift, price_band, purpose_shift, unit_type_mix
 from .sales import cancel_rate, pacing, project_attainment, rep_attainment
 from .service import comment_themes, ipa_drivers, referral_potential, rep_satisfaction, survey_coverage
 from .trend import followup_backlog, rep_cancel, sales_yoy
 
-__all__ = ["COLUMNS", "FINDINGS", "GROUP", "Z_TEST", "Context", "F", "Insufficient", "compute"]
+__all__ = ["COLUMNS", "FINDINGS", "GROUP", "Z_TEST", "Context", "FindingColumns", "Insufficient", "compute"]
 
 #: registry: finding name → function (rules refer to these names)
 FINDINGS: dict[str, Callable[[Context], pd.DataFrame]] = {
@@ -73,7 +73,7 @@ def compute(deals: pd.DataFrame, period: str | Period, *, names=None, **context)
 
 def _unavailable(name: str, ctx: Context, reason: str) -> pd.DataFrame:
     names = [n for n, f in FINDINGS.items() if f is FINDINGS[name]]
-    df = _rows(**{F.finding: names, F.project: ctx.scope_name, F.period: ctx.period.label})
-    df[F.available] = False
-    df[F.reason] = reason
+    df = _rows(**{FindingColumns.finding: names, FindingColumns.project: ctx.scope_name, FindingColumns.period: ctx.period.label})
+    df[FindingColumns.available] = False
+    df[FindingColumns.reason] = reason
     return df

@@ -10,10 +10,10 @@ import pandas as pd
 from ... import sales
 from ...config import ALPHA, MIN_N
 from ...periods import Period
-from ...schema import D
+from ...schema import Deal
 
 
-class F:
+class FindingColumns:
     """Columns of the findings table (new, owned here)."""
 
     finding = "finding"
@@ -38,7 +38,7 @@ class F:
     reason = "reason"
 
 
-COLUMNS: tuple[str, ...] = tuple(v for k, v in vars(F).items() if not k.startswith("_"))
+COLUMNS: tuple[str, ...] = tuple(v for k, v in vars(FindingColumns).items() if not k.startswith("_"))
 Z_TEST = "双比例z检验（合并方差，双侧）"
 GROUP = sales.GROUP_UNIT
 
@@ -89,7 +89,7 @@ class Context:
     @property
     def project_deals(self) -> pd.DataFrame:
         d = self.deals
-        return d if self.project is None else d[d[D.project] == self.project]
+        return d if self.project is None else d[d[Deal.project] == self.project]
 
     @property
     def events(self) -> pd.DataFrame:
@@ -106,7 +106,7 @@ def _rows(**cols) -> pd.DataFrame:
     df = pd.DataFrame(cols)
     for c in COLUMNS:
         if c not in df:
-            df[c] = np.nan if c in (F.value, F.base, F.delta, F.p_value, F.n_base, F.amount, F.affected) else None
-    df[F.available] = True
-    df[F.reason] = ""
+            df[c] = np.nan if c in (FindingColumns.value, FindingColumns.base, FindingColumns.delta, FindingColumns.p_value, FindingColumns.n_base, FindingColumns.amount, FindingColumns.affected) else None
+    df[FindingColumns.available] = True
+    df[FindingColumns.reason] = ""
     return df[list(COLUMNS)]

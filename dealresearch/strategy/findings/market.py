@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from ...metrics.kpis import CURRENT_STATUSES
-from ...schema import D
-from .core import Z_TEST, Context, F, Insufficient, _rows
+from ...schema import Deal
+from .core import Z_TEST, Context, FindingColumns, Insufficient, _rows
 
 
 # ------------------------------------------------------------------ profile shifts
@@ -28,31 +28,31 @@ def _shift(ctx: Context, field_name: str, name: str, figure: str) -> pd.DataFram
     t = cmp.table
     return _rows(
         **{
-            F.finding: name,
-            F.project: ctx.scope_name,
-            F.subject: t["category"].to_numpy(),
-            F.figure: [f"{figure}“{c}”占比" for c in t["category"]],
-            F.value: t["share_now"].to_numpy(),
-            F.base: t["share_base"].to_numpy(),
-            F.delta: t["diff"].to_numpy(),
-            F.n: t["n_now"].to_numpy(),
-            F.n_base: t["n_base"].to_numpy(),
-            F.period: ctx.period.label,
-            F.base_period: cmp.base_period.label,
-            F.test: Z_TEST,
-            F.p_value: t["p_value"].to_numpy(),
-            F.unit: "share",
-            F.source: "profile.compare",
+            FindingColumns.finding: name,
+            FindingColumns.project: ctx.scope_name,
+            FindingColumns.subject: t["category"].to_numpy(),
+            FindingColumns.figure: [f"{figure}“{c}”占比" for c in t["category"]],
+            FindingColumns.value: t["share_now"].to_numpy(),
+            FindingColumns.base: t["share_base"].to_numpy(),
+            FindingColumns.delta: t["diff"].to_numpy(),
+            FindingColumns.n: t["n_now"].to_numpy(),
+            FindingColumns.n_base: t["n_base"].to_numpy(),
+            FindingColumns.period: ctx.period.label,
+            FindingColumns.base_period: cmp.base_period.label,
+            FindingColumns.test: Z_TEST,
+            FindingColumns.p_value: t["p_value"].to_numpy(),
+            FindingColumns.unit: "share",
+            FindingColumns.source: "profile.compare",
         }
     )
 
 
 def channel_shift(ctx: Context) -> pd.DataFrame:
-    return _shift(ctx, D.awareness_channel, "channel_shift", "认知途径")
+    return _shift(ctx, Deal.awareness_channel, "channel_shift", "认知途径")
 
 
 def purpose_shift(ctx: Context) -> pd.DataFrame:
-    return _shift(ctx, D.purchase_purpose, "purpose_shift", "购房目的")
+    return _shift(ctx, Deal.purchase_purpose, "purpose_shift", "购房目的")
 
 
 # ------------------------------------------------------------- product: mix & price
@@ -72,18 +72,18 @@ def unit_type_mix(ctx: Context) -> pd.DataFrame:
     from ...stats import two_proportion_z
 
     d = ctx.project_deals
-    d = d[d[D.unit_type].notna() & d[D.sign_date].notna()]
-    cur_all = d[ctx.period.contains(d[D.sign_date])]
-    before = d[d[D.sign_date] < ctx.period.start]
+    d = d[d[Deal.unit_type].notna() & d[Deal.sign_date].notna()]
+    cur_all = d[ctx.period.contains(d[Deal.sign_date])]
+    before = d[d[Deal.sign_date] < ctx.period.start]
     frames, short = [], []
-    for proj, cur in cur_all.groupby(D.project, sort=True):
+    for proj, cur in cur_all.groupby(Deal.project, sort=True):
         n = len(cur)
-        now = cur[D.unit_type].value_counts()
-        if ctx.supply is not None and len(ctx.supply) and proj in set(ctx.supply[D.project]):
-            sup = ctx.supply[ctx.supply[D.project] == proj].groupby(D.unit_type)["units"].sum()
+        now = cur[Deal.unit_type].value_counts()
+        if ctx.supply is not None and len(ctx.supply) and proj in set(ctx.supply[Deal.project]):
+            sup = ctx.supply[ctx.supply[Deal.project] == proj].groupby(Deal.unit_type)["units"].sum()
             n_ref, ref_label, test = int(sup.sum()), "供货结构", "单样本比例z检验（对照供货结构）"
         else:
-            sup = before.loc[before[D.project] == proj, D.unit_type].value_counts()
+            sup = before.loc[before[Deal.project] == proj, Deal.unit_type].value_counts()
             n_ref, ref_label, test = int(sup.sum()), f"{ctx.period.label}之前累计成交结构", Z_TEST
         if n < ctx.min_n or n_ref < ctx.min_n:
             short.append(f"{proj}（本期 n = {n}，对照 n = {n_ref}）")
@@ -98,21 +98,21 @@ def unit_type_mix(ctx: Context) -> pd.DataFrame:
         frames.append(
             _rows(
                 **{
-                    F.finding: "unit_type_mix",
-                    F.project: proj,
-                    F.subject: cats.astype(str),
-                    F.figure: [f"{proj}“{c}”成交占比（对照{ref_label}）" for c in cats],
-                    F.value: share,
-                    F.base: ref_share,
-                    F.delta: share - ref_share,
-                    F.n: n,
-                    F.n_base: n_ref,
-                    F.period: ctx.period.label,
-                    F.base_period: ref_label,
-                    F.test: test,
-                    F.p_value: p,
-                    F.unit: "share",
-                    F.source: "成交户型结构",
+                    FindingColumns.finding: "unit_type_mix",
+                    FindingColumns.project: proj,
+                    FindingColumns.subject: cats.astype(str),
+                    FindingColumns.figure: [f"{proj}“{c}”成交占比（对照{ref_label}）" for c in cats],
+                    FindingColumns.value: share,
+                    FindingColumns.base: ref_share,
+                    FindingColumns.delta: share - ref_share,
+                    FindingColumns.n: n,
+                    FindingColumns.n_base: n_ref,
+                    FindingColumns.period: ctx.period.label,
+                    FindingColumns.base_period: ref_label,
+                    FindingColumns.test: test,
+                    FindingColumns.p_value: p,
+                    FindingColumns.unit: "share",
+                    FindingColumns.source: "成交户型结构",
                 }
             )
         )
@@ -127,31 +127,31 @@ def price_band(ctx: Context) -> pd.DataFrame:
     """Largest total-price band share of each project in the period (bands of
     derive.TOTAL_PRICE_EDGES, as profile uses them)."""
     from ... import profile
-    from ...derive import X
+    from ...derive import Derived
 
     d = ctx.project_deals
-    d = d[d[D.sign_date].notna() & ctx.period.contains(d[D.sign_date]) & d[D.total_price].notna()]
+    d = d[d[Deal.sign_date].notna() & ctx.period.contains(d[Deal.sign_date]) & d[Deal.total_price].notna()]
     frames, short = [], []
-    for proj, part in d.groupby(D.project, sort=True):
+    for proj, part in d.groupby(Deal.project, sort=True):
         if len(part) < ctx.min_n:
             short.append(f"{proj}（n = {len(part)}）")
             continue
-        tab = profile.profile(part, [X.total_price_band]).table
+        tab = profile.profile(part, [Derived.total_price_band]).table
         top = tab.sort_values(["share", "category"], ascending=[False, True]).iloc[0]
         frames.append(
             _rows(
                 **{
-                    F.finding: "price_band",
-                    F.project: [proj],
-                    F.subject: [top["category"]],
-                    F.figure: [f"{proj}最大总价段“{top['category']}”成交占比"],
-                    F.value: [top["share"]],
-                    F.n: [int(top["n"])],
-                    F.period: ctx.period.label,
-                    F.test: "描述统计（总价段分布）",
-                    F.tag: [f"共 {int((tab['count'] > 0).sum())} 个有成交的总价段"],
-                    F.unit: "share",
-                    F.source: "profile.profile",
+                    FindingColumns.finding: "price_band",
+                    FindingColumns.project: [proj],
+                    FindingColumns.subject: [top["category"]],
+                    FindingColumns.figure: [f"{proj}最大总价段“{top['category']}”成交占比"],
+                    FindingColumns.value: [top["share"]],
+                    FindingColumns.n: [int(top["n"])],
+                    FindingColumns.period: ctx.period.label,
+                    FindingColumns.test: "描述统计（总价段分布）",
+                    FindingColumns.tag: [f"共 {int((tab['count'] > 0).sum())} 个有成交的总价段"],
+                    FindingColumns.unit: "share",
+                    FindingColumns.source: "profile.profile",
                 }
             )
         )

@@ -7,8 +7,8 @@ import pandas as pd
 
 from ... import sales
 from ...sales import targets as att_mod
-from ...schema import D, T
-from .core import GROUP, Z_TEST, Context, F, Insufficient, _rows
+from ...schema import Deal, Target
+from .core import GROUP, Z_TEST, Context, FindingColumns, Insufficient, _rows
 
 
 # ----------------------------------------------------------------------- sales
@@ -21,31 +21,31 @@ def _attainment(ctx: Context, level: str, name: str) -> pd.DataFrame:
     )
     if ctx.project is not None and level != "项目":
         reps = set(ctx.project_deals[sales.LEVEL_COLUMNS[level]].dropna())
-        att = att[att[T.unit].isin(reps)]
+        att = att[att[Target.unit].isin(reps)]
     elif ctx.project is not None:
-        att = att[att[T.unit] == ctx.project]
+        att = att[att[Target.unit] == ctx.project]
     att = att[~att[sales.Actuals.status].astype(str).str.startswith(("无目标", "目标为零"))]  # a target to compare with
     if att.empty:
         raise Insufficient(f"{ctx.period.label_zh}没有{level}层级的有效目标")
     use_amt = att[sales.Actuals.amount_attainment].notna()
     value = att[sales.Actuals.amount_attainment].where(use_amt, att[sales.Actuals.units_attainment])
-    target = att[T.amount_target].where(use_amt, att[T.units_target])
+    target = att[Target.amount_target].where(use_amt, att[Target.units_target])
     what = np.where(use_amt, "签约金额", "签约套数")
     return _rows(
         **{
-            F.finding: name,
-            F.project: ctx.scope_name,
-            F.subject: att[T.unit].to_numpy(),
-            F.figure: [f"{level}“{u}”{w}目标达成率(%)" for u, w in zip(att[T.unit], what, strict=True)],
-            F.value: value.to_numpy(),
-            F.base: target.to_numpy(),
-            F.n: att[sales.Actuals.units_actual].to_numpy(),
-            F.period: ctx.period.label,
-            F.test: "目标达成率 = 净签约 ÷ 目标",
-            F.tag: att[sales.Actuals.target_source].to_numpy(),
-            F.amount: (att[T.amount_target] - att[sales.Actuals.amount_actual]).clip(lower=0).where(use_amt).to_numpy(),
-            F.unit: "pct",
-            F.source: "sales.attainment",
+            FindingColumns.finding: name,
+            FindingColumns.project: ctx.scope_name,
+            FindingColumns.subject: att[Target.unit].to_numpy(),
+            FindingColumns.figure: [f"{level}“{u}”{w}目标达成率(%)" for u, w in zip(att[Target.unit], what, strict=True)],
+            FindingColumns.value: value.to_numpy(),
+            FindingColumns.base: target.to_numpy(),
+            FindingColumns.n: att[sales.Actuals.units_actual].to_numpy(),
+            FindingColumns.period: ctx.period.label,
+            FindingColumns.test: "目标达成率 = 净签约 ÷ 目标",
+            FindingColumns.tag: att[sales.Actuals.target_source].to_numpy(),
+            FindingColumns.amount: (att[Target.amount_target] - att[sales.Actuals.amount_actual]).clip(lower=0).where(use_amt).to_numpy(),
+            FindingColumns.unit: "pct",
+            FindingColumns.source: "sales.attainment",
         }
     )
 
@@ -65,24 +65,24 @@ def pacing(ctx: Context) -> pd.DataFrame:
         raise Insufficient("没有销售目标数据，无法计算进度")
     level, unit = ("集团", GROUP) if ctx.project is None else ("项目", ctx.project)
     pc = ctx.memo(("pacing", level), lambda: att_mod.pacing(ctx.events, ctx.targets, ctx.asof, level=level))
-    pc = pc[(pc[T.unit] == unit) & pc[sales.Actuals.reached_share].notna()]
+    pc = pc[(pc[Target.unit] == unit) & pc[sales.Actuals.reached_share].notna()]
     if pc.empty:
         raise Insufficient(f"截至 {pd.Timestamp(ctx.asof):%Y-%m-%d} 的当月、当季没有{unit}的目标")
     return _rows(
         **{
-            F.finding: "pacing",
-            F.project: ctx.scope_name,
-            F.subject: pc[sales.Actuals.period].to_numpy(),
-            F.figure: [f"{unit}{p}目标完成进度" for p in pc[sales.Actuals.period]],
-            F.value: pc[sales.Actuals.reached_share].to_numpy(),
-            F.base: pc[sales.Actuals.elapsed_share].to_numpy(),
-            F.delta: pc[sales.Actuals.gap].to_numpy(),
-            F.n: pc[sales.Actuals.units_actual].to_numpy(),
-            F.period: f"截至{pd.Timestamp(ctx.asof):%Y-%m-%d}",
-            F.test: "完成进度 − 时间进度",
-            F.tag: pc[sales.Actuals.pacing_status].to_numpy(),
-            F.unit: "share",
-            F.source: "sales.pacing",
+            FindingColumns.finding: "pacing",
+            FindingColumns.project: ctx.scope_name,
+            FindingColumns.subject: pc[sales.Actuals.period].to_numpy(),
+            FindingColumns.figure: [f"{unit}{p}目标完成进度" for p in pc[sales.Actuals.period]],
+            FindingColumns.value: pc[sales.Actuals.reached_share].to_numpy(),
+            FindingColumns.base: pc[sales.Actuals.elapsed_share].to_numpy(),
+            FindingColumns.delta: pc[sales.Actuals.gap].to_numpy(),
+            FindingColumns.n: pc[sales.Actuals.units_actual].to_numpy(),
+            FindingColumns.period: f"截至{pd.Timestamp(ctx.asof):%Y-%m-%d}",
+            FindingColumns.test: "完成进度 − 时间进度",
+            FindingColumns.tag: pc[sales.Actuals.pacing_status].to_numpy(),
+            FindingColumns.unit: "share",
+            FindingColumns.source: "sales.pacing",
         }
     )
 
@@ -91,7 +91,7 @@ def cancel_rate(ctx: Context) -> pd.DataFrame:
     """退房 ÷ 签约 units per project in the period vs the previous period."""
     from ...stats import two_proportion_z
 
-    ev = ctx.events if ctx.project is None else ctx.events[ctx.events[D.project] == ctx.project]
+    ev = ctx.events if ctx.project is None else ctx.events[ctx.events[Deal.project] == ctx.project]
     prev = ctx.period.previous()
     now, base = (sales.actual_in(ev, p_, "项目") for p_ in (ctx.period, prev))
     now = now[now[sales.Actuals.signed_units] >= ctx.min_n]
@@ -105,20 +105,20 @@ def cancel_rate(ctx: Context) -> pd.DataFrame:
         rb = np.where(nb > 0, xb / nb, np.nan)
     return _rows(
         **{
-            F.finding: "cancel_rate",
-            F.project: now.index.to_numpy(),
-            F.subject: now.index.to_numpy(),
-            F.figure: [f"{p_}退房率（退房套数 ÷ 签约套数）" for p_ in now.index],
-            F.value: x / n,
-            F.base: rb,
-            F.delta: x / n - rb,
-            F.n: n,
-            F.n_base: nb,
-            F.period: ctx.period.label,
-            F.base_period: prev.label,
-            F.test: Z_TEST,
-            F.p_value: p,
-            F.unit: "share",
-            F.source: "sales.actuals",
+            FindingColumns.finding: "cancel_rate",
+            FindingColumns.project: now.index.to_numpy(),
+            FindingColumns.subject: now.index.to_numpy(),
+            FindingColumns.figure: [f"{p_}退房率（退房套数 ÷ 签约套数）" for p_ in now.index],
+            FindingColumns.value: x / n,
+            FindingColumns.base: rb,
+            FindingColumns.delta: x / n - rb,
+            FindingColumns.n: n,
+            FindingColumns.n_base: nb,
+            FindingColumns.period: ctx.period.label,
+            FindingColumns.base_period: prev.label,
+            FindingColumns.test: Z_TEST,
+            FindingColumns.p_value: p,
+            FindingColumns.unit: "share",
+            FindingColumns.source: "sales.actuals",
         }
     )
