@@ -89,3 +89,13 @@ def test_notebook_templates_are_committed_without_outputs():
                 assert not cell.get("outputs") and not cell.get("execution_count"), path.name
         tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
         assert len(tagged) == 1, f"{path.name}: exactly one cell tagged 'parameters'"
+
+
+def test_tests_mirror_the_packages():
+    """tests/<package>/test_<module>.py: every test folder is named after a package."""
+    packages = {p.parent.name for p in PKG.glob("*/__init__.py")}
+    folders = {p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and not p.name.startswith((".", "_"))}
+    assert folders - {"data", "e2e"} <= packages, sorted(folders - {"data", "e2e"} - packages)
+    past_work = [p.name for p in (ROOT / "tests").rglob("test_*.py")
+                 if re.search(r"speedups|fastpaths|compact|_trust_|hostile_(cli|outputs|report)", p.name)]
+    assert not past_work, past_work

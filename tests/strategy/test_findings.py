@@ -1,40 +1,13 @@
-"""The report-suite speed-ups give the results of the straightforward computations they replace."""
+"""Strategy findings: the shared findings cache gives the same recommendations as computing each anew."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
 
 from dealresearch import strategy
-from dealresearch.derive import DERIVED_LABELS, Derived, derive
 from dealresearch.schema import Deal
-from dealresearch.segments.personas import silhouette_by_k
 from dealresearch.strategy import findings as fd
-
-
-@pytest.mark.parametrize("chunk", [2048, 97])
-def test_silhouette_by_k_matches_sklearn_with_repeated_rows(chunk):
-    rng = np.random.default_rng(3)
-    x = (np.round(rng.normal(size=(1500, 4))) + 0.0).astype(np.float32)  # few distinct rows, many copies
-    assert len(np.unique(x, axis=0)) < 500
-    labels = {k: KMeans(n_clusters=k, n_init=2, random_state=0).fit_predict(x) for k in (2, 3, 6)}
-    labels[9] = np.zeros(len(x), dtype=int)  # one cluster: silhouette undefined, skipped
-    got = silhouette_by_k(x, labels, chunk=chunk)
-    assert list(got) == [2, 3, 6]
-    for k, score in got.items():
-        assert score == pytest.approx(silhouette_score(x, labels[k]), abs=1e-6)
-
-
-def test_silhouette_by_k_singleton_cluster_and_split_duplicates():
-    x = np.array([[0.0], [0.0], [1.0], [1.1], [5.0]], dtype=np.float32)
-    lab = np.array([0, 0, 1, 1, 2])  # cluster 2 is a singleton (scores 0)
-    split = np.array([0, 1, 1, 1, 2])  # identical rows in different clusters: sklearn fallback
-    got = silhouette_by_k(x, {3: lab, 4: split})
-    assert got[3] == pytest.approx(silhouette_score(x, lab), abs=1e-6)
-    assert got[4] == pytest.approx(silhouette_score(x, split), abs=1e-6)
 
 
 def _deals(n: int = 400) -> pd.DataFrame:
@@ -57,16 +30,6 @@ def _deals(n: int = 400) -> pd.DataFrame:
             Deal.referrer_key: rng.choice(["K1", None, None], n),
         }
     )
-
-
-def test_derive_subset_equals_full_derivation():
-    deals = _deals()
-    full = derive(deals)
-    assert set(DERIVED_LABELS) <= set(full.columns)
-    for cols in ([Derived.age_band], [Derived.repeat_buyer, Derived.unit_price_band], [Derived.days_to_sign_band], [Derived.locality]):
-        part = derive(deals, columns=cols)
-        assert sorted(c for c in part.columns if c not in deals) == sorted(cols)
-        pd.testing.assert_frame_equal(part[cols], full[cols])
 
 
 def test_shared_findings_cache_gives_the_same_recommendations(sample_store):

@@ -12,7 +12,7 @@ from dealresearch.errors import DataError, ParameterError
 from dealresearch.satisfaction import pls
 from dealresearch.satisfaction.ccsi import CCSI_LABELS, ccsi_model
 
-REF = Path(__file__).parent / "data" / "reference"
+REF = Path(__file__).resolve().parents[1] / "data" / "reference"
 TOL = 1e-5
 
 BANK_BLOCKS = {

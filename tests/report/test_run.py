@@ -35,7 +35,7 @@ from dealresearch.report.errors import START_SECTION, locate_failure
 from dealresearch.report.html import add_toc, reader_notebook
 from dealresearch.report.inputs import sha256
 
-FIXTURES = Path(__file__).parent / "data" / "notebooks"
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "notebooks"
 
 
 def _store(root: Path, projects, dates) -> Path:

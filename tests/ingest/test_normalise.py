@@ -189,3 +189,56 @@ def test_key_factors_split_on_every_separator(tokens, sep):
 def test_pii_scrub_in_free_text():
     out = N.scrub_text(pd.Series(["请回电 138 0013 8000", "证件11010519491231002X", "很满意"]))
     assert out.tolist() == ["请回电 ***", "证件***", "很满意"]
+
+
+def test_mobile_mask_fast_path_agrees_with_the_general_one():
+    mobiles = pd.Series(["13800138000", "19912345678"], dtype="str")
+    mixed = pd.Series(["13800138000", "19912345678", "01012345678", None], dtype="str")
+    assert (
+        N.mask_phone(mobiles).tolist() == N.mask_phone(mixed).tolist()[:2] == ["138****8000", "199****5678"]
+    )
+    assert N.mask_phone(mixed).iloc[2] == "0101****5678" and pd.isna(N.mask_phone(mixed).iloc[3])
+
+
+def test_clean_number_fast_paths_agree_with_the_general_ones():
+    plain = ["123", "45.5", None, "0.5"]
+    dirty = [*plain, "¥1,000", "3万"]
+    for fn in (N.money, N.area, N.number):
+        fast, bad_fast = fn(pd.Series(plain, dtype="str"))
+        slow, bad_slow = fn(pd.Series(dirty, dtype="str"))
+        pd.testing.assert_series_equal(fast, slow.iloc[:4], check_names=False)
+        assert not bad_fast.any() and not bad_slow.iloc[:4].any()
+    assert N.money(pd.Series(dirty, dtype="str"))[0].tolist()[4:] == [1000.0, 30000.0]
+    assert N.money(pd.Series(["12"], dtype="str"), 10_000)[0].tolist() == [120000.0]  # 万元 header
+    ok, bad = N.phones(pd.Series(["13800138000", None], dtype="str"))
+    assert ok.tolist()[0] == "13800138000" and not bad.any()
+
+
+DAYS = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31))  # ingest's date range
+
+
+@given(DAYS, DAYS)
+def test_age_is_completed_years(birth, at):
+    expected = at.year - birth.year - ((at.month, at.day) < (birth.month, birth.day))
+    got = idcard.age_at(pd.Series(pd.to_datetime([birth])), pd.Series(pd.to_datetime([at])))
+    assert got.iloc[0] == expected
+
+
+def test_age_is_missing_when_a_date_is():
+    got = idcard.age_at(
+        pd.Series(pd.to_datetime(["1980-01-01", None])), pd.Series(pd.to_datetime([None, "2020-01-01"]))
+    )
+    assert got.isna().all() and got.dtype == "Int64"
+
+
+def test_person_fields_read_with_the_numbers_equal_derive():
+    ids = pd.Series(
+        [idcard.check_digit(pd.Series(["33010619800229001"])).radd("33010619800229001").iloc[0], "x"]
+    )
+    number, valid, _, _, person = idcard.id_numbers(ids, person=True)
+    at = pd.Series(pd.to_datetime(["2026-02-28", "2026-02-28"]))
+    derived = idcard.derive(number, valid, at)
+    assert person["birth_date"].tolist()[0] == derived["birth_date"].iloc[0] == pd.Timestamp("1980-02-29")
+    assert person["gender"].tolist()[0] == derived["gender"].iloc[0] == "男"
+    assert person["origin_province"].tolist()[0] == "浙江" and pd.isna(person["birth_date"].iloc[1])
+    assert pd.isna(person["gender"].iloc[1]) and pd.isna(person["origin_province"].iloc[1])

@@ -20,8 +20,8 @@ from store_gen import deal_row, person, write_csv
 import dealresearch as dr
 from dealresearch import cli, config
 from dealresearch.errors import InputFileError
+from dealresearch.ingest import generations, keyring, limits, store
 from dealresearch.ingest import generations as G
-from dealresearch.ingest import keyring, limits
 from dealresearch.ingest import store as st
 
 TABLES = ("deals", "status_history", "customers", "customer_links")
@@ -354,3 +354,18 @@ def test_a_first_data_row_that_names_a_column_is_still_a_row(tmp_path):
         r["户型备注"] = "户型" if r["合同编号"] == "HT00001" else "三房"
     res = dr.ingest_deals([write_csv(tmp_path / "first.csv", rows, headers)], store=tmp_path / "data")
     assert res.summary["rows_read"] == 3 and res.summary["rows_clean"] == 3
+
+
+def test_a_generation_publishes_all_tables_at_the_end_or_none(tmp_path):
+    store.write_tables({"deals": pd.DataFrame({"a": [1]})}, tmp_path)
+    before = store.read_table("deals", tmp_path)
+    with generations.writing(tmp_path) as gen:
+        store.stage(gen, "deals", pd.DataFrame({"a": [2]}))
+        assert store.read_table("deals", tmp_path).equals(before)  # written, not yet visible
+        store.stage(gen, "customers", pd.DataFrame({"b": [1]}))
+    assert store.read_table("deals", tmp_path)["a"].tolist() == [2]
+    with pytest.raises(RuntimeError), generations.writing(tmp_path) as gen:
+        store.stage(gen, "deals", pd.DataFrame({"a": [3]}))
+        raise RuntimeError("中途失败")
+    assert store.read_table("deals", tmp_path)["a"].tolist() == [2]
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp") or ".staging-" in p.name]

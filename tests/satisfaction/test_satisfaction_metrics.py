@@ -16,7 +16,7 @@ from dealresearch import satisfaction as sat
 from dealresearch.errors import DataError, ParameterError
 from dealresearch.schema import DRIVER_ITEMS, Deal, Survey
 
-REF = Path(__file__).parent / "data" / "reference"
+REF = Path(__file__).resolve().parents[1] / "data" / "reference"
 PLANTED = dict(zip(DRIVER_ITEMS, [0.34, 0.24, 0.16, 0.10, 0.06, 0.04, 0.02, 0.0], strict=False))
 
 

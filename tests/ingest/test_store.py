@@ -11,7 +11,8 @@ import pytest
 
 import dealresearch as dr
 from dealresearch.errors import InputFileError, MissingColumnsError
-from dealresearch.ingest import keyring, privacy
+from dealresearch.ingest import frames as F
+from dealresearch.ingest import keyring, privacy, store
 from dealresearch.ingest import store as st
 from dealresearch.ingest.idcard import check_digit
 
@@ -283,3 +284,28 @@ def test_csv_streamed_in_chunks_gives_the_same_result(tmp_path, monkeypatch):
     assert ragged.summary["rows_read"] == 62 and ragged.summary["rows_clean"] == 60
     # row 51 is the inserted copy of deal 50 (now row 52, merged into it); row 63 repeats deal 5
     assert sorted(ragged.data["source_row"]) == [r for r in range(2, 64) if r not in (52, 63)]
+
+
+def _cat(values):
+    return F.as_categorical(pd.Series(values, dtype="str"))
+
+
+def test_categorical_text_is_stored_as_plain_text(tmp_path):
+    frame = pd.DataFrame({"project": _cat(["云栖府", "滨江壹号", None]).cat.add_categories(["未用"])})
+    store.write_tables({"deals": frame}, tmp_path)
+    back = store.read_table("deals", tmp_path)
+    assert back["project"].dtype == "str" and back["project"].tolist()[:2] == ["云栖府", "滨江壹号"]
+
+
+def test_returned_data_has_the_public_dtypes_and_matches_the_store(sample_ingest):
+    store_dir, deals, surveys = sample_ingest
+    for res, table in ((deals, "deals"), (surveys, "surveys")):
+        data = res.data
+        assert not any(isinstance(t, pd.CategoricalDtype) for t in data.dtypes)  # built from Categoricals
+        stored = store.load(table, store_dir)
+        for col in data.columns:
+            if data[col].dtype == "str":
+                assert stored[col].dtype == "str", col
+    assert deals.data["key_factors"].dropna().map(type).eq(list).all()
+    kept = deals.data.set_index("deal_id")["project"]
+    assert kept.equals(store.load("deals", store_dir).set_index("deal_id")["project"].loc[kept.index])

@@ -13,7 +13,7 @@ import dealresearch as dr
 from dealresearch import errors
 from dealresearch.ingest import store as st
 
-HOSTILE = Path(__file__).parent / "data" / "hostile"
+HOSTILE = Path(__file__).resolve().parents[1] / "data" / "hostile"
 EXPECTED = json.loads((HOSTILE / "expected.json").read_text(encoding="utf-8"))
 COUNTS = ("rows_read", "rows_clean", "rows_rejected", "duplicates_merged", "non_data_rows")
 

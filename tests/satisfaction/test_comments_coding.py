@@ -13,7 +13,7 @@ import pytest
 from dealresearch.errors import DealResearchError, InputFileError, ParameterError
 from dealresearch.satisfaction import comments as C
 
-DATA = Path(__file__).parent / "data" / "comments"
+DATA = Path(__file__).resolve().parents[1] / "data" / "comments"
 THEMES_12 = ["交付", "工程质量", "物业服务", "配套", "价格", "置业顾问", "手续办证", "车位", "环境景观",
              "售后维修", "户型设计", "沟通响应"]
 

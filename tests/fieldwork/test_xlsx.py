@@ -14,7 +14,7 @@ import pytest
 from dealresearch.errors import InputFileError, ParameterError
 from dealresearch.fieldwork import xlsx
 
-PACKAGE = Path(xlsx.__file__).parent
+PACKAGE = Path(xlsx.__file__).resolve().parents[1]  # the whole dealresearch package
 
 
 @pytest.mark.parametrize("payload", H.FORMULAS)

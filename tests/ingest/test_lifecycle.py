@@ -1,56 +1,57 @@
-"""Vectorised fast paths of ingest (performance rewrites) pinned to explicit expectations:
-the byte-matrix ID parser and the customer master built from integer codes."""
+"""Deal lifecycle helpers: export dates from file names, collapsing repeated deal rows."""
 
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from dealresearch.ingest import idcard
-from dealresearch.ingest.lifecycle import customers
+from dealresearch.ingest.lifecycle import collapse, customers, date_from_name
 from dealresearch.schema import Customer, Deal
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("成交明细_20260331", "2026-03-31"),
+        ("deals-2025.12.01", "2025-12-01"),
+        ("成交2026Q1", "2026-03-31"),
+        ("成交2025年第4季度", "2025-12-31"),
+        ("export_2026q2", "2026-06-30"),
+    ],
+)
+def test_export_date_is_read_from_the_file_name(name, expected):
+    assert date_from_name(name) == pd.Timestamp(expected)
+
+
+def test_file_name_without_a_date_gives_none():
+    assert date_from_name("成交明细") is None
+
+
+def test_collapse_keeps_the_highest_status_and_fills_gaps():
+    frame = pd.DataFrame(
+        {
+            Deal.deal_id: ["A", "B", "A"],
+            Deal.status: ["认购", "签约", "签约"],
+            Deal.total_price: [None, 2.0, 1.0],
+            Deal.project: ["P", "Q", None],
+        }
+    )
+    out, merged_away = collapse(frame)
+    assert merged_away.tolist() == [True, False, False]
+    assert out[Deal.deal_id].tolist() == ["B", "A"]
+    a = out[out[Deal.deal_id] == "A"].iloc[0]
+    assert a[Deal.status] == "签约" and a[Deal.total_price] == 1.0 and a[Deal.project] == "P"
+
+
+def test_collapse_refuses_a_non_unique_index_when_rows_repeat():
+    frame = pd.DataFrame({Deal.deal_id: ["A", "A"], Deal.status: ["签约", "签约"]}, index=[0, 0])
+    with pytest.raises(ValueError, match="unique index"):
+        collapse(frame)
 
 
 def _full(body17: str) -> str:
     return body17 + idcard.check_digit(pd.Series([body17])).iloc[0]
-
-
-def test_id_parser_mixed_batch():
-    good = _full("11010519491231002")  # ends in X
-    legacy = "110105491231002"  # 15 digits → 19491231, converted to 18 with a check digit
-    wrong = good[:17] + ("0" if good[17] != "0" else "1")
-    raw = pd.Series(
-        [
-            good.lower(),
-            legacy,
-            wrong,
-            "一二三四五六",
-            "12345",
-            None,
-            "１１０１０５４９１２３１００２",
-            " " + good + " ",
-        ],
-        dtype="str",
-    )
-    number, valid, wrong_check, garbage = idcard.id_numbers(raw)
-    assert number.tolist()[:3] == [good, good, wrong]
-    assert number.isna().tolist()[3:6] == [True, True, True]
-    assert number.iloc[6] == good and number.iloc[7] == good  # full-width digits, spaces
-    assert valid.tolist() == [True, True, False, False, False, False, True, True]
-    assert wrong_check.tolist() == [False, False, True, False, False, False, False, False]
-    # 18 bytes of Chinese text is no ID number: unrecognisable, not a wrong check digit
-    assert garbage.tolist() == [False, False, False, True, True, False, False, False]
-
-
-def test_id_derivation_from_matrix():
-    ids = pd.Series([_full("33010619800229001"), None, _full("44030520000101002")], dtype="str")
-    at = pd.Series(pd.to_datetime(["2026-02-28", "2026-01-01", "2026-01-01"]))
-    person = idcard.derive(ids, pd.Series([True, False, True]), at)
-    assert person["birth_date"].tolist()[0] == pd.Timestamp("1980-02-29")
-    assert pd.isna(person["birth_date"].iloc[1])
-    assert person["age"].tolist()[0] == 45 and person["age"].tolist()[2] == 26
-    assert person["gender"].tolist()[0] == "男" and person["gender"].tolist()[2] == "女"
-    assert person["origin_province"].iloc[0] == "浙江" and person["origin_province"].iloc[2] == "广东"
-    assert person["gender"].isna().iloc[1] and person["origin_province"].isna().iloc[1]
 
 
 def test_customer_master_rules():

@@ -19,7 +19,7 @@ import pytest
 from dealresearch.report import html as report_html
 from dealresearch.report import pdf, run_reports
 
-FIXTURES = Path(__file__).parent / "data" / "notebooks"
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "notebooks"
 CHROMIUM = Path(os.environ.get(pdf.CHROMIUM_ENV, "/usr/bin/chromium"))
 #: CJK faces Chromium may embed (names as pdffonts prints them, after the subset prefix)
 CJK_FONT = re.compile(r"WenQuanYi|Noto\w*CJK|SourceHan|YaHei|PingFang|DroidSansFallback|Hei|Song|Ming", re.I)
