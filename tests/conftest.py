@@ -59,3 +59,16 @@ def sample_ingest(sample_raw, sample_truth, tmp_path_factory):
 def sample_store(sample_ingest) -> Path:
     """A data directory (processed/ + interim/) holding the ingested sample."""
     return sample_ingest[0]
+
+
+#: test files that share the rendered report suite (tests/e2e/conftest.py) run in one worker
+SHARED_SUITE = ("tests/e2e/test_browser.py", "tests/e2e/test_report_pages.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """One xdist group per test file (a file's tests share one worker and its fixtures, as
+    ``--dist loadfile``), except the files that share the rendered suite: one group."""
+    root = config.rootpath
+    for item in items:
+        where = item.path.relative_to(root).as_posix()
+        item.add_marker(pytest.mark.xdist_group("reports" if where in SHARED_SUITE else where))

@@ -60,7 +60,7 @@ def _fixture_store(root: Path) -> Path:
 def suites(tmp_path_factory, request) -> dict[str, Path]:
     """Report folders generated in this session: {suite name: reports dir}."""
     from dealresearch import config
-    from dealresearch.report import latest_period, run_reports
+    from dealresearch.report import run_reports
     from dealresearch.report.catalog import find_templates
 
     out = {}
@@ -73,13 +73,9 @@ def suites(tmp_path_factory, request) -> dict[str, Path]:
 
     real = config.notebooks_dir()
     if real.is_dir() and find_templates(real):
-        # group level only (projects=[]) to keep the file fast; the per-project path runs with the fixtures
-        store = request.getfixturevalue("sample_store")
-        dest = tmp_path_factory.mktemp("e2e_real") / "reports"
-        summary = run_reports(
-            latest_period(store), data_dir=store, notebooks_dir=real, out_dir=dest, projects=[]
-        )
-        out["templates"] = dest
+        # the group-level run the page checks use too (projects=[]); the per-project path runs with the fixtures
+        summary = request.getfixturevalue("group_reports")
+        out["templates"] = summary.period_dir.parent
         REAL_FAILURES.extend((r.name, r.project, r.failure) for r in summary.failed)
     return out
 

@@ -37,11 +37,8 @@ PAGE_WIDTH = 1280
 
 
 @pytest.fixture(scope="session")
-def trust_suite(sample_store, tmp_path_factory) -> dict:
-    from dealresearch.report import run_reports
-
-    out = tmp_path_factory.mktemp("trust_reports")
-    summary = run_reports(PERIOD, data_dir=sample_store, out_dir=out, projects=[], jobs=2)
+def trust_suite(group_reports) -> dict:
+    summary = group_reports
     assert not summary.failed, [(r.name, r.failure) for r in summary.failed]
     assert sorted(r.name for r in summary.reports) == TEMPLATES  # every template in notebooks/
     pages = {r.html.stem: r.html.read_text(encoding="utf-8") for r in summary.reports}
