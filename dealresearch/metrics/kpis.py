@@ -36,6 +36,7 @@ WINDOWS = {
     "12m": "截至报告期末的近12个月",
     "ytd": "报告期所在年份年初至报告期末",
     "asof": "报告期末时点",
+    "previous": "报告期的上一期",
 }
 #: statuses of a deal that count as a current signing (退房 excluded)
 CURRENT_STATUSES = ("签约", "换房")
@@ -81,6 +82,11 @@ KPIS: dict[str, KPI] = {
             "本期调查中有推荐意愿评分的问卷", "分", "index"),
         KPI("nps_12m", "NPS（近12个月调查）", "推荐者(9–10分)占比 − 贬损者(0–6分)占比，×100", "12m",
             "近12个月调查中有推荐意愿评分的问卷", "分", "index"),
+        KPI("nps_previous", "NPS（上期调查）", "推荐者(9–10分)占比 − 贬损者(0–6分)占比，×100", "previous",
+            "上一期调查中有推荐意愿评分的问卷", "分", "index"),
+        KPI("csi_previous", "满意度指数 CSI（上期调查）",
+            "各题项均值换算为 0–100 后按相对权重加权（ACSI 方法）；未调查的题项不计入，权重按其余题项重新归一",
+            "previous", "上一期调查中回答了至少一个题项的问卷", "分", "index"),
         KPI("csat", "满意率 CSAT（本期调查）", "总体满意度 4–5 分（1–5 分量表前两档）的问卷占比，×100",
             "period", "本期调查中有总体满意度评分的问卷", "%", "index"),
         KPI("csi", "满意度指数 CSI（本期调查）",
@@ -158,8 +164,11 @@ def scoped_surveys(surveys: pd.DataFrame, deals: pd.DataFrame | None, project: s
 
 
 def in_window(sv: pd.DataFrame, p: Period, window: str) -> pd.DataFrame:
-    """Surveys of the report period (``period``) or of the 12 months ending with it."""
+    """Surveys of the report period (``period``), of the period before it (``previous``) or
+    of the 12 months ending with it."""
     date = pd.to_datetime(sv[Survey.survey_date])
+    if window == "previous":
+        return sv[p.previous().contains(date)]
     if window == "12m":
         start = p.end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
         return sv[(date >= start) & (date < p.end + pd.Timedelta(days=1))]
@@ -200,6 +209,16 @@ def satisfaction_rows(surveys, deals, p: Period, project: str | None) -> list[di
         r = None
     if r is not None:
         rows.append(_row("csi", scope, p, r.value, r.n, r.ci_low, r.ci_high))
+    before = in_window(sv, p, "previous")
+    if Survey.recommend in before and before[Survey.recommend].notna().any():
+        b = sat.nps(before[Survey.recommend])
+        rows.append(_row("nps_previous", scope, p, b.value, b.n, b.ci_low, b.ci_high))
+    try:
+        b = sat.csi(before, list(DRIVER_ITEMS), csi_weights(before)) if len(before) else None
+    except DealResearchError:
+        b = None
+    if b is not None:
+        rows.append(_row("csi_previous", scope, p, b.value, b.n, b.ci_low, b.ci_high))
     return rows
 
 

@@ -53,6 +53,8 @@ COLUMNS = (
 )
 #: KPIs whose change on the previous period the cockpit shows
 CHANGE_KPIS = ("nps", "csi")
+#: metrics.json records of the previous period's value that a page computed itself (``nps_previous``)
+PREVIOUS_SUFFIX = "_previous"
 
 
 def _num(v) -> float | None:
@@ -236,6 +238,9 @@ def kpi_rows(folder: Path, period, folders: dict[str, Path], reports: list[dict]
     scope has a value for is left out)."""
     recs = _records(folder)
     prev = _records(folders.get(period.previous().label))
+    for (kpi, scope), rec in recs.items():  # the page's own previous-period values when that run is missing
+        if kpi.endswith(PREVIOUS_SUFFIX):
+            prev.setdefault((kpi[: -len(PREVIOUS_SUFFIX)], scope), rec)
     year_ago = _records(folders.get(period.year_ago().label))
     rows = []
     for scope in scopes(recs, reports):

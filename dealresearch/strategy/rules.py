@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from ..config import ALPHA, MIN_N
-from ..errors import ParameterError
+from ..errors import DealResearchError, ParameterError
+from ..periods import parse_period
 from . import findings as fd
 from .findings import FindingColumns
 
@@ -136,6 +137,11 @@ def _template_fields(row: dict, params: dict) -> dict:
             out["delta_pp"], out["delta_abs"] = abs(num) * 100, abs(num)
         else:
             out[f"{k}_pct"], out[f"{k}_yi"], out[f"{k}_wan"] = num * 100, num / 1e8, num / 1e4
+    for k in ("period", "base_period"):  # "2026Q3" reads 2026年第3季度 in the text
+        try:
+            out[k] = parse_period(str(out[k])).label_zh
+        except (KeyError, DealResearchError):
+            pass
     return out
 
 

@@ -203,3 +203,13 @@ def test_follow_up_kpis_come_from_the_reviews_list_and_overdue_needs_a_returned_
     m2 = metrics.compute("2026Q3", deals=_deals(), surveys=surveys, followups=r2.followups, areas=[])
     assert metrics.value(m2, "followups_open") == n - 1
     assert metrics.value(m2, "followups_overdue") == r2.followups.kpis["overdue"]
+
+
+def test_the_previous_period_values_are_kpis_of_their_own():
+    surveys = _surveys()
+    before = surveys.assign(**{Survey.survey_date: pd.Timestamp("2026-05-10"), Survey.recommend: [10.0] * 50 + [0.0] * 50})
+    m = metrics.compute("2026Q3", deals=_deals(), surveys=pd.concat([surveys, before], ignore_index=True),
+                        areas=["satisfaction"])
+    assert metrics.value(m, "nps_previous") == pytest.approx(0.0)  # 2026Q2: 50 promoters, 50 detractors
+    assert metrics.value(m, "nps") == pytest.approx(50.0)
+    assert metrics.KPIS["nps_previous"].window_text == "报告期的上一期"
