@@ -259,3 +259,27 @@ def test_a_5000_character_value_wraps_inside_the_page(browser, tmp_path):
     page_width = page.evaluate("document.documentElement.scrollWidth")
     ctx.close()
     assert widest < 1280 and page_width <= 1280, (widest, page_width)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_follow_up_list_shows_priority_owner_and_due_date_on_screen(suites, browser, width):
+    """#17.3: the service manager sees 优先级, 逾期天数, 责任人 and 应完成日期 of every listed
+    customer without scrolling sideways (a table at 1280 px, one card per customer at 390 px)."""
+    page_file = suites["templates"] / "2026Q2" / "satisfaction.html"
+    ctx = browser.new_context(viewport={"width": width, "height": 900}, device_scale_factor=1)
+    page = ctx.new_page()
+    page.goto(page_file.as_uri(), wait_until="load")
+    boxes = page.evaluate("""() => {
+        const row = document.querySelector('table.dr-fu tbody tr');
+        return ['优先级', '逾期天数', '责任人', '应完成日期'].map(label => {
+            const td = row.querySelector(`td[data-label="${label}"]`);
+            const r = td.getBoundingClientRect();
+            return [label, r.left, r.right, r.width, getComputedStyle(td).display];
+        });
+    }""")
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+    ctx.close()
+    assert page_width <= width
+    for label, left, right, box_width, display in boxes:
+        assert display != "none" and box_width > 0, label
+        assert 0 <= left and right <= width, (label, left, right)
