@@ -18,7 +18,7 @@ import pandas as pd
 
 from dealresearch import profile as pf
 from dealresearch import segments
-from dealresearch.schema import D
+from dealresearch.schema import Deal
 from dealresearch.synth.deals import generate_deals
 
 TARGET_SECONDS = 60.0
@@ -29,21 +29,21 @@ def make_deals(n: int, seed: int = 0) -> pd.DataFrame:
     base = generate_deals(np.random.default_rng(seed))
     base = base.drop(
         columns=[
-            c for c in (D.customer_name, D.phone, D.id_number, D.customer_code, D.referrer_phone) if c in base
+            c for c in (Deal.customer_name, Deal.phone, Deal.id_number, Deal.customer_code, Deal.referrer_phone) if c in base
         ]
     )
     take = rng.integers(0, len(base), n)
     d = base.iloc[take].reset_index(drop=True)
-    d[D.deal_id] = [f"B{i:07d}" for i in range(n)]
+    d[Deal.deal_id] = [f"B{i:07d}" for i in range(n)]
     cust = np.arange(n)
     again = rng.random(n) < 0.1  # ≈ 10 % of deals by a customer who bought another unit
     cust[again] = rng.integers(0, n, int(again.sum()))
     keys = np.char.add("K", np.char.zfill(cust.astype(str), 7))
-    d[D.customer_key] = keys
+    d[Deal.customer_key] = keys
     ref = rng.random(n) < 0.08
-    d[D.referrer_key] = pd.Series(np.where(ref, keys[rng.integers(0, n, n)], None), dtype="string")
-    d[D.sign_date] = d[D.sign_date] + pd.to_timedelta(rng.integers(-20, 20, n), unit="D")
-    d[D.age] = d[D.age].astype("Int64")
+    d[Deal.referrer_key] = pd.Series(np.where(ref, keys[rng.integers(0, n, n)], None), dtype="string")
+    d[Deal.sign_date] = d[Deal.sign_date] + pd.to_timedelta(rng.integers(-20, 20, n), unit="D")
+    d[Deal.age] = d[Deal.age].astype("Int64")
     return d
 
 
@@ -55,7 +55,7 @@ def main(n: int = 1_000_000) -> float:
     t = time.perf_counter()
     d = pf.scope(deals, period=["2025", "2026"])
     res = pf.profile(
-        d, [D.age, D.unit_type, D.purchase_purpose, D.key_factors, "locality", "repeat_buyer"], by=D.project
+        d, [Deal.age, Deal.unit_type, Deal.purchase_purpose, Deal.key_factors, "locality", "repeat_buyer"], by=Deal.project
     )
     steps["scope + profile (6 fields by project)"] = time.perf_counter() - t
     t = time.perf_counter()

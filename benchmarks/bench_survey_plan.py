@@ -12,8 +12,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from dealresearch.schema import C, S
 from dealresearch import survey_plan as sp
+from dealresearch.schema import Customer, Survey
 
 BUDGET_S = 10.0
 
@@ -23,27 +23,27 @@ def make(n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     keys = pd.array([f"k{i:07d}" for i in range(n)], dtype="str")
     customers = pd.DataFrame(
         {
-            C.customer_key: keys,
-            C.project: rng.choice([f"项目{i}" for i in range(40)], n),
-            C.total_amount: rng.lognormal(14, 0.7, n),
-            C.first_deal_date: pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 2900, n), "D"),
-            C.key_account: rng.random(n) < 0.01,
-            C.do_not_contact: rng.random(n) < 0.03,
-            C.phone_masked: np.where(rng.random(n) < 0.95, "138****0000", None),
+            Customer.customer_key: keys,
+            Customer.project: rng.choice([f"项目{i}" for i in range(40)], n),
+            Customer.total_amount: rng.lognormal(14, 0.7, n),
+            Customer.first_deal_date: pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 2900, n), "D"),
+            Customer.key_account: rng.random(n) < 0.01,
+            Customer.do_not_contact: rng.random(n) < 0.03,
+            Customer.phone_masked: np.where(rng.random(n) < 0.95, "138****0000", None),
         }
     )
     # a lived-in history: one recent survey each (2024-07 … 2026-11), 20 % an older one too
     extra = rng.integers(0, n, n // 5)
     surveys = pd.DataFrame(
         {
-            S.customer_key: keys[np.concatenate([np.arange(n), extra])],
-            S.survey_date: np.concatenate(
+            Survey.customer_key: keys[np.concatenate([np.arange(n), extra])],
+            Survey.survey_date: np.concatenate(
                 [
                     pd.Timestamp("2024-07-01") + pd.to_timedelta(rng.integers(0, 880, n), "D"),
                     pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 1600, len(extra)), "D"),
                 ]
             ),
-            S.method: rng.choice(["电话", "走访", "书面问卷"], n + len(extra)),
+            Survey.method: rng.choice(["电话", "走访", "书面问卷"], n + len(extra)),
         }
     )
     return customers, surveys

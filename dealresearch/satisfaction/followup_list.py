@@ -58,20 +58,22 @@ class FollowupColumns:
 SEVERE_RECOMMEND_MAX = 3  # 推荐意愿 at or below: 高 priority
 PRIORITIES = ("高", "中", "低")
 PRIORITY_RANK = {p: i for i, p in enumerate(PRIORITIES)}
-LABELS = {
-    FollowupColumns.followup_id: "跟进编号",
-    FollowupColumns.reason: "跟进原因",
-    FollowupColumns.themes: "意见主题",
-    FollowupColumns.priority: "优先级",
-    FollowupColumns.owner: "责任人",
-    FollowupColumns.due_date: "应完成日期",
-    FollowupColumns.status: "跟进状态",
-    FollowupColumns.closed_date: "关闭日期",
-    FollowupColumns.result: "处理结果",
-    FollowupColumns.overdue: "是否逾期",
-    FollowupColumns.days_overdue: "逾期天数",
-    FollowupColumns.closed_within_sla: "按时关闭",
+#: the follow-up list's columns: name → (Chinese label, display kind); read by present.columns
+COLUMNS: dict[str, tuple[str, str]] = {
+    FollowupColumns.followup_id: ("跟进编号", "text"),
+    FollowupColumns.reason: ("跟进原因", "text"),
+    FollowupColumns.themes: ("意见主题", "text"),
+    FollowupColumns.priority: ("优先级", "text"),
+    FollowupColumns.owner: ("责任人", "text"),
+    FollowupColumns.due_date: ("应完成日期", "text"),
+    FollowupColumns.status: ("跟进状态", "text"),
+    FollowupColumns.closed_date: ("关闭日期", "text"),
+    FollowupColumns.result: ("处理结果", "text"),
+    FollowupColumns.overdue: ("是否逾期", "flag"),
+    FollowupColumns.days_overdue: ("逾期天数", "int"),
+    FollowupColumns.closed_within_sla: ("按时关闭", "flag"),
 }
+LABELS = {name: text for name, (text, _) in COLUMNS.items()}
 STATUSES = ("待处理", "处理中", "已关闭")
 OPEN, IN_PROGRESS, CLOSED = STATUSES
 

@@ -20,13 +20,15 @@ MONTH = "month"
 REASON = "reason"
 MUST_SURVEY, SAMPLED = "必访", "抽样"
 PLAN_COLUMNS = (Customer.customer_key, Survey.method, MONTH, REASON, Customer.project, VALUE_CLASS, Customer.key_account, LAST_SURVEY)
-LABELS = {
-    MONTH: "计划月份",
-    REASON: "计划原因",
-    VALUE_CLASS: "价值分级",
-    LAST_SURVEY: "上次调查日期",
-    Customer.key_account: "重点客户",
+#: the plan's own columns: name → (Chinese label, display kind); read by present.columns
+COLUMNS: dict[str, tuple[str, str]] = {
+    MONTH: ("计划月份", "text"),
+    REASON: ("计划原因", "text"),
+    VALUE_CLASS: ("价值分级", "text"),
+    LAST_SURVEY: ("上次调查日期", "text"),
+    Customer.key_account: ("重点客户", "flag"),
 }
+LABELS = {name: text for name, (text, _) in COLUMNS.items()}
 
 
 @dataclass(frozen=True)
