@@ -143,15 +143,8 @@ def previous(r) -> None:
 
 
 def _shown(v, unit: str) -> str:
-    if v is None:
-        return "—"
-    if unit == "share":
-        return f"{v * 100:.1f}%"
-    if unit == "amount":
-        return f"{v / 1e8:.2f} 亿元"
-    if unit == "count":
-        return f"{v:,.0f}"
-    return f"{v:.1f}"
+    """A tracked value (shares as 0–1) in the evidence number rules."""
+    return "—" if v is None else _evidence_number(v * 100 if unit == "share" else v, unit)
 
 
 def topic(r) -> None:

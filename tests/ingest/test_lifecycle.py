@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dealresearch.ingest import idcard
 from dealresearch.ingest.lifecycle import collapse, customers, date_from_name
 from dealresearch.schema import Customer, Deal
 
@@ -50,8 +49,6 @@ def test_collapse_refuses_a_non_unique_index_when_rows_repeat():
         collapse(frame)
 
 
-def _full(body17: str) -> str:
-    return body17 + idcard.check_digit(pd.Series([body17])).iloc[0]
 
 
 def test_customer_master_rules():
