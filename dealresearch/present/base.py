@@ -20,6 +20,7 @@ from . import columns
 
 _CSS = """
 <style>
+details.dr-method{border:1px solid #d8dee4;border-radius:8px;padding:6px 12px;margin:12px 0}details.dr-method>summary{cursor:pointer;font-weight:600;font-size:1.1em;color:#1f3b57}details.dr-method ul{padding-left:1.2em}details.dr-method li{margin:2px 0}
 .dr-kpis{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0 14px}
 .dr-kpi{flex:1 1 150px;border:1px solid #d8dee4;border-radius:8px;padding:10px 12px;background:#f8fafc}
 .dr-kpi .v{font-size:1.45em;font-weight:700;color:#1f3b57}
@@ -114,6 +115,14 @@ def text(s: str) -> str:
 
 def bullets(items: Iterable[str]) -> str:
     return _show("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>")
+
+
+def details(summary: str, parts: Sequence[str]) -> str:
+    """A block collapsed by default (HTML ``<details>``), e.g. a report's closing 方法与口径
+    appendix: ``summary`` is escaped, ``parts`` are markup. Shown; returns the block's markup."""
+    markup = f"<details class='dr-method'><summary>{esc(summary)}</summary>{''.join(parts)}</details>"
+    _show(markup)
+    return markup
 
 
 def note(s: str) -> str:

@@ -59,13 +59,8 @@ def figure_html(ax) -> str:
 
 
 def method_appendix(parts: list[str], summary: str = "方法与口径") -> str:
-    """The closing 方法与口径 appendix, collapsed by default (an HTML ``<details>``)."""
-    from IPython.display import HTML, display
-
-    markup = (f"<details class='dr-method'><summary><b>{P.esc(summary)}</b>（点击展开：检验方法、"
-              f"参数与注意事项）</summary>{''.join(parts)}</details>")
-    display(HTML(markup))
-    return markup
+    """The closing 方法与口径 appendix, collapsed by default."""
+    return P.details(f"{summary}（点击展开：检验方法、参数与注意事项）", parts)
 
 
 # ----------------------------------------------------------------------- wording

@@ -187,11 +187,4 @@ def method(r: SalesReview) -> None:
         f"（0–6 分）占比；样本量少于 {MIN_N} 的标为小样本。",
     ]
     body = "".join(f"<li>{P.esc(i)}</li>" for i in items)
-    _details("方法与口径", f"<ul>{body}</ul>")
-
-
-def _details(summary_text: str, inner: str) -> None:
-    """A collapsed block (HTML <details>) shown in the notebook output."""
-    from IPython.display import HTML, display
-
-    display(HTML(f"<details class='dr-method'><summary><b>{P.esc(summary_text)}</b></summary>{inner}</details>"))
+    P.details("方法与口径", [f"<ul>{body}</ul>"])

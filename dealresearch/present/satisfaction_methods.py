@@ -15,17 +15,6 @@ from ..schema import label
 from . import banner_sections as banners
 from . import base as P
 
-_CSS = (
-    "<style>details.dr-details{border:1px solid #d8dee4;border-radius:8px;padding:6px 12px;margin:12px 0}"
-    "details.dr-details>summary{cursor:pointer;font-weight:600;font-size:1.1em;color:#1f3b57}"
-    "details.dr-details ul{padding-left:1.2em}details.dr-details li{margin:2px 0}</style>"
-)
-
-
-def details_html(summary: str, parts: list[str]) -> str:
-    """A collapsed block: ``summary`` (escaped) and ``parts`` (already-escaped HTML)."""
-    return f"{_CSS}<details class='dr-details'><summary>{P.esc(summary)}</summary>{''.join(parts)}</details>"
-
 
 def _bullets(items) -> str:
     return "<ul>" + "".join(f"<li>{P.esc(i)}</li>" for i in items if i) + "</ul>"
@@ -90,7 +79,7 @@ def methods(r, weighting=None, problem: str | None = None) -> str:
     parts = [_bullets(items(r, weighting, problem))]
     if available(r.pls):
         parts.append(pls_quality_html(r.pls))
-    return P._show(details_html("统计方法、检验与口径说明（点击展开）", parts))
+    return P.details("统计方法、检验与口径说明（点击展开）", parts)
 
 
-__all__ = ["details_html", "items", "methods", "pls_quality_html"]
+__all__ = ["items", "methods", "pls_quality_html"]

@@ -174,17 +174,15 @@ def methods(r) -> None:
     """方法与口径: a closing collapsed appendix with the rules, their conditions and the gaps' reasons."""
     table = rules_table(r.rules).assign(编号=[rule.id for rule in r.rules.rules])
     reasons = "".join(f"<li>{P.esc(g.label)}（{P.esc(g.scope)}）：{P.esc(g.reason)}</li>" for g in r.gaps)
-    P._show(
-        "<details><summary><b>方法与口径</b></summary>"
+    P.details("方法与口径", [
         "<p class='dr-note'>排序：先按涉及金额（元：同比少签约、距目标差额、退房金额）从大到小，"
         "无金额的按涉及客户数（跟进客户、逾期客户、占比变化 × 样本量、IPA 未满意部分 × 样本量）从大到小；"
         "同一问题在多个项目出现时合并为一条集团建议并列出项目。上期建议跟进：对照同一指标本期值，"
         "按规则方向判断改善 / 持平 / 变差（占比变化不超过 0.5 个百分点或 1% 视为持平）。"
-        "规则文件：dealresearch/strategy/strategy.toml。</p>"
-        + P.table_html(table, caption="已实施的建议规则")
-        + (f"<p class='dr-note'>数据不足的原因：</p><ul class='dr-note'>{reasons}</ul>" if reasons else "")
-        + "</details>"
-    )
+        "规则文件：dealresearch/strategy/strategy.toml。</p>",
+        P.table_html(table, caption="已实施的建议规则"),
+        (f"<p class='dr-note'>数据不足的原因：</p><ul class='dr-note'>{reasons}</ul>" if reasons else ""),
+    ])
 
 
 def emit(r) -> None:

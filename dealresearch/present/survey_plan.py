@@ -234,10 +234,4 @@ def method_notes(r: PlanReview) -> list[str]:
 def methods(r: PlanReview) -> str:
     """The closing 方法与口径 appendix, collapsed by default."""
     paras = "".join(f"<p class='dr-note'>{P.esc(t)}</p>" for t in method_notes(r))
-    markup = f"<details class='dr-methods'><summary><b>方法与口径</b>（点击展开）</summary>{paras}</details>"
-    try:
-        from IPython.display import HTML, display
-    except ImportError:  # pragma: no cover - IPython ships with ipykernel
-        return markup
-    display(HTML(markup))
-    return markup
+    return P.details("方法与口径（点击展开）", [paras])

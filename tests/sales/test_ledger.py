@@ -487,7 +487,7 @@ def test_every_section_renders_with_and_without_targets(deals, history, targets,
             section(r)
         pages.append("".join(x for x in shown if isinstance(x, str)))
     with_targets, without = pages
-    assert "<h2>摘要</h2>" in with_targets and "<summary><b>方法与口径</b></summary>" in with_targets
+    assert "<h2>摘要</h2>" in with_targets and "<summary>方法与口径</summary>" in with_targets
     assert "时间进度" in with_targets and "金额目标达成率" in with_targets  # pacing table, KPI card
     assert without.count("数据中没有销售目标") >= 3  # target sentence, attainment, heat-map, pacing
     assert "金额目标达成率" not in without and "总体满意度均值" in without

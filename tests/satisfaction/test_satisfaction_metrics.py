@@ -382,7 +382,7 @@ def test_report_sections_escape_comments(monkeypatch):
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "尚未登记回收的跟进表，状态仅为初始值" in html and "重点改进" in html
     assert "dealresearch followups" not in html and "--updates" not in html
-    assert "<h2>方法与口径</h2>" in html and "<details class='dr-details'><summary>" in html
+    assert "<h2>方法与口径</h2>" in html and "<details class='dr-method'><summary>" in html
 
 
 def test_satisfaction_charts_draw_labelled_axes():
